@@ -1,0 +1,177 @@
+// The SQLite schema. Column kinds are kept to ones PostgreSQL has too (text, integer, json as text), so a
+// PostgreSQL schema can mirror this file line by line. Timestamps are ISO-8601 UTC text: they sort as text,
+// and the audit chain hashes them exactly as stored.
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Every table has `ord`: a monotonic tie-breaker for keyset pagination, since UUID v4 ids do not sort.
+const ord = () => integer('ord').primaryKey({ autoIncrement: true });
+const json = (name: string) => text(name, { mode: 'json' });
+
+export const realms = sqliteTable('realms', {
+  ord: ord(),
+  id: text('id').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description'),
+  status: text('status').notNull(),
+  owner: text('owner').notNull(),
+  defaultModel: text('default_model'),
+  maxAgents: integer('max_agents'),
+  metadata: json('metadata'),
+  version: integer('version').notNull(),
+  createdAt: text('created_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const nodes = sqliteTable(
+  'nodes',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    reportsTo: text('reports_to'),
+    title: text('title'),
+    capabilities: json('capabilities').$type<string[]>().notNull(),
+    rank: integer('rank').notNull(),
+    status: text('status').notNull(),
+    runtimeId: text('runtime_id'),
+    version: integer('version').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('nodes_realm_agent').on(t.realmId, t.agentId), index('nodes_realm_manager').on(t.realmId, t.reportsTo)],
+);
+
+export const directives = sqliteTable(
+  'directives',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    title: text('title').notNull(),
+    description: text('description'),
+    level: text('level').notNull(),
+    status: text('status').notNull(),
+    parentId: text('parent_id'),
+    ownerAgentId: text('owner_agent_id'),
+    priority: integer('priority').notNull(),
+    version: integer('version').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('directives_realm_order').on(t.realmId, t.priority, t.createdAt, t.ord),
+    index('directives_realm_parent').on(t.realmId, t.parentId),
+  ],
+);
+
+export const missions = sqliteTable(
+  'missions',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    directiveId: text('directive_id'),
+    parentId: text('parent_id'),
+    title: text('title').notNull(),
+    description: text('description'),
+    status: text('status').notNull(),
+    priority: integer('priority').notNull(),
+    assigneeId: text('assignee_id'),
+    createdBy: text('created_by').notNull(),
+    billingCode: text('billing_code'),
+    requiredCapabilities: json('required_capabilities').$type<string[]>().notNull(),
+    version: integer('version').notNull(),
+    startedAt: text('started_at'),
+    completedAt: text('completed_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('missions_realm_order').on(t.realmId, t.priority, t.createdAt, t.ord),
+    index('missions_realm_status').on(t.realmId, t.status),
+    index('missions_realm_assignee').on(t.realmId, t.assigneeId),
+  ],
+);
+
+export const comments = sqliteTable(
+  'comments',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    missionId: text('mission_id').notNull(),
+    authorId: text('author_id').notNull(),
+    body: text('body').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('comments_realm_mission').on(t.realmId, t.missionId, t.ord)],
+);
+
+// The hash chain. `details` holds the canonical JSON text that was hashed (never re-serialised).
+export const auditEntries = sqliteTable(
+  'audit_entries',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    seq: integer('seq').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    details: text('details'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    timestamp: text('timestamp').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_realm_seq').on(t.realmId, t.seq),
+    index('audit_realm_action').on(t.realmId, t.action, t.seq),
+    index('audit_realm_entity').on(t.realmId, t.entityId, t.seq),
+  ],
+);
+
+// One row per realm: the chain's head, so an append reads one row (and PostgreSQL can lock it FOR UPDATE).
+export const auditHeads = sqliteTable('audit_heads', {
+  realmId: text('realm_id').primaryKey(),
+  seq: integer('seq').notNull(),
+  hash: text('hash').notNull(),
+});
+
+// The chain an imported realm came with, kept read-only with its original hashes.
+export const auditArchive = sqliteTable(
+  'audit_archive',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    sourceRealmId: text('source_realm_id').notNull(),
+    id: text('id').notNull(),
+    seq: integer('seq').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    details: text('details'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    timestamp: text('timestamp').notNull(),
+    redacted: integer('redacted', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [index('audit_archive_realm_seq').on(t.realmId, t.seq)],
+);
+
+// The change feed: written in the same transaction as every mutation, so other processes on this database
+// can notice and re-announce what changed.
+export const changes = sqliteTable(
+  'changes',
+  {
+    ord: ord(),
+    realmId: text('realm_id'),
+    topic: text('topic').notNull(),
+    payload: text('payload').notNull(),
+    createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+  },
+);

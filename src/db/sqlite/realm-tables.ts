@@ -1,0 +1,37 @@
+// The per-realm table registry: every table that holds realm data, in dependency order (parents first).
+// realm_delete, realm_export and realm_import are driven by this list, so a table added later is one entry here.
+import { eq } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { auditArchive, auditEntries, auditHeads, changes, comments, directives, missions, nodes, realms } from '../schema.js';
+import { commentRecord, commentRow } from './repos/comments.js';
+import { directiveRecord, directiveRow } from './repos/directives.js';
+import { missionRecord, missionRow } from './repos/missions.js';
+import { nodeRecord, nodeRow } from './repos/nodes.js';
+import { realmRecord, realmRow } from './repos/realms.js';
+
+export interface RealmTable {
+  /** The table's SQL name, used for the counts realm_delete returns. */
+  name: string;
+  table: SQLiteTable;
+  realmColumn: SQLiteColumn;
+  /** The section of the export document it fills, or null for tables that are not exported as such. */
+  section: string | null;
+  toRecord?: (row: never) => Record<string, unknown>;
+  toRow?: (record: never, realmId: string) => Record<string, unknown>;
+}
+
+const table = <R, T>(entry: RealmTable & { toRecord?: (row: R) => T; toRow?: (record: T, realmId: string) => Record<string, unknown> }) =>
+  entry as RealmTable;
+
+export const realmTables: RealmTable[] = [
+  table({ name: 'realms', table: realms, realmColumn: realms.id, section: 'realm', toRecord: realmRecord, toRow: realmRow }),
+  table({ name: 'nodes', table: nodes, realmColumn: nodes.realmId, section: 'nodes', toRecord: nodeRecord, toRow: nodeRow }),
+  table({ name: 'directives', table: directives, realmColumn: directives.realmId, section: 'directives', toRecord: directiveRecord, toRow: directiveRow }),
+  table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow }),
+  table({ name: 'comments', table: comments, realmColumn: comments.realmId, section: 'comments', toRecord: commentRecord, toRow: commentRow }),
+  // The chain is exported and imported by the audit functions (an import archives it), so no section here.
+  table({ name: 'audit_entries', table: auditEntries, realmColumn: auditEntries.realmId, section: null }),
+  table({ name: 'audit_heads', table: auditHeads, realmColumn: auditHeads.realmId, section: null }),
+  table({ name: 'audit_archive', table: auditArchive, realmColumn: auditArchive.realmId, section: null }),
+  table({ name: 'changes', table: changes, realmColumn: changes.realmId, section: null }),
+];

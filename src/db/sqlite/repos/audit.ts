@@ -1,0 +1,57 @@
+import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import type { StoredAuditEntry } from '../../../domain/audit/model.js';
+import type { AuditRepo } from '../../../domain/store.js';
+import { auditArchive, auditEntries, auditHeads } from '../../schema.js';
+import { type Db, withoutOrd } from './shared.js';
+
+type Row = typeof auditEntries.$inferSelect;
+export const auditRecord = (row: Row) => withoutOrd(row) as StoredAuditEntry;
+
+export function auditRepo(db: Db): AuditRepo {
+  // Every mutation appends: these statements are prepared once.
+  const head = db.select({ seq: auditHeads.seq, hash: auditHeads.hash }).from(auditHeads).where(eq(auditHeads.realmId, sql.placeholder('realmId'))).prepare();
+  const insert = db
+    .insert(auditEntries)
+    .values({
+      id: sql.placeholder('id'),
+      realmId: sql.placeholder('realmId'),
+      seq: sql.placeholder('seq'),
+      actorKind: sql.placeholder('actorKind'),
+      actorId: sql.placeholder('actorId'),
+      action: sql.placeholder('action'),
+      entityType: sql.placeholder('entityType'),
+      entityId: sql.placeholder('entityId'),
+      details: sql.placeholder('details'),
+      prevHash: sql.placeholder('prevHash'),
+      hash: sql.placeholder('hash'),
+      timestamp: sql.placeholder('timestamp'),
+    })
+    .prepare();
+  const moveHead = db
+    .insert(auditHeads)
+    .values({ realmId: sql.placeholder('realmId'), seq: sql.placeholder('seq'), hash: sql.placeholder('hash') })
+    .onConflictDoUpdate({ target: auditHeads.realmId, set: { seq: sql`excluded.seq`, hash: sql`excluded.hash` } })
+    .prepare();
+  return {
+    *head(realmId) {
+      return head.get({ realmId }) ?? null;
+    },
+    *append(entry) {
+      insert.run({ ...entry });
+      moveHead.run({ realmId: entry.realmId, seq: entry.seq, hash: entry.hash });
+    },
+    *range(realmId, fromSeq, limit) {
+      return db
+        .select()
+        .from(auditEntries)
+        .where(and(eq(auditEntries.realmId, realmId), gte(auditEntries.seq, fromSeq)))
+        .orderBy(asc(auditEntries.seq))
+        .limit(limit)
+        .all()
+        .map(auditRecord);
+    },
+    *archive(realmId, sourceRealmId, entries) {
+      for (const e of entries) db.insert(auditArchive).values({ ...e, realmId, sourceRealmId }).run();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { priorities, type Directive } from '../../../domain/directive/model.js';
+import type { DirectiveRepo } from '../../../domain/store.js';
+import { directives } from '../../schema.js';
+import { after, type SortColumn } from '../keyset.js';
+import { casUpdate, type Db, withoutOrd } from './shared.js';
+
+type Row = typeof directives.$inferSelect;
+export const directiveRecord = (row: Row) =>
+  ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Directive;
+export const directiveRow = (d: Directive) => ({ ...d, priority: priorities.indexOf(d.priority) });
+
+const order: SortColumn[] = [{ column: directives.priority }, { column: directives.createdAt }, { column: directives.ord }];
+
+export function directiveRepo(db: Db): DirectiveRepo {
+  const key = (realmId: string, id: string) => and(eq(directives.realmId, realmId), eq(directives.id, id))!;
+  const one = db
+    .select()
+    .from(directives)
+    .where(and(eq(directives.realmId, sql.placeholder('realmId')), eq(directives.id, sql.placeholder('id'))))
+    .prepare();
+  return {
+    *get(realmId, id) {
+      const row = one.get({ realmId, id });
+      return row ? directiveRecord(row) : null;
+    },
+    *insert(directive) {
+      db.insert(directives).values(directiveRow(directive)).run();
+    },
+    *update(realmId, id, version, patch) {
+      const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };
+      const row = casUpdate<Row>(db, directives, key(realmId, id), version, stored);
+      return row ? directiveRecord(row) : null;
+    },
+    *page(realmId, q) {
+      const rows = db
+        .select()
+        .from(directives)
+        .where(
+          and(
+            eq(directives.realmId, realmId),
+            q.level ? eq(directives.level, q.level) : undefined,
+            q.status ? eq(directives.status, q.status) : undefined,
+            q.parentId ? eq(directives.parentId, q.parentId) : undefined,
+            q.ownerAgentId ? eq(directives.ownerAgentId, q.ownerAgentId) : undefined,
+            after(order, q.after),
+          ),
+        )
+        .orderBy(asc(directives.priority), asc(directives.createdAt), asc(directives.ord))
+        .limit(q.limit)
+        .all();
+      return rows.map((row) => ({ record: directiveRecord(row), key: [row.priority, row.createdAt, row.ord] }));
+    },
+    *ownedBy(realmId, agentId) {
+      return db
+        .select()
+        .from(directives)
+        .where(and(eq(directives.realmId, realmId), eq(directives.ownerAgentId, agentId)))
+        .orderBy(asc(directives.ord))
+        .all()
+        .map(directiveRecord);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { priorities } from '../../../domain/directive/model.js';
+import type { Mission } from '../../../domain/mission/model.js';
+import type { MissionRepo } from '../../../domain/store.js';
+import { missions } from '../../schema.js';
+import { after, type SortColumn } from '../keyset.js';
+import { casUpdate, type Db, withoutOrd } from './shared.js';
+
+type Row = typeof missions.$inferSelect;
+export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
+export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
+
+const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
+
+export function missionRepo(db: Db): MissionRepo {
+  const key = (realmId: string, id: string) => and(eq(missions.realmId, realmId), eq(missions.id, id))!;
+  // The checkout path reads one mission by id: prepared once.
+  const one = db
+    .select()
+    .from(missions)
+    .where(and(eq(missions.realmId, sql.placeholder('realmId')), eq(missions.id, sql.placeholder('id'))))
+    .prepare();
+  return {
+    *get(realmId, id) {
+      const row = one.get({ realmId, id });
+      return row ? missionRecord(row) : null;
+    },
+    *insert(mission) {
+      db.insert(missions).values(missionRow(mission)).run();
+    },
+    *update(realmId, id, version, patch) {
+      const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };
+      const row = casUpdate<Row>(db, missions, key(realmId, id), version, stored);
+      return row ? missionRecord(row) : null;
+    },
+    *page(realmId, q) {
+      const rows = db
+        .select()
+        .from(missions)
+        .where(
+          and(
+            eq(missions.realmId, realmId),
+            q.status ? eq(missions.status, q.status) : undefined,
+            q.assigneeId ? eq(missions.assigneeId, q.assigneeId) : undefined,
+            q.directiveId ? eq(missions.directiveId, q.directiveId) : undefined,
+            q.priority ? eq(missions.priority, priorities.indexOf(q.priority)) : undefined,
+            after(order, q.after),
+          ),
+        )
+        .orderBy(asc(missions.priority), asc(missions.createdAt), asc(missions.ord))
+        .limit(q.limit)
+        .all();
+      return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
+    },
+    *assignedTo(realmId, agentId, statuses) {
+      return db
+        .select()
+        .from(missions)
+        .where(and(eq(missions.realmId, realmId), eq(missions.assigneeId, agentId), inArray(missions.status, [...statuses])))
+        .orderBy(asc(missions.ord))
+        .all()
+        .map(missionRecord);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Realm } from '../../../domain/realm/model.js';
+import type { RealmRepo } from '../../../domain/store.js';
+import { realms } from '../../schema.js';
+import { after, type SortColumn } from '../keyset.js';
+import { casUpdate, type Db, withoutOrd } from './shared.js';
+
+type Row = typeof realms.$inferSelect;
+export const realmRecord = (row: Row) => withoutOrd(row) as Realm;
+export const realmRow = (realm: Realm) => realm;
+
+const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];
+
+export function realmRepo(db: Db): RealmRepo {
+  const byId = db.select().from(realms).where(eq(realms.id, sql.placeholder('id'))).prepare();
+  return {
+    *get(id) {
+      const row = byId.get({ id });
+      return row ? realmRecord(row) : null;
+    },
+    *insert(realm) {
+      db.insert(realms).values(realmRow(realm)).run();
+    },
+    *update(id, version, patch) {
+      const row = casUpdate<Row>(db, realms, eq(realms.id, id), version, patch);
+      return row ? realmRecord(row) : null;
+    },
+    *page({ status, after: key, limit }) {
+      const rows = db
+        .select()
+        .from(realms)
+        .where(and(status ? eq(realms.status, status) : undefined, after(newestFirst, key)))
+        .orderBy(desc(realms.ord))
+        .limit(limit)
+        .all();
+      return rows.map((row) => ({ record: realmRecord(row), key: [row.ord] }));
+    },
+  };
+}
