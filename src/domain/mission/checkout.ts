@@ -1,0 +1,72 @@
+import { appendAudit } from '../audit/chain.js';
+import { isoNow } from '../clock.js';
+import type { DomainContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { actorFrom } from '../principal.js';
+import { requireWritableRealm } from '../realm/guards.js';
+import { casOrConflict, checkVersion } from '../versions.js';
+import { requireMission } from './guards.js';
+import type { Checkout } from './inputs.js';
+import type { Mission } from './model.js';
+import { checkoutFrom, transitionMoves } from './moves.js';
+
+/**
+ * Atomic checkout: every check and the conditional UPDATE run in one IMMEDIATE transaction, so of any number
+ * of concurrent callers, in any number of processes, exactly one wins and the others see `conflict`.
+ */
+export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mission> {
+  return ctx.store.write(function* (tx) {
+    yield* requireWritableRealm(tx, input.realmId);
+    const mission = yield* requireMission(tx, input.realmId, input.id);
+    // The holder asking again gets the mission unchanged: a retry after a lost answer is safe.
+    if (mission.status === 'active' && mission.assigneeId === input.agentId) return mission;
+    if (!checkoutFrom.includes(mission.status)) {
+      throw new DomainError('invalid_transition', `mission ${mission.id} is ${mission.status}: it cannot be checked out`, {
+        from: mission.status,
+        to: 'active',
+        allowed: transitionMoves[mission.status],
+      });
+    }
+    if (mission.assigneeId !== null && mission.assigneeId !== input.agentId) {
+      throw new DomainError('conflict', `mission ${mission.id} is held by ${mission.assigneeId}`, {
+        holderId: mission.assigneeId,
+        status: mission.status,
+        version: mission.version,
+      });
+    }
+    checkVersion('mission', mission.id, mission, input.expectedVersion);
+
+    const agent = yield* tx.nodes.get(input.realmId, input.agentId);
+    if (!agent) {
+      throw new DomainError('forbidden', `agent ${input.agentId} is not in the org chart of realm ${input.realmId}`, { agentId: input.agentId, reason: 'not_a_node' });
+    }
+    if (agent.status !== 'active') {
+      throw new DomainError('forbidden', `agent ${input.agentId} is ${agent.status} and cannot take missions`, { agentId: input.agentId, reason: agent.status });
+    }
+    const missing = mission.requiredCapabilities.filter((c) => !agent.capabilities.includes(c));
+    if (missing.length) {
+      throw new DomainError('forbidden', `agent ${input.agentId} lacks required capabilities: ${missing.join(', ')}`, { agentId: input.agentId, missing });
+    }
+
+    const now = isoNow(ctx.clock);
+    const updated = casOrConflict(
+      yield* tx.missions.update(input.realmId, mission.id, mission.version, {
+        status: 'active',
+        assigneeId: input.agentId,
+        startedAt: now,
+        updatedAt: now,
+      }),
+      'mission', mission.id, mission,
+    );
+    yield* appendAudit(tx, ctx.clock, {
+      realmId: input.realmId,
+      actor: actorFrom(ctx.principal, input.agentId),
+      action: 'checked_out',
+      entityType: 'mission',
+      entityId: mission.id,
+      details: { from: mission.status, assigneeId: input.agentId },
+    });
+    tx.announce({ topic: 'mission.lifecycle', realmId: input.realmId, payload: { missionId: mission.id, event: 'checked_out', status: 'active' } });
+    return updated;
+  });
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { priorities } from '../directive/model.js';
+
+export const missionStatuses = ['backlog', 'queued', 'active', 'review', 'blocked', 'complete', 'cancelled'] as const;
+export type MissionStatus = (typeof missionStatuses)[number];
+
+export const Mission = z.object({
+  id: z.string(),
+  realmId: z.string(),
+  directiveId: z.string().nullable(),
+  parentId: z.string().nullable(),
+  title: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(missionStatuses),
+  priority: z.enum(priorities),
+  assigneeId: z.string().nullable(),
+  createdBy: z.string(),
+  billingCode: z.string().nullable(),
+  requiredCapabilities: z.array(z.string()),
+  version: z.number().int(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Mission = z.infer<typeof Mission>;
+
+export const Comment = z.object({
+  id: z.string(),
+  missionId: z.string(),
+  authorId: z.string(),
+  body: z.string(),
+  createdAt: z.string(),
+});
+export type Comment = z.infer<typeof Comment>;

@@ -1,0 +1,21 @@
+import type { MissionStatus } from './model.js';
+
+// The moves mission_transition makes. Checkout (to active) and release (to queued) are their own edges;
+// review -> active is the one way back to active that keeps the assignee.
+export const transitionMoves: Record<MissionStatus, readonly MissionStatus[]> = {
+  backlog: ['queued', 'cancelled'],
+  queued: ['cancelled'],
+  active: ['review', 'blocked', 'cancelled'],
+  review: ['complete', 'active'],
+  blocked: ['queued', 'cancelled'],
+  complete: [],
+  cancelled: [],
+};
+
+/** Statuses checkout takes a mission from, and those release takes it back from. */
+export const checkoutFrom: readonly MissionStatus[] = ['backlog', 'queued', 'blocked'];
+export const releaseFrom: readonly MissionStatus[] = ['active', 'blocked', 'review'];
+
+/** Entering these clears the assignee; entering the final ones sets completedAt. */
+export const unassignedStatuses: readonly MissionStatus[] = ['backlog', 'queued'];
+export const finalStatuses: readonly MissionStatus[] = ['complete', 'cancelled'];

@@ -1,0 +1,53 @@
+// Parameter schemas shared by every function, so that bounds and descriptions agree everywhere.
+// Inputs are strict objects at every level; strings are trimmed and may not be empty.
+import { z } from 'zod';
+
+const KiB = 1024;
+
+export const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+/** A free-form JSON object of at most `maxBytes` (metadata, payload, details, context). */
+export const jsonObject = (maxBytes = 64 * KiB) =>
+  z
+    .record(z.string(), z.unknown())
+    .refine((v) => jsonSize(v) <= maxBytes, `must be at most ${maxBytes / KiB} KiB of JSON`);
+
+export const agentIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+export const realmId = text(128).describe('The realm id (realm-<uuid>), as returned by realm_create or realm_list.');
+export const agentId = z
+  .string()
+  .trim()
+  .regex(agentIdPattern, 'must start with a letter or digit and use only letters, digits and . _ : @ - (at most 128)')
+  .describe('An agent id chosen by the caller, e.g. "agent-cto".');
+export const entityId = (what: string) => text(128).describe(`The ${what} id.`);
+/** A principal that acts but need not be a node of the org chart (createdBy, authorId, requestedBy ...). */
+export const principalId = (what: string) => text(128).describe(what);
+
+export const title = text(500);
+export const longText = text(64 * KiB);
+
+export const rank = z.number().int().min(0).max(10);
+export const expectedVersion = z
+  .number()
+  .int()
+  .min(0)
+  .describe('Optimistic concurrency: the version you read. A mismatch is `conflict` with the current version.');
+export const limit = z.number().int().min(1).max(1000).default(50).describe('Page size, 1-1000 (default 50).');
+export const cursor = z
+  .string()
+  .trim()
+  .min(1)
+  .max(2048)
+  .describe('The nextCursor of the previous page, with the same filters.');
+
+/** Capabilities are trimmed, lower-cased and deduplicated; at most 32 of at most 64 characters. */
+export const capabilities = z
+  .array(text(64))
+  .transform((caps) => [...new Set(caps.map((c) => c.toLowerCase()))])
+  .pipe(z.array(z.string()).max(32, 'at most 32 distinct capabilities'));
+
+export const maxDepth = z.number().int().min(0).max(64);

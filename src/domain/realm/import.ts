@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { appendAudit } from '../audit/chain.js';
+import { canonicalJson } from '../audit/canonical.js';
+import { isoNow } from '../clock.js';
+import type { DomainContext } from '../context.js';
+import { generatedIdPattern, newId, type IdPrefix } from '../ids.js';
+import { principalId, title } from '../params.js';
+import type { Step, Tx } from '../store.js';
+import type { Realm } from './model.js';
+import { RealmExport, sections, type Section } from './transfer-model.js';
+
+const MAX_IMPORT_BYTES = 32 * 1024 * 1024;
+
+export const ImportRealm = z.strictObject({
+  data: RealmExport.refine(
+    (d) => Buffer.byteLength(JSON.stringify(d), 'utf8') <= MAX_IMPORT_BYTES,
+    'an import document may be at most 32 MiB',
+  ).describe('A document exactly as realm_export returned it.'),
+  newOwner: principalId('Owner of the new realm (default: the exported owner).').optional(),
+  newName: title.optional().describe('Name of the new realm (default: the exported name).'),
+  dryRun: z.boolean().default(false).describe('Check the document and report counts and warnings without writing.'),
+});
+export type ImportRealm = z.output<typeof ImportRealm>;
+
+export interface ImportResult {
+  realm: Realm | null;
+  dryRun: boolean;
+  counts: Record<string, number>;
+  warnings: string[];
+  sourceRealmId: string;
+  sourceHeadHash: string | null;
+}
+
+/** Thrown to roll a dry run back after it has done (and so checked) every write. */
+class DryRun extends Error {
+  constructor(readonly result: ImportResult) {
+    super('dry run');
+  }
+}
+
+/** A consistent map from every id the document defines to a fresh one with the same prefix. */
+function idMap(doc: RealmExport): Map<string, string> {
+  const map = new Map<string, string>([[doc.realm.id, newId('realm')]]);
+  for (const s of sections) {
+    for (const record of doc[s] as Record<string, unknown>[]) {
+      const id = record.id;
+      if (typeof id === 'string' && generatedIdPattern.test(id)) map.set(id, newId(id.slice(0, id.indexOf('-')) as IdPrefix));
+    }
+  }
+  return map;
+}
+
+/** Replaces every string that is a remapped id, at any depth (ids inside payloads and effects too). */
+function remap<T>(value: T, ids: Map<string, string>): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return ids.get(v) ?? v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** Per-section adjustments on the way in. */
+const fixups: Partial<Record<Section, (record: Record<string, unknown>, warn: (w: string) => void, ids: Map<string, string>) => void>> = {
+  // Runtimes that were not exported with the realm are global ones; this server does not know them.
+  nodes: (node, warn, ids) => {
+    const runtimeId = node.runtimeId;
+    if (typeof runtimeId === 'string' && ![...ids.values()].includes(runtimeId)) {
+      warn(`agent ${String(node.agentId)}: runtime ${runtimeId} does not exist here; runtimeId cleared`);
+      node.runtimeId = null;
+    }
+  },
+  // Schedules never start by themselves in a new place.
+  pulses: (pulse) => {
+    pulse.enabled = false;
+  },
+};
+
+function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
+  const doc = input.data;
+  const ids = idMap(doc);
+  const warnings: string[] = [];
+  const now = isoNow(ctx.clock);
+  const realm: Realm = {
+    ...remap(doc.realm, ids),
+    name: input.newName ?? doc.realm.name,
+    owner: input.newOwner ?? doc.realm.owner,
+    status: 'active',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  yield* tx.realms.insert(realm);
+
+  const stored = tx.realmData.sections();
+  const counts: Record<string, number> = {};
+  for (const s of sections) {
+    const records = remap(doc[s] as Record<string, unknown>[], ids).map((r) => ({ ...r }));
+    counts[s] = records.length;
+    if (records.length === 0) continue;
+    if (!stored.includes(s)) {
+      warnings.push(`section ${s}: this server does not store it yet; ${records.length} records skipped`);
+      counts[s] = 0;
+      continue;
+    }
+    for (const r of records) fixups[s]?.(r, (w) => warnings.push(w), ids);
+    yield* tx.realmData.load(realm.id, s, records);
+  }
+
+  // The old chain stays as a read-only archive with its original hashes; the new chain starts here.
+  yield* tx.audit.archive(
+    realm.id,
+    doc.source.realmId,
+    doc.audit.map((e) => ({ ...e, details: e.details === null || e.details === undefined ? null : canonicalJson(e.details) })),
+  );
+  counts.audit = doc.audit.length;
+  yield* appendAudit(tx, ctx.clock, {
+    realmId: realm.id,
+    actor: ctx.principal,
+    action: 'realm_imported',
+    entityType: 'realm',
+    entityId: realm.id,
+    details: { sourceRealmId: doc.source.realmId, sourceHeadHash: doc.source.auditHeadHash, sourceEntryCount: doc.source.auditEntryCount, counts },
+  });
+  tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'created', realmId: realm.id } });
+  const result = { realm, dryRun: false, counts, warnings, sourceRealmId: doc.source.realmId, sourceHeadHash: doc.source.auditHeadHash };
+  if (input.dryRun) throw new DryRun({ ...result, realm: null, dryRun: true });
+  return result;
+}
+
+/** Imports an export document as a new realm: every generated id remapped, agent ids kept, one transaction. */
+export async function importRealm(ctx: DomainContext, input: ImportRealm): Promise<ImportResult> {
+  try {
+    return await ctx.store.write((tx) => importInto(tx, ctx, input));
+  } catch (error) {
+    if (error instanceof DryRun) return error.result;
+    throw error;
+  }
+}

@@ -1,0 +1,118 @@
+import { appendAudit } from '../audit/chain.js';
+import { isoNow } from '../clock.js';
+import type { DomainContext } from '../context.js';
+import { DomainError, invalidInput } from '../errors.js';
+import { newId } from '../ids.js';
+import { definedOnly, decodeCursor, toPage } from '../pagination.js';
+import { actorFrom } from '../principal.js';
+import { casOrConflict, checkVersion, givenFields } from '../versions.js';
+import { requireRealm } from './guards.js';
+import type { CreateRealm, DeleteRealm, ListRealms, UpdateRealm } from './inputs.js';
+import type { Realm, RealmStatus } from './model.js';
+
+export function createRealm(ctx: DomainContext, input: CreateRealm): Promise<Realm> {
+  return ctx.store.write(function* (tx) {
+    const now = isoNow(ctx.clock);
+    const realm: Realm = {
+      id: newId('realm'),
+      name: input.name,
+      description: input.description ?? null,
+      status: 'active',
+      owner: input.owner,
+      defaultModel: input.defaultModel ?? null,
+      maxAgents: input.maxAgents ?? null,
+      metadata: input.metadata ?? null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    yield* tx.realms.insert(realm);
+    yield* appendAudit(tx, ctx.clock, {
+      realmId: realm.id,
+      actor: actorFrom(ctx.principal, input.owner, 'human'),
+      action: 'created',
+      entityType: 'realm',
+      entityId: realm.id,
+      details: { name: realm.name, owner: realm.owner },
+    });
+    tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'created', realmId: realm.id } });
+    return realm;
+  });
+}
+
+export const getRealm = (ctx: DomainContext, input: { id: string }) =>
+  ctx.store.read((tx) => requireRealm(tx, input.id));
+
+export function listRealms(ctx: DomainContext, input: ListRealms) {
+  const filters = definedOnly({ status: input.status });
+  const after = decodeCursor(input.cursor, filters);
+  return ctx.store.read(function* (tx) {
+    const rows = yield* tx.realms.page({ ...filters, after, limit: input.limit + 1 });
+    const page = toPage(rows, input.limit, filters);
+    return { realms: page.items, count: page.count, nextCursor: page.nextCursor };
+  });
+}
+
+// Status moves of a realm; archived is final.
+const realmMoves: Record<RealmStatus, readonly RealmStatus[]> = {
+  active: ['active', 'suspended', 'archived'],
+  suspended: ['active', 'suspended'],
+  archived: [],
+};
+const statusActions: Partial<Record<RealmStatus, string>> = { suspended: 'realm_suspended', archived: 'realm_archived' };
+
+export function updateRealm(ctx: DomainContext, input: UpdateRealm): Promise<Realm> {
+  return ctx.store.write(function* (tx) {
+    const realm = yield* requireRealm(tx, input.id);
+    // A suspended realm takes only the update that reactivates it; an archived one takes none.
+    const reactivating = realm.status === 'suspended' && input.status === 'active';
+    if (realm.status !== 'active' && !reactivating) {
+      throw new DomainError(
+        'realm_suspended',
+        realm.status === 'archived'
+          ? `realm ${realm.id} is archived: it can only be read or deleted`
+          : `realm ${realm.id} is suspended: only {status: "active"} is accepted`,
+        { status: realm.status },
+      );
+    }
+    checkVersion('realm', realm.id, realm, input.expectedVersion);
+    if (input.status && !realmMoves[realm.status].includes(input.status)) {
+      throw new DomainError('invalid_transition', `realm ${realm.id} cannot go from ${realm.status} to ${input.status}`, {
+        from: realm.status,
+        allowed: realmMoves[realm.status],
+      });
+    }
+    const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']);
+    const updated = casOrConflict(
+      yield* tx.realms.update(realm.id, realm.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Realm>),
+      'realm', realm.id, realm,
+    );
+    const statusChanged = input.status !== undefined && input.status !== realm.status;
+    yield* appendAudit(tx, ctx.clock, {
+      realmId: realm.id,
+      actor: ctx.principal,
+      action: (statusChanged && statusActions[input.status!]) || 'updated',
+      entityType: 'realm',
+      entityId: realm.id,
+      details: { fields: Object.keys(patch), ...(statusChanged ? { from: realm.status, to: input.status } : {}) },
+    });
+    tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'updated', realmId: realm.id, status: updated.status } });
+    return updated;
+  });
+}
+
+/**
+ * Deletes the realm and all its data in one transaction, through the per-realm table registry. Its audit chain
+ * goes with it, so the deletion is announced and logged rather than audited.
+ */
+export function deleteRealm(ctx: DomainContext, input: DeleteRealm) {
+  return ctx.store.write(function* (tx) {
+    const realm = yield* requireRealm(tx, input.id);
+    if (input.confirm !== realm.name.trim()) {
+      throw invalidInput('confirm', `confirm must be the realm's name exactly ("${realm.name}")`);
+    }
+    const counts = yield* tx.realmData.deleteAll(realm.id);
+    tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'deleted', realmId: realm.id } });
+    return { id: realm.id, name: realm.name, deleted: true as const, counts };
+  });
+}

@@ -1,0 +1,63 @@
+// The realm export document: realm_export returns it and realm_import takes exactly it back.
+import { z } from 'zod';
+import { actorKinds } from '../audit/model.js';
+import { Directive } from '../directive/model.js';
+import { Node } from '../hierarchy/model.js';
+import { Comment, Mission } from '../mission/model.js';
+import { Realm } from './model.js';
+
+export const EXPORT_FORMAT = 'control-plane-mcp/realm';
+export const EXPORT_VERSION = 1;
+
+const looseRecord = z.record(z.string(), z.unknown());
+
+export const ExportedAuditEntry = z.strictObject({
+  id: z.string(),
+  realmId: z.string(),
+  seq: z.number().int(),
+  actorKind: z.enum(actorKinds),
+  actorId: z.string(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string(),
+  details: z.unknown(),
+  prevHash: z.string(),
+  hash: z.string(),
+  timestamp: z.string(),
+  redacted: z.boolean(),
+});
+
+/**
+ * The data sections, in dependency order. Sections whose areas this build does not have yet are typed as
+ * loose records and exported empty; the areas that add them give them their strict record schema.
+ */
+export const sectionSchemas = {
+  nodes: z.array(z.strictObject(Node.shape)),
+  directives: z.array(z.strictObject(Directive.shape)),
+  missions: z.array(z.strictObject(Mission.shape)),
+  comments: z.array(z.strictObject(Comment.shape)),
+  budgets: z.array(looseRecord),
+  spend: z.array(looseRecord),
+  proposals: z.array(looseRecord),
+  pulses: z.array(looseRecord),
+  runtimes: z.array(looseRecord),
+};
+export type Section = keyof typeof sectionSchemas;
+export const sections = Object.keys(sectionSchemas) as Section[];
+
+export const RealmExport = z.strictObject({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exportedAt: z.string(),
+  source: z.strictObject({
+    realmId: z.string(),
+    auditHeadHash: z.string().nullable(),
+    auditEntryCount: z.number().int(),
+  }),
+  scrubbed: z.boolean(),
+  redactedCount: z.number().int(),
+  realm: z.strictObject(Realm.shape),
+  ...sectionSchemas,
+  audit: z.array(ExportedAuditEntry),
+});
+export type RealmExport = z.infer<typeof RealmExport>;

@@ -1,0 +1,135 @@
+// The port the domain needs from a store. Implementations live in src/db/ (SQLite now, PostgreSQL later).
+//
+// A unit of work is a generator over a Tx. Each repository call is a `Step`, used with `yield*`:
+//   const mission = yield* tx.missions.get(realmId, id);
+// A SQLite store's steps never yield, so the whole body runs synchronously inside one IMMEDIATE transaction
+// (better-sqlite3 forbids awaiting inside a transaction). A PostgreSQL store's steps yield their query promises
+// and the store resumes the body with each result. The domain code is the same for both engines.
+import type { StoredAuditEntry } from './audit/model.js';
+import type { Directive, DirectiveLevel, DirectiveStatus, Priority } from './directive/model.js';
+import type { Node } from './hierarchy/model.js';
+import type { Comment, Mission, MissionStatus } from './mission/model.js';
+import type { Realm, RealmStatus } from './realm/model.js';
+
+export type Step<T> = Generator<Promise<unknown>, T, unknown>;
+export type Work<T> = (tx: Tx) => Step<T>;
+
+/** A committed change, announced on the bus after the transaction commits (and seen by other processes). */
+export interface Announcement {
+  topic: string;
+  realmId: string | null;
+  payload: Record<string, unknown>;
+}
+
+export interface Store {
+  /** Runs a read-check-write unit of work in one IMMEDIATE transaction. */
+  write<T>(work: Work<T>): Promise<T>;
+  /** Runs a read-only unit of work on one consistent snapshot. */
+  read<T>(work: Work<T>): Promise<T>;
+  /** Called after every commit with what the unit of work announced. */
+  onCommit(listener: (announcements: Announcement[]) => void): () => void;
+  close(): void;
+}
+
+/** A sort key, in the order of the list's ORDER BY; the last element is always `ord`. */
+export type SortKey = (string | number)[];
+export interface Keyed<T> {
+  record: T;
+  key: SortKey;
+}
+export interface PageQuery {
+  after: SortKey | null;
+  limit: number;
+}
+
+export interface Tx {
+  realms: RealmRepo;
+  nodes: NodeRepo;
+  directives: DirectiveRepo;
+  missions: MissionRepo;
+  comments: CommentRepo;
+  audit: AuditRepo;
+  realmData: RealmDataRepo;
+  /** Records a change for the change feed and the bus; published only if the transaction commits. */
+  announce(announcement: Announcement): void;
+}
+
+export interface RealmRepo {
+  get(id: string): Step<Realm | null>;
+  insert(realm: Realm): Step<void>;
+  /** Compare-and-swap: applies the patch and bumps the version only if the stored version is `version`. */
+  update(id: string, version: number, patch: Partial<Realm>): Step<Realm | null>;
+  page(query: PageQuery & { status?: RealmStatus }): Step<Keyed<Realm>[]>;
+}
+
+export interface NodeRepo {
+  get(realmId: string, agentId: string): Step<Node | null>;
+  /** Every node of the realm, rank desc then agentId. */
+  all(realmId: string): Step<Node[]>;
+  countLive(realmId: string): Step<number>;
+  insert(node: Node): Step<void>;
+  update(realmId: string, agentId: string, version: number, patch: Partial<Node>): Step<Node | null>;
+  delete(realmId: string, agentId: string): Step<void>;
+}
+
+export interface DirectiveFilter {
+  level?: DirectiveLevel;
+  status?: DirectiveStatus;
+  parentId?: string;
+  ownerAgentId?: string;
+}
+
+export interface DirectiveRepo {
+  get(realmId: string, id: string): Step<Directive | null>;
+  insert(directive: Directive): Step<void>;
+  update(realmId: string, id: string, version: number, patch: Partial<Directive>): Step<Directive | null>;
+  page(realmId: string, query: PageQuery & DirectiveFilter): Step<Keyed<Directive>[]>;
+  ownedBy(realmId: string, agentId: string): Step<Directive[]>;
+}
+
+export interface MissionFilter {
+  status?: MissionStatus;
+  assigneeId?: string;
+  directiveId?: string;
+  priority?: Priority;
+}
+
+export interface MissionRepo {
+  get(realmId: string, id: string): Step<Mission | null>;
+  insert(mission: Mission): Step<void>;
+  update(realmId: string, id: string, version: number, patch: Partial<Mission>): Step<Mission | null>;
+  page(realmId: string, query: PageQuery & MissionFilter): Step<Keyed<Mission>[]>;
+  assignedTo(realmId: string, agentId: string, statuses: readonly MissionStatus[]): Step<Mission[]>;
+}
+
+export interface CommentRepo {
+  insert(comment: Comment & { realmId: string }): Step<void>;
+  page(realmId: string, missionId: string, query: PageQuery): Step<Keyed<Comment>[]>;
+}
+
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditRepo {
+  head(realmId: string): Step<AuditHead | null>;
+  /** Inserts the entry and moves the realm's head to it. */
+  append(entry: StoredAuditEntry): Step<void>;
+  /** Entries by seq, from `fromSeq`, at most `limit`. */
+  range(realmId: string, fromSeq: number, limit: number): Step<StoredAuditEntry[]>;
+  archive(realmId: string, sourceRealmId: string, entries: (StoredAuditEntry & { redacted: boolean })[]): Step<void>;
+}
+
+/**
+ * The per-realm table registry, seen from the domain: every section of a realm's data by name, so that
+ * delete, export and import cover tables added later without changes to those functions.
+ */
+export interface RealmDataRepo {
+  /** The exportable sections, in dependency order. */
+  sections(): readonly string[];
+  dump(realmId: string, section: string): Step<Record<string, unknown>[]>;
+  load(realmId: string, section: string, records: Record<string, unknown>[]): Step<void>;
+  /** Deletes every row of the realm in every table (the realm row last); returns the count per table. */
+  deleteAll(realmId: string): Step<Record<string, number>>;
+}
