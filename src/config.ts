@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+import { areas, type Area } from './tools/declaration.js';
+
+export interface Config {
+  db: string;
+  toolsets?: Area[];
+  readOnly: boolean;
+}
+
+export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hierarchy,...] [--read-only]
+
+  --db PATH         SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
+  --toolsets LIST   serve only these areas: ${areas.join(', ')}
+  --read-only       serve only the read-only tools
+  --help, --version
+
+Serves MCP over stdio. Logs go to stderr (level: $CONTROL_PLANE_LOG_LEVEL, default info).`;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'help' | 'version' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        toolsets: { type: 'string' },
+        'read-only': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  let toolsets: Area[] | undefined;
+  if (values.toolsets !== undefined) {
+    const names = values.toolsets.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !(areas as readonly string[]).includes(n));
+    if (unknown.length || names.length === 0) {
+      throw new ConfigError(`--toolsets: unknown toolset ${unknown.join(', ') || '(none given)'}; choose from ${areas.join(', ')}`);
+    }
+    toolsets = names as Area[];
+  }
+  return { db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db', toolsets, readOnly: values['read-only'] };
+}

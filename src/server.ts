@@ -1,0 +1,33 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { App } from './app.js';
+import type { DomainContext } from './domain/context.js';
+import type { Principal } from './domain/principal.js';
+import { callTool } from './tools/dispatch.js';
+import { version } from './version.js';
+
+const instructions = [
+  'control-plane-mcp runs a company of AI agents inside realms (isolated tenants).',
+  'Start with realm_create (or realm_list), build the org chart with hierarchy_set, set goals with directive_create,',
+  'and hand out work with mission_create; agents take work with mission_checkout and move it with mission_transition.',
+  'Every mutation is recorded in the realm\'s hash-chained audit trail. Errors come back as JSON {error: {code, message, details}}.',
+].join(' ');
+
+/**
+ * One MCP server per session (the SDK binds a server to one transport). tools/list and tools/call are served
+ * from the registry rather than McpServer.registerTool, so that zod is the only validator and every error
+ * carries a code.
+ */
+export function createMcpServer(app: App, principal: Principal): McpServer {
+  const server = new McpServer(
+    { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
+    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions },
+  );
+  const ctx: DomainContext = { store: app.store, clock: app.clock, principal };
+  const tools = app.registry.functions.map((f) => f.tool);
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool(app.registry, request.params.name, request.params.arguments, ctx, app.logger),
+  );
+  return server;
+}

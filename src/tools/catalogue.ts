@@ -1,0 +1,8 @@
+import type { FunctionDeclaration } from './declaration.js';
+import { directiveFunctions } from './directive.js';
+import { hierarchyFunctions } from './hierarchy.js';
+import { missionFunctions } from './mission.js';
+import { realmFunctions } from './realm.js';
+
+/** Every function this build serves, in catalogue order. */
+export const catalogue: FunctionDeclaration[] = [...realmFunctions, ...hierarchyFunctions, ...directiveFunctions, ...missionFunctions];

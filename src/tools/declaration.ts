@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import type { DomainContext } from '../domain/context.js';
+import type { ErrorCode } from '../domain/errors.js';
+
+export const areas = ['realm', 'hierarchy', 'directive', 'mission', 'ledger', 'council', 'pulse', 'bridge'] as const;
+export type Area = (typeof areas)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * One function of the catalogue, declared once. MCP tools (and later REST routes, OpenAPI and docs) are
+ * generated from it. The tool name (`realm_create`) and the toolset (`realm`) derive from the id.
+ */
+export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  id: `${Area}::${string}`;
+  title: string;
+  /** For an LLM reader: what it does, when to use it, what it returns. The error codes are appended. */
+  description: string;
+  /** Codes this function can give besides invalid_input and internal, with when. */
+  errors: Partial<Record<ErrorCode, string>>;
+  input: I;
+  output: O;
+  rest: { method: HttpMethod; path: string } | null;
+  run(input: z.output<I>, ctx: DomainContext): Promise<z.input<O>>;
+}
+
+/** Declares a function with its input and output types checked against its handler. */
+export const declare = <I extends z.ZodType, O extends z.ZodType>(d: FunctionDeclaration<I, O>) =>
+  d as unknown as FunctionDeclaration;
+
+export const toolName = (id: string) => id.replace('::', '_');
+export const areaOf = (id: string) => id.slice(0, id.indexOf('::')) as Area;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { CreateDirective, GetDirective, ListDirectives, UpdateDirective } from '../domain/directive/inputs.js';
+import { Directive } from '../domain/directive/model.js';
+import { createDirective, directiveAncestry, getDirective, listDirectives, updateDirective } from '../domain/directive/ops.js';
+import { declare } from './declaration.js';
+import { pageOf } from './outputs.js';
+
+export const directiveFunctions = [
+  declare({
+    id: 'directive::create',
+    title: 'Create directive',
+    description:
+      'Create a goal (directive) at realm, team, agent or mission level, optionally under a parent goal (a child ' +
+      'may not be above its parent\'s level) and owned by an agent. Missions link to directives to say why they ' +
+      'exist. Starts active unless status is draft. Returns the directive.',
+    errors: {
+      not_found: 'the realm, parentId or ownerAgentId does not exist',
+      realm_suspended: 'the realm is suspended or archived',
+    },
+    input: CreateDirective,
+    output: Directive,
+    rest: { method: 'POST', path: '/api/directives' },
+    run: (input, ctx) => createDirective(ctx, input),
+  }),
+  declare({
+    id: 'directive::get',
+    title: 'Get directive',
+    description: 'Read one directive (goal) by id. Returns the directive with its status and version.',
+    errors: { not_found: 'the realm or the directive does not exist' },
+    input: GetDirective,
+    output: Directive,
+    rest: { method: 'GET', path: '/api/directives/:realmId/:id' },
+    run: (input, ctx) => getDirective(ctx, input),
+  }),
+  declare({
+    id: 'directive::list',
+    title: 'List directives',
+    description:
+      'List a realm\'s directives, most urgent first (priority, then creation), filtered by level, status, parent ' +
+      'or owner. Returns {directives, count, nextCursor}.',
+    errors: { not_found: 'the realm does not exist' },
+    input: ListDirectives,
+    output: pageOf('directives', Directive),
+    rest: { method: 'GET', path: '/api/directives/:realmId' },
+    run: (input, ctx) => listDirectives(ctx, input),
+  }),
+  declare({
+    id: 'directive::update',
+    title: 'Update directive',
+    description:
+      'Change a directive (a patch; null clears description, ownerAgentId or parentId). Status moves: draft to ' +
+      'active or cancelled; active to paused, completed or cancelled; paused to active or cancelled. Completed and ' +
+      'cancelled directives are final. Pass expectedVersion for a conditional write. Returns the directive.',
+    errors: {
+      not_found: 'the realm, the directive, parentId or ownerAgentId does not exist',
+      conflict: 'expectedVersion is not the current version (details.currentVersion)',
+      invalid_transition: 'the status move is not allowed, or the directive is final (details.allowed)',
+      cycle_detected: 'the new parent is the directive itself or under it (details.loop)',
+      realm_suspended: 'the realm is suspended or archived',
+    },
+    input: UpdateDirective,
+    output: Directive,
+    rest: { method: 'PATCH', path: '/api/directives/:realmId/:id' },
+    run: (input, ctx) => updateDirective(ctx, input),
+  }),
+  declare({
+    id: 'directive::ancestry',
+    title: 'Directive ancestry',
+    description:
+      'The chain of goals above a directive: {ancestry: [the directive, its parent, ..., the root], depth}. Use it ' +
+      'to explain why a goal (or a mission linked to it) matters.',
+    errors: { not_found: 'the realm or the directive does not exist' },
+    input: GetDirective,
+    output: z.object({ ancestry: z.array(Directive), depth: z.number().int() }),
+    rest: { method: 'GET', path: '/api/directives/:realmId/:id/ancestry' },
+    run: (input, ctx) => directiveAncestry(ctx, input),
+  }),
+];

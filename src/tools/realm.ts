@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { exportRealm } from '../domain/realm/export.js';
+import { ImportRealm, importRealm } from '../domain/realm/import.js';
+import { CreateRealm, DeleteRealm, ExportRealm, GetRealm, ListRealms, UpdateRealm } from '../domain/realm/inputs.js';
+import { createRealm, deleteRealm, getRealm, listRealms, updateRealm } from '../domain/realm/lifecycle.js';
+import { Realm } from '../domain/realm/model.js';
+import { RealmExport } from '../domain/realm/transfer-model.js';
+import { declare } from './declaration.js';
+import { pageOf } from './outputs.js';
+
+export const realmFunctions = [
+  declare({
+    id: 'realm::create',
+    title: 'Create realm',
+    description:
+      'Create a realm: an isolated tenant that holds one org chart, its goals, missions, budgets and audit chain. ' +
+      'Use it first; every other tool takes the returned id as realmId. The realm starts active. Returns the realm.',
+    errors: {},
+    input: CreateRealm,
+    output: Realm,
+    rest: { method: 'POST', path: '/api/realms' },
+    run: (input, ctx) => createRealm(ctx, input),
+  }),
+  declare({
+    id: 'realm::get',
+    title: 'Get realm',
+    description: 'Read one realm by id. Returns the realm with its status (active, suspended, archived) and version.',
+    errors: { not_found: 'no realm has this id' },
+    input: GetRealm,
+    output: Realm,
+    rest: { method: 'GET', path: '/api/realms/:id' },
+    run: (input, ctx) => getRealm(ctx, input),
+  }),
+  declare({
+    id: 'realm::list',
+    title: 'List realms',
+    description: 'List realms, newest first, optionally by status. Returns {realms, count, nextCursor}; pass nextCursor back as cursor for the next page.',
+    errors: {},
+    input: ListRealms,
+    output: pageOf('realms', Realm),
+    rest: { method: 'GET', path: '/api/realms' },
+    run: (input, ctx) => listRealms(ctx, input),
+  }),
+  declare({
+    id: 'realm::update',
+    title: 'Update realm',
+    description:
+      'Change a realm\'s fields (a patch: omitted fields keep their value, null clears one) or its status. ' +
+      'Suspending a realm freezes it: it then accepts only {status: "active"} or deletion. Archiving is final. ' +
+      'Pass expectedVersion to make the write conditional. Returns the updated realm.',
+    errors: {
+      not_found: 'no realm has this id',
+      conflict: 'expectedVersion is not the current version (details.currentVersion)',
+      invalid_transition: 'the status move is not allowed (details.allowed)',
+      realm_suspended: 'the realm is suspended or archived (details.status)',
+    },
+    input: UpdateRealm,
+    output: Realm,
+    rest: { method: 'PATCH', path: '/api/realms/:id' },
+    run: (input, ctx) => updateRealm(ctx, input),
+  }),
+  declare({
+    id: 'realm::delete',
+    title: 'Delete realm',
+    description:
+      'Delete a realm and ALL its data (org chart, goals, missions, comments, audit chain) in one transaction. ' +
+      'Irreversible: confirm must be the realm\'s exact name. Export it first if you may need it. ' +
+      'Returns {id, name, deleted: true, counts} with the rows removed per table.',
+    errors: { not_found: 'no realm has this id' },
+    input: DeleteRealm,
+    output: z.object({ id: z.string(), name: z.string(), deleted: z.literal(true), counts: z.record(z.string(), z.number().int()) }),
+    rest: { method: 'DELETE', path: '/api/realms/:id' },
+    run: (input, ctx) => deleteRealm(ctx, input),
+  }),
+  declare({
+    id: 'realm::export',
+    title: 'Export realm',
+    description:
+      'Export a realm with everything in it as one JSON document (format control-plane-mcp/realm, version 1), for ' +
+      'backup or to copy it with realm_import. Secret-looking values are replaced with "[REDACTED]" unless ' +
+      'scrubSecrets is false; the audit chain is included unless includeAudit is false. Returns the document.',
+    errors: { not_found: 'no realm has this id' },
+    input: ExportRealm,
+    output: RealmExport,
+    rest: { method: 'POST', path: '/api/realms/:id/export' },
+    run: (input, ctx) => exportRealm(ctx, input),
+  }),
+  declare({
+    id: 'realm::import',
+    title: 'Import realm',
+    description:
+      'Create a new realm from a document realm_export returned (unchanged). Every generated id is replaced by a ' +
+      'new one, agent ids are kept, schedules arrive disabled, and the old audit chain is kept as an archive. ' +
+      'Use dryRun to check a document first. Returns {realm, dryRun, counts, warnings, sourceRealmId, sourceHeadHash}.',
+    errors: {},
+    input: ImportRealm,
+    output: z.object({
+      realm: Realm.nullable(),
+      dryRun: z.boolean(),
+      counts: z.record(z.string(), z.number().int()),
+      warnings: z.array(z.string()),
+      sourceRealmId: z.string(),
+      sourceHeadHash: z.string().nullable(),
+    }),
+    rest: { method: 'POST', path: '/api/realms/import' },
+    run: (input, ctx) => importRealm(ctx, input),
+  }),
+];

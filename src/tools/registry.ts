@@ -1,0 +1,71 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { annotationsFor, isReadOnly } from './annotations.js';
+import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
+
+export interface RegisteredFunction {
+  name: string;
+  toolset: Area;
+  declaration: FunctionDeclaration;
+  /** The tools/list entry, computed once. */
+  tool: Tool;
+}
+
+export interface RegistryFilter {
+  /** Serve only these areas (all when absent). */
+  toolsets?: readonly Area[];
+  /** Serve only read-only functions. */
+  readOnly?: boolean;
+}
+
+const commonErrors = 'invalid_input (a missing, malformed or unknown field; details.field names it), internal (a bug; details.requestId)';
+
+/** The description an LLM reads: the declaration's text, then every error code it can give and when. */
+export function fullDescription(d: FunctionDeclaration): string {
+  const specific = Object.entries(d.errors).map(([code, when]) => `${code} (${when})`);
+  return `${d.description}\nErrors: ${[...specific, commonErrors].join('; ')}.`;
+}
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Tool['inputSchema'];
+
+function register(d: FunctionDeclaration): RegisteredFunction {
+  const name = toolName(d.id);
+  return {
+    name,
+    toolset: areaOf(d.id),
+    declaration: d,
+    tool: {
+      name,
+      title: d.title,
+      description: fullDescription(d),
+      inputSchema: jsonSchema(d.input, 'input'),
+      outputSchema: jsonSchema(d.output, 'output') as Tool['outputSchema'],
+      annotations: annotationsFor(name, d.title),
+    },
+  };
+}
+
+export class Registry {
+  private readonly byName: Map<string, RegisteredFunction>;
+
+  constructor(declarations: readonly FunctionDeclaration[], filter: RegistryFilter = {}) {
+    const served = declarations
+      .map(register)
+      .filter((f) => !filter.toolsets || filter.toolsets.includes(f.toolset))
+      .filter((f) => !filter.readOnly || isReadOnly(f.name));
+    this.byName = new Map(served.map((f) => [f.name, f]));
+  }
+
+  get(name: string) {
+    return this.byName.get(name);
+  }
+
+  get functions() {
+    return [...this.byName.values()];
+  }
+
+  get names() {
+    return [...this.byName.keys()];
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+
+type Issue = z.core.$ZodIssue;
+
+const fieldOf = (path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+
+/** The object schema found at `path`, looking through optional, nullable, default, pipe and array wrappers. */
+function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject | null {
+  let current: unknown = schema;
+  const unwrap = (s: unknown): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+      if (!def) return s;
+      if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default' || def.type === 'readonly') s = def.innerType;
+      else if (def.type === 'pipe') s = def.in;
+      else if (def.type === 'lazy') s = (def.getter as () => unknown)();
+      else return s;
+    }
+    return s;
+  };
+  for (const key of path) {
+    current = unwrap(current);
+    if (current instanceof z.ZodObject) current = current.shape[key as string];
+    else if (current instanceof z.ZodArray) current = current.element;
+    else return null;
+  }
+  current = unwrap(current);
+  return current instanceof z.ZodObject ? current : null;
+}
+
+function describe(issue: Issue, field: string, schema: z.ZodType): { message: string; accepted?: string[] } {
+  const name = field || 'arguments';
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const accepted = Object.keys(objectAt(schema, issue.path)?.shape ?? {});
+      const keys = issue.keys.map((k) => (field ? `${field}.${k}` : k));
+      return {
+        message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; accepted keys${field ? ` of ${field}` : ''}: ${accepted.join(', ')}`,
+        accepted,
+      };
+    }
+    case 'invalid_type':
+      return issue.input === undefined
+        ? { message: `${name} is required` }
+        : { message: `${name} must be ${issue.expected === 'int' ? 'an integer' : `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`} (got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input})` };
+    case 'invalid_value':
+      return { message: `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+    default:
+      return { message: `${name}: ${issue.message}` };
+  }
+}
+
+/** Turns zod's issues into one invalid_input error that names the field (and lists accepted keys). */
+export function invalidInputFrom(error: z.ZodError, schema: z.ZodType): DomainError {
+  const issues = error.issues.map((issue) => {
+    const field = fieldOf(issue.path);
+    return { field, ...describe(issue, field, schema) };
+  });
+  const first = issues[0]!;
+  const message = issues.length === 1 ? first.message : `${first.message} (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})`;
+  return new DomainError('invalid_input', message, {
+    field: first.field || null,
+    ...(first.accepted ? { accepted: first.accepted } : {}),
+    issues: issues.map(({ field, message: m }) => ({ field, message: m })),
+  });
+}
