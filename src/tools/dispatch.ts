@@ -40,7 +40,8 @@ export async function callFunction(
       error: new DomainError('invalid_input', `unknown tool "${name}"; did you mean ${closest.join(', ')}?`, { field: 'name', closest }),
     };
   }
-  const parsed = fn.declaration.input.safeParse(args ?? {});
+  // reportInput keeps the offending value in each issue, so that "missing" and "wrong type" read differently.
+  const parsed = fn.declaration.input.safeParse(args ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, error: invalidInputFrom(parsed.error, fn.declaration.input) };
   try {
     return { ok: true, value: await fn.declaration.run(parsed.data, ctx) };

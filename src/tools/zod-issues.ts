@@ -45,11 +45,19 @@ function describe(issue: Issue, field: string, schema: z.ZodType): { message: st
       return issue.input === undefined
         ? { message: `${name} is required` }
         : { message: `${name} must be ${issue.expected === 'int' ? 'an integer' : `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`} (got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input})` };
+    case 'too_big':
+    case 'too_small': {
+      // Our own messages (e.g. "must not be empty") are kept; zod's generic ones are rephrased.
+      if (!/^Too (big|small)/.test(issue.message)) break;
+      const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+      const side = issue.code === 'too_big' ? 'at most' : 'at least';
+      const unit = issue.origin === 'string' ? ' characters' : issue.origin === 'array' ? ' items' : '';
+      return { message: `${name} must be ${side} ${String(bound)}${unit}` };
+    }
     case 'invalid_value':
       return { message: `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
-    default:
-      return { message: `${name}: ${issue.message}` };
   }
+  return { message: `${name}: ${issue.message}` };
 }
 
 /** Turns zod's issues into one invalid_input error that names the field (and lists accepted keys). */

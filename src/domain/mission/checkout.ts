@@ -8,7 +8,7 @@ import { casOrConflict, checkVersion } from '../versions.js';
 import { requireMission } from './guards.js';
 import type { Checkout } from './inputs.js';
 import type { Mission } from './model.js';
-import { checkoutFrom, transitionMoves } from './moves.js';
+import { notCheckoutable, transitionMoves } from './moves.js';
 
 /**
  * Atomic checkout: every check and the conditional UPDATE run in one IMMEDIATE transaction, so of any number
@@ -20,7 +20,7 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
     const mission = yield* requireMission(tx, input.realmId, input.id);
     // The holder asking again gets the mission unchanged: a retry after a lost answer is safe.
     if (mission.status === 'active' && mission.assigneeId === input.agentId) return mission;
-    if (!checkoutFrom.includes(mission.status)) {
+    if (notCheckoutable.includes(mission.status)) {
       throw new DomainError('invalid_transition', `mission ${mission.id} is ${mission.status}: it cannot be checked out`, {
         from: mission.status,
         to: 'active',

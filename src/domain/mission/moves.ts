@@ -12,8 +12,9 @@ export const transitionMoves: Record<MissionStatus, readonly MissionStatus[]> = 
   cancelled: [],
 };
 
-/** Statuses checkout takes a mission from, and those release takes it back from. */
-export const checkoutFrom: readonly MissionStatus[] = ['backlog', 'queued', 'blocked'];
+/** Statuses no checkout can take a mission from (an active or blocked one is a matter of who holds it). */
+export const notCheckoutable: readonly MissionStatus[] = ['review', 'complete', 'cancelled'];
+/** Statuses release takes a mission back from. */
 export const releaseFrom: readonly MissionStatus[] = ['active', 'blocked', 'review'];
 
 /** Entering these clears the assignee; entering the final ones sets completedAt. */
