@@ -25,14 +25,16 @@ async function main() {
   const app = createApp({ ...config, logger });
   const server = createMcpServer(app, localHuman);
   const shutdown = async () => {
-    await server.close().catch(() => {});
+    // A client that closes stdin right after a request still gets its answer.
+    await server.settled();
+    await server.mcp.close().catch(() => {});
     app.close();
     process.exit(0);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
   process.stdin.on('end', shutdown);
-  await server.connect(new StdioServerTransport());
+  await server.mcp.connect(new StdioServerTransport());
   logger.info({ db: config.db, tools: app.registry.names.length, readOnly: config.readOnly }, 'serving MCP on stdio');
 }
 

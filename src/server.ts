@@ -18,7 +18,13 @@ const instructions = [
  * from the registry rather than McpServer.registerTool, so that zod is the only validator and every error
  * carries a code.
  */
-export function createMcpServer(app: App, principal: Principal): McpServer {
+export interface ControlPlaneServer {
+  mcp: McpServer;
+  /** Resolves once every call that was running has answered (for a graceful shutdown). */
+  settled(): Promise<void>;
+}
+
+export function createMcpServer(app: App, principal: Principal): ControlPlaneServer {
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
     { capabilities: { tools: { listChanged: false }, logging: {} }, instructions },
@@ -26,8 +32,12 @@ export function createMcpServer(app: App, principal: Principal): McpServer {
   const ctx: DomainContext = { store: app.store, clock: app.clock, principal };
   const tools = app.registry.functions.map((f) => f.tool);
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
-  server.server.setRequestHandler(CallToolRequestSchema, (request) =>
-    callTool(app.registry, request.params.name, request.params.arguments, ctx, app.logger),
-  );
-  return server;
+  const running = new Set<Promise<unknown>>();
+  server.server.setRequestHandler(CallToolRequestSchema, (request) => {
+    const call = callTool(app.registry, request.params.name, request.params.arguments, ctx, app.logger);
+    running.add(call);
+    void call.finally(() => running.delete(call));
+    return call;
+  });
+  return { mcp: server, settled: async () => void (await Promise.allSettled([...running])) };
 }

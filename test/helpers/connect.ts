@@ -18,7 +18,7 @@ export async function connect(options: Partial<AppOptions> & { principal?: Princ
   const server = createMcpServer(app, options.principal ?? localHuman);
   const client = new Client({ name: 'test', version: '1' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  await Promise.all([server.mcp.connect(serverSide), client.connect(clientSide)]);
   // Listing the tools makes the Client validate every structuredContent against the tool's output schema.
   const { tools } = await client.listTools();
   return { app, client, server, tools, ...callers(client), close: async () => { await client.close(); app.close(); } };

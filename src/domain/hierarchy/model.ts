@@ -39,4 +39,4 @@ export const TreeNode: z.ZodType<TreeNode> = z.lazy(() =>
     reports: z.array(TreeNode),
     truncated: z.boolean(),
   }),
-);
+).meta({ id: 'TreeNode' });

@@ -1,0 +1,42 @@
+import type { DomainContext } from '../context.js';
+import { requireRealm } from '../realm/guards.js';
+import { chainVerifier, type VerifyResult } from './chain.js';
+
+const CHUNK = 2000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export interface VerifyInput {
+  realmId: string;
+  fromSeq?: number;
+  toSeq?: number;
+}
+
+/**
+ * Walks the realm's chain by seq and reports the first entry that does not match. It reads in chunks, each
+ * its own short read, and gives the event loop back between chunks, so a long chain does not stall other
+ * sessions. Rows are hashed from their stored text, never parsed. A full walk also checks the head row, so
+ * entries cut off the end are noticed too.
+ */
+export async function verifyChain(ctx: DomainContext, input: VerifyInput): Promise<VerifyResult> {
+  const fromSeq = input.fromSeq ?? 1;
+  const toSeq = input.toSeq ?? Number.MAX_SAFE_INTEGER;
+  const verifier = chainVerifier(input.realmId, fromSeq);
+  const head = await ctx.store.read(function* (tx) {
+    yield* requireRealm(tx, input.realmId);
+    return yield* tx.audit.head(input.realmId);
+  });
+  for (let next = fromSeq; next <= toSeq; ) {
+    const rows = await ctx.store.read((tx) => tx.audit.range(input.realmId, next, Math.min(CHUNK, toSeq - next + 1)));
+    for (const row of rows) if (!verifier.feed(row)) return verifier.result();
+    if (rows.length < CHUNK) break;
+    next = rows[rows.length - 1]!.seq + 1;
+    await yieldToEventLoop();
+  }
+  const result = verifier.result();
+  const walkedToHead = input.toSeq === undefined || input.toSeq >= (head?.seq ?? 0);
+  if (walkedToHead && head && result.headHash !== head.hash) {
+    const lastSeq = fromSeq + result.entryCount - 1;
+    return { ...result, valid: false, firstInvalidSeq: lastSeq + 1, reason: `the chain ends at seq ${lastSeq} but its head is seq ${head.seq}` };
+  }
+  return result;
+}

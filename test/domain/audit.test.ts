@@ -1,0 +1,84 @@
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/domain/audit/verify.js';
+import { localHuman } from '../../src/domain/principal.js';
+import { connect } from '../helpers/connect.js';
+import { newRealm, seedOrg } from '../helpers/org.js';
+
+let s: Awaited<ReturnType<typeof connect>>;
+let realmId: string;
+let db: Database.Database;
+const verify = (extra: Record<string, number> = {}) => verifyChain({ store: s.app.store, clock: s.app.clock, principal: localHuman }, { realmId, ...extra });
+const rows = () => db.prepare('SELECT * FROM audit_entries WHERE realm_id = ? ORDER BY seq').all(realmId) as Record<string, any>[];
+
+beforeEach(async () => {
+  s = await connect();
+  realmId = (await newRealm(s)).id;
+  await seedOrg(s, realmId);
+  const m = await s.call('mission_create', { realmId, title: 'Build', createdBy: 'agent-cto', status: 'queued' });
+  await s.call('mission_checkout', { realmId, id: m.id, agentId: 'agent-dev-1' });
+  await s.call('mission_comment', { realmId, missionId: m.id, authorId: 'agent-dev-1', body: 'started' });
+  db = (s.app.store as unknown as { db: Database.Database }).db;
+});
+afterEach(() => s.close());
+
+describe('the audit chain', () => {
+  it('appends one entry per mutation with the fixed action names and actors', async () => {
+    const entries = rows();
+    expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
+    expect(entries.map((e) => e.action)).toEqual(['created', ...Array(7).fill('created'), 'created', 'checked_out', 'commented']);
+    expect(entries[0]).toMatchObject({ actor_kind: 'human', actor_id: 'admin', entity_type: 'realm' });
+    expect(entries[1]).toMatchObject({ actor_kind: 'human', actor_id: 'human:local', entity_type: 'agent', entity_id: 'agent-ceo' });
+    expect(entries[9]).toMatchObject({ actor_kind: 'agent', actor_id: 'agent-dev-1', action: 'checked_out' });
+    expect(entries[0]!.prev_hash).toBe('0'.repeat(64));
+    for (let i = 1; i < entries.length; i++) expect(entries[i]!.prev_hash).toBe(entries[i - 1]!.hash);
+  });
+
+  it('hashes the RFC 8785 canonical JSON of every stored field', () => {
+    for (const e of rows()) {
+      const canonical = canonicalize({
+        id: e.id, seq: e.seq, prevHash: e.prev_hash, timestamp: e.timestamp, realmId: e.realm_id, actorKind: e.actor_kind,
+        actorId: e.actor_id, action: e.action, entityType: e.entity_type, entityId: e.entity_id,
+        details: e.details === null ? null : JSON.parse(e.details),
+      })!;
+      expect(createHash('sha256').update(canonical, 'utf8').digest('hex')).toBe(e.hash);
+      if (e.details !== null) expect(e.details).toBe(canonicalize(JSON.parse(e.details)));
+    }
+  });
+
+  it('verifies an intact chain, whole or in part', async () => {
+    const all = rows();
+    expect(await verify()).toEqual({ valid: true, entryCount: all.length, headHash: all.at(-1)!.hash, firstInvalidSeq: null, reason: null });
+    expect(await verify({ fromSeq: 3, toSeq: 5 })).toMatchObject({ valid: true, entryCount: 3, headHash: all[4]!.hash });
+  });
+
+  // Changing any byte of any stored field is detected, at that entry.
+  const tamper: [string, string][] = [
+    ['details', "UPDATE audit_entries SET details = replace(details, 'cmt-', 'cmt_') WHERE realm_id = ? AND seq = ?"],
+    ['details', "UPDATE audit_entries SET details = replace(details, '\"rank\":5', '\"rank\":6') WHERE realm_id = ? AND seq = ?"],
+    ['actor_id', "UPDATE audit_entries SET actor_id = 'agent-dev-2' WHERE realm_id = ? AND seq = ?"],
+    ['timestamp', "UPDATE audit_entries SET timestamp = replace(timestamp, 'Z', '1Z') WHERE realm_id = ? AND seq = ?"],
+    ['action', "UPDATE audit_entries SET action = 'updated' WHERE realm_id = ? AND seq = ?"],
+    ['entity_id', "UPDATE audit_entries SET entity_id = entity_id || 'x' WHERE realm_id = ? AND seq = ?"],
+    ['prev_hash', "UPDATE audit_entries SET prev_hash = '1' || substr(prev_hash, 2) WHERE realm_id = ? AND seq = ?"],
+    ['hash', "UPDATE audit_entries SET hash = '0' || substr(hash, 2) WHERE realm_id = ? AND seq = ?"],
+  ];
+  for (const [field, statement] of tamper) {
+    it(`names the entry whose ${field} was changed`, async () => {
+      const seq = field === 'details' && statement.includes('cmt-') ? 11 : field === 'details' ? 5 : 6;
+      expect(db.prepare(statement).run(realmId, seq).changes).toBe(1);
+      const result = await verify();
+      expect(result).toMatchObject({ valid: false, firstInvalidSeq: seq });
+      expect(result.reason).toBeTruthy();
+    });
+  }
+
+  it('notices a missing entry and a cut-off tail', async () => {
+    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq = 4').run(realmId);
+    expect(await verify()).toMatchObject({ valid: false, firstInvalidSeq: 5, reason: 'seq 5 found where 4 was expected' });
+    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq >= 4').run(realmId);
+    expect(await verify()).toMatchObject({ valid: false, firstInvalidSeq: 4 });
+  });
+});

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogue } from '../src/tools/catalogue.js';
+import { toolName } from '../src/tools/declaration.js';
+import { Registry } from '../src/tools/registry.js';
+import { connect } from './helpers/connect.js';
+
+let s: Awaited<ReturnType<typeof connect>>;
+beforeAll(async () => void (s = await connect()));
+afterAll(() => s.close());
+
+// The spec's annotation table, for the functions this build serves.
+const spec = {
+  readOnly: ['realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get', 'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments'],
+  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition'],
+  idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout'],
+  openWorld: [] as string[],
+};
+
+describe('the served tools', () => {
+  it('are the catalogue, one per declaration, named area_action', () => {
+    expect(s.tools.map((t) => t.name)).toEqual(catalogue.map((d) => toolName(d.id)));
+    expect(new Set(s.tools.map((t) => t.name)).size).toBe(s.tools.length);
+  });
+
+  it('follow the naming, description, annotation and schema conventions', () => {
+    for (const tool of s.tools) {
+      expect(tool.name).toMatch(/^[a-z][a-z0-9_]{0,39}$/);
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.description!.length, tool.name).toBeGreaterThan(40);
+      expect(tool.description!.length, tool.name).toBeLessThanOrEqual(1024);
+      expect(tool.description, tool.name).toMatch(/\nErrors: .*invalid_input/);
+      const a = tool.annotations!;
+      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+        expect(typeof a[hint], `${tool.name}.${hint}`).toBe('boolean');
+      }
+      expect(a.readOnlyHint && a.destructiveHint, tool.name).toBe(false);
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+      for (const k of ['anyOf', 'oneOf', 'allOf']) expect(tool.inputSchema, tool.name).not.toHaveProperty(k);
+      // Strict inputs: unknown keys are refused, and the schema says so.
+      expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+    }
+  });
+
+  it('carry the spec\'s annotation table', () => {
+    for (const tool of s.tools) {
+      const a = tool.annotations!;
+      expect(a.readOnlyHint, tool.name).toBe(spec.readOnly.includes(tool.name));
+      expect(a.destructiveHint, tool.name).toBe(spec.destructive.includes(tool.name));
+      expect(a.idempotentHint, tool.name).toBe(spec.readOnly.includes(tool.name) || spec.idempotentWrites.includes(tool.name));
+      expect(a.openWorldHint, tool.name).toBe(spec.openWorld.includes(tool.name));
+    }
+  });
+
+  it('each declare a REST route whose path parameters are inputs', () => {
+    for (const d of catalogue) {
+      expect(d.rest, d.id).not.toBeNull();
+      expect(d.rest!.path).toMatch(/^\/api\//);
+      const tool = s.tools.find((t) => t.name === toolName(d.id))!;
+      for (const [, param] of d.rest!.path.matchAll(/:([A-Za-z]+)/g)) expect(Object.keys(tool.inputSchema.properties ?? {}), d.id).toContain(param);
+    }
+    const routes = catalogue.map((d) => `${d.rest!.method} ${d.rest!.path}`);
+    expect(new Set(routes).size).toBe(routes.length);
+  });
+
+  it('match the committed tools/list snapshot (update with: npx vitest run -u)', async () => {
+    await expect(JSON.stringify(s.tools, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/tools-list.json');
+  });
+});
+
+describe('filtering', () => {
+  it('serves only the named toolsets', () => {
+    const registry = new Registry(catalogue, { toolsets: ['mission'] });
+    expect(registry.names).toEqual(['mission_create', 'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments']);
+  });
+
+  it('serves exactly the read-only tools with readOnly', async () => {
+    const ro = await connect({ readOnly: true });
+    expect(ro.tools.map((t) => t.name).sort()).toEqual([...spec.readOnly].sort());
+    const refused = await ro.fail('realm_create', { name: 'n', owner: 'o' });
+    expect(refused).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
+    await ro.close();
+  });
+});
