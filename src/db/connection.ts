@@ -11,11 +11,12 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 export function openDatabase(path: string): Database.Database {
   if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  // WAL lets readers run beside the one writer; NORMAL is explicit because the connection that switches a file
-  // to WAL would otherwise keep FULL; busy_timeout makes a writer wait for another process instead of failing.
+  // busy_timeout first: it makes this connection wait for another process (even for the WAL switch below)
+  // instead of failing. WAL lets readers run beside the one writer. NORMAL is set explicitly because the
+  // connection that switches a file to WAL would otherwise keep FULL.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   return db;
 }

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import pino from 'pino';
 import { expect } from 'vitest';
-import { createApp, type AppOptions } from '../../src/app.js';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { localHuman, type Principal } from '../../src/domain/principal.js';
 import { createMcpServer } from '../../src/server.js';
 
@@ -13,15 +13,19 @@ export interface ToolError {
 }
 
 /** A real server on a real SQLite database (":memory:" unless given), driven by the SDK Client in memory. */
-export async function connect(options: Partial<AppOptions> & { principal?: Principal } = {}) {
-  const app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), ...options });
+export async function connect(options: Partial<AppOptions> & { principal?: Principal; app?: App } = {}) {
+  const shared = options.app !== undefined;
+  const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), ...options });
   const server = createMcpServer(app, options.principal ?? localHuman);
   const client = new Client({ name: 'test', version: '1' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.mcp.connect(serverSide), client.connect(clientSide)]);
   // Listing the tools makes the Client validate every structuredContent against the tool's output schema.
   const { tools } = await client.listTools();
-  return { app, client, server, tools, ...callers(client), close: async () => { await client.close(); app.close(); } };
+  return { app, client, server, tools, ...callers(client), close: async () => {
+    await client.close();
+    if (!shared) app.close();
+  } };
 }
 
 export function callers(client: Client) {

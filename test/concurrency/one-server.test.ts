@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { verifyChain } from '../../src/domain/audit/verify.js';
+import { localHuman } from '../../src/domain/principal.js';
+import { connect } from '../helpers/connect.js';
+import { tempDb } from '../helpers/processes.js';
+
+// Many MCP sessions (as HTTP sessions will be) over one process's store.
+const CLIENTS = 20;
+let app: App;
+let sessions: Awaited<ReturnType<typeof connect>>[];
+let realmId: string;
+
+beforeAll(async () => {
+  app = createApp({ db: tempDb(), logger: pino({ level: 'silent' }) });
+  sessions = await Promise.all(Array.from({ length: CLIENTS }, () => connect({ app })));
+  const [first] = sessions;
+  realmId = (await first!.call('realm_create', { name: 'race', owner: 'o' })).id;
+  for (let i = 0; i < CLIENTS; i++) await first!.call('hierarchy_set', { realmId, agentId: `agent-${i}` });
+});
+afterAll(async () => {
+  await Promise.all(sessions.map((s) => s.close()));
+  app.close();
+});
+
+describe(`${CLIENTS} concurrent clients on one server`, () => {
+  it('give exactly one checkout winner per mission; every loser is told who holds it', async () => {
+    const missions = [];
+    for (let m = 0; m < 10; m++) missions.push((await sessions[0]!.call('mission_create', { realmId, title: `m${m}`, createdBy: 'o', status: 'queued' })).id);
+    const attempts = missions.flatMap((id) =>
+      sessions.map(async (s, i) => {
+        const result = await s.client.callTool({ name: 'mission_checkout', arguments: { realmId, id, agentId: `agent-${i}` } });
+        return { id, agent: `agent-${i}`, result };
+      }),
+    );
+    const outcomes = await Promise.all(attempts);
+    for (const id of missions) {
+      const mine = outcomes.filter((o) => o.id === id);
+      const winners = mine.filter((o) => !o.result.isError);
+      expect(winners).toHaveLength(1);
+      const holder = winners[0]!.agent;
+      for (const loser of mine.filter((o) => o.result.isError)) {
+        const error = JSON.parse((loser.result.content as { text: string }[])[0]!.text).error;
+        expect(error).toMatchObject({ code: 'conflict', details: { holderId: holder, status: 'active' } });
+      }
+    }
+  });
+
+  it('let exactly one of many versioned updates through', async () => {
+    const results = await Promise.all(
+      sessions.map((s, i) => s.client.callTool({ name: 'realm_update', arguments: { id: realmId, name: `n${i}`, expectedVersion: 1 } })),
+    );
+    expect(results.filter((r) => !r.isError)).toHaveLength(1);
+    for (const r of results.filter((x) => x.isError)) {
+      expect(JSON.parse((r.content as { text: string }[])[0]!.text).error).toMatchObject({ code: 'conflict', details: { currentVersion: 2 } });
+    }
+  });
+
+  it('leave one unbroken audit chain', async () => {
+    const result = await verifyChain({ store: app.store, clock: app.clock, principal: localHuman }, { realmId });
+    expect(result).toMatchObject({ valid: true, firstInvalidSeq: null });
+    // realm + agents + 10 missions + 10 checkouts + 1 update
+    expect(result.entryCount).toBe(1 + CLIENTS + 10 + 10 + 1);
+  });
+});
