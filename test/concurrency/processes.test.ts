@@ -12,7 +12,7 @@ const db = tempDb();
 let servers: Awaited<ReturnType<typeof spawnServer>>[];
 let realmId: string;
 
-const errorOf = (r: { content: unknown }) => JSON.parse((r.content as { text: string }[])[0]!.text).error;
+const errorOf = (r: unknown) => JSON.parse((r as { content: { text: string }[] }).content[0]!.text).error;
 
 beforeAll(async () => {
   // All start together on a fresh file: the migration race must not stop any of them.

@@ -6,7 +6,7 @@ import { realmTables } from '../../src/db/sqlite/realm-tables.js';
 
 describe('the per-realm table registry', () => {
   it('lists every table that holds realm data, so delete, export and import cannot forget one', () => {
-    const tables = Object.values(schema).filter((t): t is SQLiteTable => is(t, SQLiteTable));
+    const tables = Object.values(schema as Record<string, unknown>).filter((t): t is SQLiteTable => is(t, SQLiteTable));
     const holdingRealmData = tables
       .filter((t) => getTableName(t) === 'realms' || getTableConfig(t).columns.some((c) => c.name === 'realm_id'))
       .map(getTableName);

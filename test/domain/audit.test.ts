@@ -62,13 +62,15 @@ describe('the audit chain', () => {
     ['timestamp', "UPDATE audit_entries SET timestamp = replace(timestamp, 'Z', '1Z') WHERE realm_id = ? AND seq = ?"],
     ['action', "UPDATE audit_entries SET action = 'updated' WHERE realm_id = ? AND seq = ?"],
     ['entity_id', "UPDATE audit_entries SET entity_id = entity_id || 'x' WHERE realm_id = ? AND seq = ?"],
-    ['prev_hash', "UPDATE audit_entries SET prev_hash = '1' || substr(prev_hash, 2) WHERE realm_id = ? AND seq = ?"],
-    ['hash', "UPDATE audit_entries SET hash = '0' || substr(hash, 2) WHERE realm_id = ? AND seq = ?"],
+    ['prev_hash', "UPDATE audit_entries SET prev_hash = (CASE WHEN prev_hash LIKE 'a%' THEN 'b' ELSE 'a' END) || substr(prev_hash, 2) WHERE realm_id = ? AND seq = ?"],
+    ['hash', "UPDATE audit_entries SET hash = (CASE WHEN hash LIKE 'a%' THEN 'b' ELSE 'a' END) || substr(hash, 2) WHERE realm_id = ? AND seq = ?"],
   ];
   for (const [field, statement] of tamper) {
     it(`names the entry whose ${field} was changed`, async () => {
       const seq = field === 'details' && statement.includes('cmt-') ? 11 : field === 'details' ? 5 : 6;
-      expect(db.prepare(statement).run(realmId, seq).changes).toBe(1);
+      const before = rows()[seq - 1];
+      db.prepare(statement).run(realmId, seq);
+      expect(rows()[seq - 1], 'the statement must really change a byte').not.toEqual(before);
       const result = await verify();
       expect(result).toMatchObject({ valid: false, firstInvalidSeq: seq });
       expect(result.reason).toBeTruthy();

@@ -3,7 +3,7 @@ import type { Comment } from '../../../domain/mission/model.js';
 import type { CommentRepo } from '../../../domain/store.js';
 import { comments } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
-import type { Db } from './shared.js';
+import { type Db, preparedInsert } from './shared.js';
 
 type Row = typeof comments.$inferSelect;
 export const commentRecord = ({ ord: _ord, realmId: _realmId, ...c }: Row): Comment => c;
@@ -12,9 +12,10 @@ export const commentRow = (c: Comment, realmId: string) => ({ ...c, realmId });
 const oldestFirst: SortColumn[] = [{ column: comments.ord }];
 
 export function commentRepo(db: Db): CommentRepo {
+  const insert = preparedInsert(db, comments);
   return {
     *insert(comment) {
-      db.insert(comments).values(comment).run();
+      insert(comment);
     },
     *page(realmId, missionId, q) {
       const rows = db

@@ -3,7 +3,7 @@ import { priorities, type Directive } from '../../../domain/directive/model.js';
 import type { DirectiveRepo } from '../../../domain/store.js';
 import { directives } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
-import { casUpdate, type Db, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof directives.$inferSelect;
 export const directiveRecord = (row: Row) =>
@@ -13,6 +13,7 @@ export const directiveRow = (d: Directive) => ({ ...d, priority: priorities.inde
 const order: SortColumn[] = [{ column: directives.priority }, { column: directives.createdAt }, { column: directives.ord }];
 
 export function directiveRepo(db: Db): DirectiveRepo {
+  const insert = preparedInsert(db, directives);
   const key = (realmId: string, id: string) => and(eq(directives.realmId, realmId), eq(directives.id, id))!;
   const one = db
     .select()
@@ -25,7 +26,7 @@ export function directiveRepo(db: Db): DirectiveRepo {
       return row ? directiveRecord(row) : null;
     },
     *insert(directive) {
-      db.insert(directives).values(directiveRow(directive)).run();
+      insert(directiveRow(directive));
     },
     *update(realmId, id, version, patch) {
       const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };

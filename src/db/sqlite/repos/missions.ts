@@ -4,7 +4,7 @@ import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo } from '../../../domain/store.js';
 import { missions } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
-import { casUpdate, type Db, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
@@ -13,6 +13,7 @@ export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(
 const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
 
 export function missionRepo(db: Db): MissionRepo {
+  const insert = preparedInsert(db, missions);
   const key = (realmId: string, id: string) => and(eq(missions.realmId, realmId), eq(missions.id, id))!;
   // The checkout path reads one mission by id: prepared once.
   const one = db
@@ -26,7 +27,7 @@ export function missionRepo(db: Db): MissionRepo {
       return row ? missionRecord(row) : null;
     },
     *insert(mission) {
-      db.insert(missions).values(missionRow(mission)).run();
+      insert(missionRow(mission));
     },
     *update(realmId, id, version, patch) {
       const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };

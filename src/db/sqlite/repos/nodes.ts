@@ -2,13 +2,14 @@ import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Node } from '../../../domain/hierarchy/model.js';
 import type { NodeRepo } from '../../../domain/store.js';
 import { nodes } from '../../schema.js';
-import { casUpdate, type Db, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof nodes.$inferSelect;
 export const nodeRecord = (row: Row) => withoutOrd(row) as Node;
 export const nodeRow = (node: Node) => node;
 
 export function nodeRepo(db: Db): NodeRepo {
+  const insert = preparedInsert(db, nodes);
   const key = (realmId: string, agentId: string) => and(eq(nodes.realmId, realmId), eq(nodes.agentId, agentId))!;
   const one = db
     .select()
@@ -38,7 +39,7 @@ export function nodeRepo(db: Db): NodeRepo {
       return live.get({ realmId })?.n ?? 0;
     },
     *insert(node) {
-      db.insert(nodes).values(nodeRow(node)).run();
+      insert(nodeRow(node));
     },
     *update(realmId, agentId, version, patch) {
       const row = casUpdate<Row>(db, nodes, key(realmId, agentId), version, patch);

@@ -3,7 +3,7 @@ import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { realms } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
-import { casUpdate, type Db, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
 export const realmRecord = (row: Row) => withoutOrd(row) as Realm;
@@ -12,6 +12,7 @@ export const realmRow = (realm: Realm) => realm;
 const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];
 
 export function realmRepo(db: Db): RealmRepo {
+  const insert = preparedInsert(db, realms);
   const byId = db.select().from(realms).where(eq(realms.id, sql.placeholder('id'))).prepare();
   return {
     *get(id) {
@@ -19,7 +20,7 @@ export function realmRepo(db: Db): RealmRepo {
       return row ? realmRecord(row) : null;
     },
     *insert(realm) {
-      db.insert(realms).values(realmRow(realm)).run();
+      insert(realmRow(realm));
     },
     *update(id, version, patch) {
       const row = casUpdate<Row>(db, realms, eq(realms.id, id), version, patch);
