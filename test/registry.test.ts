@@ -10,9 +10,13 @@ afterAll(() => s.close());
 
 // The spec's annotation table, for the functions this build serves.
 const spec = {
-  readOnly: ['realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get', 'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments'],
-  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition'],
-  idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout'],
+  readOnly: [
+    'realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get',
+    'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments', 'ledger_check', 'ledger_summary',
+    'council_proposals', 'council_activity_log', 'council_verify',
+  ],
+  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override'],
+  idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget'],
   openWorld: [] as string[],
 };
 

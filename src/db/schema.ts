@@ -2,7 +2,7 @@
 // PostgreSQL schema can mirror this file line by line. Timestamps are ISO-8601 UTC text: they sort as text,
 // and the audit chain hashes them exactly as stored.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Every table has `ord`: a monotonic tie-breaker for keyset pagination, since UUID v4 ids do not sort.
 const ord = () => integer('ord').primaryKey({ autoIncrement: true });
@@ -164,14 +164,99 @@ export const auditArchive = sqliteTable(
 );
 
 // The change feed: written in the same transaction as every mutation, so other processes on this database
-// can notice and re-announce what changed.
+// can notice and re-announce what changed. `origin` is the writing process, which skips its own rows.
 export const changes = sqliteTable(
   'changes',
   {
     ord: ord(),
     realmId: text('realm_id'),
+    origin: text('origin').notNull().default(''),
     topic: text('topic').notNull(),
     payload: text('payload').notNull(),
     createdAt: text('created_at').notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
   },
+);
+
+// Money is integer hundredths of a cent ("units"): 4.25 cents is 425.
+export const budgets = sqliteTable(
+  'budgets',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id'),
+    monthlyCents: integer('monthly_cents').notNull(),
+    softThreshold: real('soft_threshold').notNull(),
+    hardLimit: integer('hard_limit', { mode: 'boolean' }).notNull(),
+    billingCode: text('billing_code'),
+    version: integer('version').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    // The last alert published, per period, so each threshold fires once per crossing.
+    alertLevel: text('alert_level'),
+    alertPeriod: text('alert_period'),
+  },
+  (t) => [
+    uniqueIndex('budgets_realm_agent').on(t.realmId, t.agentId).where(sql`agent_id IS NOT NULL`),
+    // NULLs are distinct in a unique index, so the one realm budget needs its own partial index.
+    uniqueIndex('budgets_realm_only').on(t.realmId).where(sql`agent_id IS NULL`),
+  ],
+);
+
+export const spend = sqliteTable(
+  'spend',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    costUnits: integer('cost_units').notNull(),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    missionId: text('mission_id'),
+    runId: text('run_id'),
+    billingCode: text('billing_code'),
+    eventId: text('event_id'),
+    timestamp: text('timestamp').notNull(),
+  },
+  (t) => [
+    uniqueIndex('spend_realm_event').on(t.realmId, t.eventId).where(sql`event_id IS NOT NULL`),
+    index('spend_realm_time').on(t.realmId, t.timestamp),
+  ],
+);
+
+// Running totals per (realm, agent, month), kept in the spend transaction so a check never sums a month of
+// rows. The realm-wide total uses agent_id '' (agent ids cannot be empty).
+export const spendTotals = sqliteTable(
+  'spend_totals',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    period: text('period').notNull(),
+    units: integer('units').notNull(),
+  },
+  (t) => [uniqueIndex('spend_totals_key').on(t.realmId, t.agentId, t.period)],
+);
+
+export const proposals = sqliteTable(
+  'proposals',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    payload: json('payload'),
+    requestedBy: text('requested_by').notNull(),
+    decidedBy: text('decided_by'),
+    decisionNote: text('decision_note'),
+    decidedAt: text('decided_at'),
+    effect: json('effect'),
+    version: integer('version').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('proposals_realm_order').on(t.realmId, t.ord), index('proposals_realm_status').on(t.realmId, t.status)],
 );

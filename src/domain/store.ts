@@ -6,6 +6,8 @@
 // (better-sqlite3 forbids awaiting inside a transaction). A PostgreSQL store's steps yield their query promises
 // and the store resumes the body with each result. The domain code is the same for both engines.
 import type { StoredAuditEntry } from './audit/model.js';
+import type { Proposal, ProposalKind, ProposalStatus } from './council/model.js';
+import type { Budget, Grouping, Spend } from './ledger/model.js';
 import type { Directive, DirectiveLevel, DirectiveStatus, Priority } from './directive/model.js';
 import type { Node } from './hierarchy/model.js';
 import type { Comment, Mission, MissionStatus } from './mission/model.js';
@@ -49,6 +51,8 @@ export interface Tx {
   missions: MissionRepo;
   comments: CommentRepo;
   audit: AuditRepo;
+  ledger: LedgerRepo;
+  proposals: ProposalRepo;
   realmData: RealmDataRepo;
   /** Records a change for the change feed and the bus; published only if the transaction commits. */
   announce(announcement: Announcement): void;
@@ -119,6 +123,52 @@ export interface AuditRepo {
   /** Entries by seq, from `fromSeq`, at most `limit`. */
   range(realmId: string, fromSeq: number, limit: number): Step<StoredAuditEntry[]>;
   archive(realmId: string, sourceRealmId: string, entries: (StoredAuditEntry & { redacted: boolean })[]): Step<void>;
+  /** Newest first: entries with seq < before, matching the filters. */
+  log(realmId: string, query: { before?: number; action?: string; entityId?: string; actorId?: string; limit: number }): Step<StoredAuditEntry[]>;
+}
+
+export interface BudgetAlertState {
+  level: string | null;
+  period: string | null;
+}
+
+export interface SummaryRow {
+  key: string | null;
+  units: number;
+  inputTokens: number;
+  outputTokens: number;
+  events: number;
+}
+
+export interface LedgerRepo {
+  /** The agent's budget, or with agentId null the realm's own. */
+  budget(realmId: string, agentId: string | null): Step<Budget | null>;
+  budgets(realmId: string): Step<Budget[]>;
+  insertBudget(budget: Budget): Step<void>;
+  updateBudget(id: string, version: number, patch: Partial<Budget>): Step<Budget | null>;
+  deleteBudget(realmId: string, agentId: string): Step<number>;
+  alertState(budgetId: string): Step<BudgetAlertState>;
+  setAlertState(budgetId: string, state: BudgetAlertState): Step<void>;
+  spendByEvent(realmId: string, eventId: string): Step<Spend | null>;
+  /** Inserts the spend row (costCents stored as `units`). */
+  insertSpend(spend: Spend, units: number): Step<void>;
+  addToTotal(realmId: string, agentId: string, period: string, units: number): Step<void>;
+  total(realmId: string, agentId: string, period: string): Step<number>;
+  /** Spend grouped in the store, over [since, until). */
+  summary(realmId: string, groupBy: Grouping, since: string, until: string): Step<SummaryRow[]>;
+}
+
+export interface ProposalFilter {
+  status?: ProposalStatus;
+  kind?: ProposalKind;
+}
+
+export interface ProposalRepo {
+  get(realmId: string, id: string): Step<Proposal | null>;
+  insert(proposal: Proposal): Step<void>;
+  update(realmId: string, id: string, version: number, patch: Partial<Proposal>): Step<Proposal | null>;
+  page(realmId: string, query: PageQuery & ProposalFilter): Step<Keyed<Proposal>[]>;
+  pending(realmId: string): Step<Proposal[]>;
 }
 
 /**

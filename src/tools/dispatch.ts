@@ -5,7 +5,7 @@ import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import { closestNames } from './closest.js';
 import type { Registry } from './registry.js';
-import { invalidInputFrom } from './zod-issues.js';
+import { invalidInputFrom } from '../domain/validation.js';
 
 /** The spec's error result: isError, no structuredContent, one text block with {error: {code, message, details}}. */
 export const errorResult = (error: DomainError): CallToolResult => ({

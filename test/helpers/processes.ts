@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,3 +25,6 @@ export async function spawnServer(db: string, args: string[] = []) {
   const { tools } = await client.listTools();
   return { client, tools, pid: transport.pid, ...callers(client), close: () => client.close() };
 }
+
+/** How many migrations are committed: each database must have applied exactly these. */
+export const migrationCount = (JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] }).entries.length;

@@ -2,7 +2,10 @@
 // realm_delete, realm_export and realm_import are driven by this list, so a table added later is one entry here.
 import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { auditArchive, auditEntries, auditHeads, changes, comments, directives, missions, nodes, realms } from '../schema.js';
+import { auditArchive, auditEntries, auditHeads, budgets, changes, comments, directives, missions, nodes, proposals, realms, spend, spendTotals } from '../schema.js';
+import { budgetRecord, budgetRow, rebuildTotals, spendRecord, spendRow } from './repos/ledger.js';
+import { proposalRecord, proposalRow } from './repos/proposals.js';
+import type { Db } from './repos/shared.js';
 import { commentRecord, commentRow } from './repos/comments.js';
 import { directiveRecord, directiveRow } from './repos/directives.js';
 import { missionRecord, missionRow } from './repos/missions.js';
@@ -18,6 +21,8 @@ export interface RealmTable {
   section: string | null;
   toRecord?: (row: never) => Record<string, unknown>;
   toRow?: (record: never, realmId: string) => Record<string, unknown>;
+  /** Runs after an import loaded this section (to rebuild data derived from it). */
+  afterLoad?: (db: Db, realmId: string) => void;
 }
 
 const table = <R, T>(entry: RealmTable & { toRecord?: (row: R) => T; toRow?: (record: T, realmId: string) => Record<string, unknown> }) =>
@@ -29,6 +34,10 @@ export const realmTables: RealmTable[] = [
   table({ name: 'directives', table: directives, realmColumn: directives.realmId, section: 'directives', toRecord: directiveRecord, toRow: directiveRow }),
   table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow }),
   table({ name: 'comments', table: comments, realmColumn: comments.realmId, section: 'comments', toRecord: commentRecord, toRow: commentRow }),
+  table({ name: 'budgets', table: budgets, realmColumn: budgets.realmId, section: 'budgets', toRecord: budgetRecord, toRow: budgetRow }),
+  table({ name: 'spend', table: spend, realmColumn: spend.realmId, section: 'spend', toRecord: spendRecord, toRow: spendRow, afterLoad: rebuildTotals }),
+  table({ name: 'spend_totals', table: spendTotals, realmColumn: spendTotals.realmId, section: null }),
+  table({ name: 'proposals', table: proposals, realmColumn: proposals.realmId, section: 'proposals', toRecord: proposalRecord, toRow: proposalRow }),
   // The chain is exported and imported by the audit functions (an import archives it), so no section here.
   table({ name: 'audit_entries', table: auditEntries, realmColumn: auditEntries.realmId, section: null }),
   table({ name: 'audit_heads', table: auditHeads, realmColumn: auditHeads.realmId, section: null }),

@@ -6,6 +6,8 @@ import { changes } from '../schema.js';
 import { auditRepo } from './repos/audit.js';
 import { commentRepo } from './repos/comments.js';
 import { directiveRepo } from './repos/directives.js';
+import { ledgerRepo } from './repos/ledger.js';
+import { proposalRepo } from './repos/proposals.js';
 import { missionRepo } from './repos/missions.js';
 import { nodeRepo } from './repos/nodes.js';
 import { realmDataRepo } from './repos/realm-data.js';
@@ -42,6 +44,8 @@ export class SqliteStore implements Store {
       missions: missionRepo(orm),
       comments: commentRepo(orm),
       audit: auditRepo(orm),
+      ledger: ledgerRepo(orm),
+      proposals: proposalRepo(orm),
       realmData: realmDataRepo(orm),
       announce: (a) => {
         if (!this.pending) throw new Error('announce() outside a write');

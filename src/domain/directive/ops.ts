@@ -10,6 +10,7 @@ import { casOrConflict, checkVersion, givenFields } from '../versions.js';
 import { ancestryOf, requireDirective } from './guards.js';
 import type { CreateDirective, ListDirectives, UpdateDirective } from './inputs.js';
 import type { Directive } from './model.js';
+import type { Step, Tx } from '../store.js';
 import { checkLevelUnder, directiveMoves } from './rules.js';
 
 export function createDirective(ctx: DomainContext, input: CreateDirective): Promise<Directive> {
@@ -72,48 +73,51 @@ export function directiveAncestry(ctx: DomainContext, input: { realmId: string; 
 }
 
 export function updateDirective(ctx: DomainContext, input: UpdateDirective): Promise<Directive> {
-  return ctx.store.write(function* (tx) {
-    yield* requireWritableRealm(tx, input.realmId);
-    const directive = yield* requireDirective(tx, input.realmId, input.id);
-    checkVersion('directive', directive.id, directive, input.expectedVersion);
-    const moves = directiveMoves[directive.status];
-    if (moves.length === 0) {
-      throw new DomainError('invalid_transition', `directive ${directive.id} is ${directive.status}: it takes no more updates`, {
-        from: directive.status,
-        allowed: moves,
-      });
-    }
-    if (input.status && input.status !== directive.status && !moves.includes(input.status)) {
-      throw new DomainError('invalid_transition', `directive ${directive.id} cannot go from ${directive.status} to ${input.status}`, {
-        from: directive.status,
-        to: input.status,
-        allowed: moves,
-      });
-    }
-    if (input.parentId) {
-      const parent = yield* requireDirective(tx, input.realmId, input.parentId, 'parentId');
-      const above = yield* ancestryOf(tx, parent);
-      if (above.some((d) => d.id === directive.id)) {
-        const loop = [directive.id, ...above.slice(0, above.findIndex((d) => d.id === directive.id) + 1).map((d) => d.id)];
-        throw new DomainError('cycle_detected', `directive ${parent.id} is under ${directive.id}: making it the parent would loop`, { loop });
-      }
-      checkLevelUnder(directive.level, parent);
-    }
-    if (input.ownerAgentId) yield* requireNode(tx, input.realmId, input.ownerAgentId, 'ownerAgentId');
-    const patch = givenFields(input, ['title', 'description', 'status', 'priority', 'ownerAgentId', 'parentId']);
-    const updated = casOrConflict(
-      yield* tx.directives.update(input.realmId, directive.id, directive.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Directive>),
-      'directive', directive.id, directive,
-    );
-    yield* appendAudit(tx, ctx.clock, {
-      realmId: input.realmId,
-      actor: ctx.principal,
-      action: 'updated',
-      entityType: 'directive',
-      entityId: directive.id,
-      details: { fields: Object.keys(patch), ...(input.status && input.status !== directive.status ? { from: directive.status, to: input.status } : {}) },
+  return ctx.store.write((tx) => patchDirective(tx, ctx, input));
+}
+
+/** The update as a step: an approved strategy_change proposal runs it inside its own transaction. */
+export function* patchDirective(tx: Tx, ctx: DomainContext, input: UpdateDirective): Step<Directive> {
+  yield* requireWritableRealm(tx, input.realmId);
+  const directive = yield* requireDirective(tx, input.realmId, input.id);
+  checkVersion('directive', directive.id, directive, input.expectedVersion);
+  const moves = directiveMoves[directive.status];
+  if (moves.length === 0) {
+    throw new DomainError('invalid_transition', `directive ${directive.id} is ${directive.status}: it takes no more updates`, {
+      from: directive.status,
+      allowed: moves,
     });
-    tx.announce({ topic: 'directive.lifecycle', realmId: input.realmId, payload: { directiveId: directive.id, event: 'updated', status: updated.status } });
-    return updated;
+  }
+  if (input.status && input.status !== directive.status && !moves.includes(input.status)) {
+    throw new DomainError('invalid_transition', `directive ${directive.id} cannot go from ${directive.status} to ${input.status}`, {
+      from: directive.status,
+      to: input.status,
+      allowed: moves,
+    });
+  }
+  if (input.parentId) {
+    const parent = yield* requireDirective(tx, input.realmId, input.parentId, 'parentId');
+    const above = yield* ancestryOf(tx, parent);
+    if (above.some((d) => d.id === directive.id)) {
+      const loop = [directive.id, ...above.slice(0, above.findIndex((d) => d.id === directive.id) + 1).map((d) => d.id)];
+      throw new DomainError('cycle_detected', `directive ${parent.id} is under ${directive.id}: making it the parent would loop`, { loop });
+    }
+    checkLevelUnder(directive.level, parent);
+  }
+  if (input.ownerAgentId) yield* requireNode(tx, input.realmId, input.ownerAgentId, 'ownerAgentId');
+  const patch = givenFields(input, ['title', 'description', 'status', 'priority', 'ownerAgentId', 'parentId']);
+  const updated = casOrConflict(
+    yield* tx.directives.update(input.realmId, directive.id, directive.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Directive>),
+    'directive', directive.id, directive,
+  );
+  yield* appendAudit(tx, ctx.clock, {
+    realmId: input.realmId,
+    actor: ctx.principal,
+    action: 'updated',
+    entityType: 'directive',
+    entityId: directive.id,
+    details: { fields: Object.keys(patch), ...(input.status && input.status !== directive.status ? { from: directive.status, to: input.status } : {}) },
   });
+  tx.announce({ topic: 'directive.lifecycle', realmId: input.realmId, payload: { directiveId: directive.id, event: 'updated', status: updated.status } });
+  return updated;
 }

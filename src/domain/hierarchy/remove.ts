@@ -2,9 +2,9 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
-import { requeueMission } from '../mission/requeue.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict } from '../versions.js';
+import { agentDeparts } from './departure.js';
 import { requireNode } from './guards.js';
 import type { RemoveNode } from './inputs.js';
 import { subtreeIds } from './org.js';
@@ -49,11 +49,9 @@ export function removeNode(ctx: DomainContext, input: RemoveNode) {
       reparented.push(report.agentId);
     }
 
-    const releasedMissions: string[] = [];
-    for (const mission of yield* tx.missions.assignedTo(input.realmId, removed.agentId, ['active', 'blocked', 'review'])) {
-      yield* requeueMission(tx, ctx.clock, mission, ctx.principal, `assignee ${removed.agentId} removed`);
-      releasedMissions.push(mission.id);
-    }
+    const { releasedMissions } = yield* agentDeparts(tx, ctx, input.realmId, removed.agentId, ctx.principal, `agent ${removed.agentId} removed`);
+    // Its spend stays; its budget goes.
+    yield* tx.ledger.deleteBudget(input.realmId, removed.agentId);
 
     for (const directive of yield* tx.directives.ownedBy(input.realmId, removed.agentId)) {
       casOrConflict(

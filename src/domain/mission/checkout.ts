@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError } from '../errors.js';
+import { requireWithinBudget } from '../ledger/check.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion } from '../versions.js';
@@ -47,6 +48,7 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
     if (missing.length) {
       throw new DomainError('forbidden', `agent ${input.agentId} lacks required capabilities: ${missing.join(', ')}`, { agentId: input.agentId, missing });
     }
+    yield* requireWithinBudget(tx, ctx.clock, input.realmId, input.agentId);
 
     const now = isoNow(ctx.clock);
     const updated = casOrConflict(

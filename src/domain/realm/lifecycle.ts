@@ -9,6 +9,7 @@ import { casOrConflict, checkVersion, givenFields } from '../versions.js';
 import { requireRealm } from './guards.js';
 import type { CreateRealm, DeleteRealm, ListRealms, UpdateRealm } from './inputs.js';
 import type { Realm, RealmStatus } from './model.js';
+import type { Step, Tx } from '../store.js';
 
 export function createRealm(ctx: DomainContext, input: CreateRealm): Promise<Realm> {
   return ctx.store.write(function* (tx) {
@@ -62,43 +63,46 @@ const realmMoves: Record<RealmStatus, readonly RealmStatus[]> = {
 const statusActions: Partial<Record<RealmStatus, string>> = { suspended: 'realm_suspended', archived: 'realm_archived' };
 
 export function updateRealm(ctx: DomainContext, input: UpdateRealm): Promise<Realm> {
-  return ctx.store.write(function* (tx) {
-    const realm = yield* requireRealm(tx, input.id);
-    // A suspended realm takes only the update that reactivates it; an archived one takes none.
-    const reactivating = realm.status === 'suspended' && input.status === 'active';
-    if (realm.status !== 'active' && !reactivating) {
-      throw new DomainError(
-        'realm_suspended',
-        realm.status === 'archived'
-          ? `realm ${realm.id} is archived: it can only be read or deleted`
-          : `realm ${realm.id} is suspended: only {status: "active"} is accepted`,
-        { status: realm.status },
-      );
-    }
-    checkVersion('realm', realm.id, realm, input.expectedVersion);
-    if (input.status && !realmMoves[realm.status].includes(input.status)) {
-      throw new DomainError('invalid_transition', `realm ${realm.id} cannot go from ${realm.status} to ${input.status}`, {
-        from: realm.status,
-        allowed: realmMoves[realm.status],
-      });
-    }
-    const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']);
-    const updated = casOrConflict(
-      yield* tx.realms.update(realm.id, realm.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Realm>),
-      'realm', realm.id, realm,
+  return ctx.store.write((tx) => patchRealm(tx, ctx, input));
+}
+
+/** The update as a step: an approved realm_suspend proposal runs it inside its own transaction. */
+export function* patchRealm(tx: Tx, ctx: DomainContext, input: UpdateRealm): Step<Realm> {
+  const realm = yield* requireRealm(tx, input.id);
+  // A suspended realm takes only the update that reactivates it; an archived one takes none.
+  const reactivating = realm.status === 'suspended' && input.status === 'active';
+  if (realm.status !== 'active' && !reactivating) {
+    throw new DomainError(
+      'realm_suspended',
+      realm.status === 'archived'
+        ? `realm ${realm.id} is archived: it can only be read or deleted`
+        : `realm ${realm.id} is suspended: only {status: "active"} is accepted`,
+      { status: realm.status },
     );
-    const statusChanged = input.status !== undefined && input.status !== realm.status;
-    yield* appendAudit(tx, ctx.clock, {
-      realmId: realm.id,
-      actor: ctx.principal,
-      action: (statusChanged && statusActions[input.status!]) || 'updated',
-      entityType: 'realm',
-      entityId: realm.id,
-      details: { fields: Object.keys(patch), ...(statusChanged ? { from: realm.status, to: input.status } : {}) },
+  }
+  checkVersion('realm', realm.id, realm, input.expectedVersion);
+  if (input.status && !realmMoves[realm.status].includes(input.status)) {
+    throw new DomainError('invalid_transition', `realm ${realm.id} cannot go from ${realm.status} to ${input.status}`, {
+      from: realm.status,
+      allowed: realmMoves[realm.status],
     });
-    tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'updated', realmId: realm.id, status: updated.status } });
-    return updated;
+  }
+  const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']);
+  const updated = casOrConflict(
+    yield* tx.realms.update(realm.id, realm.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Realm>),
+    'realm', realm.id, realm,
+  );
+  const statusChanged = input.status !== undefined && input.status !== realm.status;
+  yield* appendAudit(tx, ctx.clock, {
+    realmId: realm.id,
+    actor: ctx.principal,
+    action: (statusChanged && statusActions[input.status!]) || 'updated',
+    entityType: 'realm',
+    entityId: realm.id,
+    details: { fields: Object.keys(patch), ...(statusChanged ? { from: realm.status, to: input.status } : {}) },
   });
+  tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'updated', realmId: realm.id, status: updated.status } });
+  return updated;
 }
 
 /**

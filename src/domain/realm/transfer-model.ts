@@ -1,8 +1,10 @@
 // The realm export document: realm_export returns it and realm_import takes exactly it back.
 import { z } from 'zod';
 import { actorKinds } from '../audit/model.js';
+import { Proposal } from '../council/model.js';
 import { Directive } from '../directive/model.js';
 import { Node } from '../hierarchy/model.js';
+import { Budget, Spend } from '../ledger/model.js';
 import { Comment, Mission } from '../mission/model.js';
 import { Realm } from './model.js';
 
@@ -36,9 +38,9 @@ export const sectionSchemas = {
   directives: z.array(z.strictObject(Directive.shape)),
   missions: z.array(z.strictObject(Mission.shape)),
   comments: z.array(z.strictObject(Comment.shape)),
-  budgets: z.array(looseRecord),
-  spend: z.array(looseRecord),
-  proposals: z.array(looseRecord),
+  budgets: z.array(z.strictObject(Budget.shape)),
+  spend: z.array(z.strictObject(Spend.shape)),
+  proposals: z.array(z.strictObject(Proposal.shape)),
   pulses: z.array(looseRecord),
   runtimes: z.array(looseRecord),
 };

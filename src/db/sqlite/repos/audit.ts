@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { StoredAuditEntry } from '../../../domain/audit/model.js';
 import type { AuditRepo } from '../../../domain/store.js';
 import { auditArchive, auditEntries, auditHeads } from '../../schema.js';
@@ -47,6 +47,24 @@ export function auditRepo(db: Db): AuditRepo {
         .where(and(eq(auditEntries.realmId, realmId), gte(auditEntries.seq, fromSeq)))
         .orderBy(asc(auditEntries.seq))
         .limit(limit)
+        .all()
+        .map(auditRecord);
+    },
+    *log(realmId, q) {
+      return db
+        .select()
+        .from(auditEntries)
+        .where(
+          and(
+            eq(auditEntries.realmId, realmId),
+            q.before !== undefined ? lt(auditEntries.seq, q.before) : undefined,
+            q.action ? eq(auditEntries.action, q.action) : undefined,
+            q.entityId ? eq(auditEntries.entityId, q.entityId) : undefined,
+            q.actorId ? eq(auditEntries.actorId, q.actorId) : undefined,
+          ),
+        )
+        .orderBy(desc(auditEntries.seq))
+        .limit(q.limit)
         .all()
         .map(auditRecord);
     },

@@ -21,6 +21,7 @@ export function realmDataRepo(db: Db): RealmDataRepo {
     *load(realmId, name, records) {
       const t = section(name);
       for (const record of records) db.insert(t.table).values(t.toRow!(record as never, realmId) as never).run();
+      t.afterLoad?.(db, realmId);
     },
     *deleteAll(realmId) {
       const counts: Record<string, number> = {};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError } from '../domain/errors.js';
+import { DomainError } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -31,6 +31,7 @@ function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject 
 }
 
 function describe(issue: Issue, field: string, schema: z.ZodType): { message: string; accepted?: string[] } {
+  // `field` is the full path for messages; issue.path is relative to `schema` for finding accepted keys.
   const name = field || 'arguments';
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -60,10 +61,13 @@ function describe(issue: Issue, field: string, schema: z.ZodType): { message: st
   return { message: `${name}: ${issue.message}` };
 }
 
-/** Turns zod's issues into one invalid_input error that names the field (and lists accepted keys). */
-export function invalidInputFrom(error: z.ZodError, schema: z.ZodType): DomainError {
+/**
+ * Turns zod's issues into one invalid_input error that names the field (and lists accepted keys).
+ * `under` is the path of the validated value inside the whole input (e.g. ["payload"]).
+ */
+export function invalidInputFrom(error: z.ZodError, schema: z.ZodType, under: PropertyKey[] = []): DomainError {
   const issues = error.issues.map((issue) => {
-    const field = fieldOf(issue.path);
+    const field = fieldOf([...under, ...issue.path]);
     return { field, ...describe(issue, field, schema) };
   });
   const first = issues[0]!;
@@ -73,4 +77,11 @@ export function invalidInputFrom(error: z.ZodError, schema: z.ZodType): DomainEr
     ...(first.accepted ? { accepted: first.accepted } : {}),
     issues: issues.map(({ field, message: m }) => ({ field, message: m })),
   });
+}
+
+/** Parses `value` with `schema` or throws invalid_input naming the field under `under`. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, under: PropertyKey[] = []): z.output<T> {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (!parsed.success) throw invalidInputFrom(parsed.error, schema, under);
+  return parsed.data;
 }

@@ -1,0 +1,41 @@
+import { appendAudit } from '../audit/chain.js';
+import { targetAgent } from '../council/payloads.js';
+import type { DomainContext } from '../context.js';
+import { isoNow } from '../clock.js';
+import { requeueMission } from '../mission/requeue.js';
+import type { Principal } from '../principal.js';
+import type { Step, Tx } from '../store.js';
+import { casOrConflict } from '../versions.js';
+
+/**
+ * What happens when an agent leaves the org (removed or terminated): its unfinished missions go back to the
+ * queue and pending proposals about it are cancelled. The one place later areas add to (pulses, runs).
+ */
+export function* agentDeparts(
+  tx: Tx,
+  ctx: DomainContext,
+  realmId: string,
+  agentId: string,
+  actor: Principal,
+  reason: string,
+  /** A proposal being decided right now (a terminate_agent approval), which must not cancel itself. */
+  decidingProposalId: string | null = null,
+): Step<{ releasedMissions: string[]; cancelledProposals: string[] }> {
+  const releasedMissions: string[] = [];
+  for (const mission of yield* tx.missions.assignedTo(realmId, agentId, ['active', 'blocked', 'review'])) {
+    yield* requeueMission(tx, ctx.clock, mission, actor, reason);
+    releasedMissions.push(mission.id);
+  }
+  const cancelledProposals: string[] = [];
+  for (const proposal of yield* tx.proposals.pending(realmId)) {
+    if (proposal.id === decidingProposalId || targetAgent(proposal.kind, proposal.payload) !== agentId) continue;
+    casOrConflict(
+      yield* tx.proposals.update(realmId, proposal.id, proposal.version, { status: 'cancelled', decidedAt: isoNow(ctx.clock), decisionNote: reason }),
+      'proposal', proposal.id, proposal,
+    );
+    yield* appendAudit(tx, ctx.clock, { realmId, actor, action: 'updated', entityType: 'proposal', entityId: proposal.id, details: { status: 'cancelled', reason } });
+    tx.announce({ topic: 'council.proposal', realmId, payload: { proposalId: proposal.id, status: 'cancelled' } });
+    cancelledProposals.push(proposal.id);
+  }
+  return { releasedMissions, cancelledProposals };
+}

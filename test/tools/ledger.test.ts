@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/clock.js';
+import { connect } from '../helpers/connect.js';
+import { newRealm, seedOrg } from '../helpers/org.js';
+
+const clock = fakeClock('2026-11-20T10:00:00.000Z');
+let s: Awaited<ReturnType<typeof connect>>;
+let realmId: string;
+beforeEach(async () => {
+  clock.set('2026-11-20T10:00:00.000Z');
+  s = await connect({ clock });
+  realmId = (await newRealm(s)).id;
+  await seedOrg(s, realmId);
+});
+afterEach(() => s.close());
+
+const spend = (costCents: number, extra: Record<string, unknown> = {}) =>
+  s.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents, provider: 'anthropic', model: 'claude-sonnet-4', inputTokens: 100, outputTokens: 50, ...extra });
+const actions = async (action: string) => (await s.call('council_activity_log', { realmId, action, limit: 100 })).entries;
+
+describe('budgets and checks', () => {
+  it('says scope none and allowed with no budget', async () => {
+    expect(await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' })).toEqual({
+      allowed: true, scope: 'none', spentCents: null, limitCents: null, remainingCents: null, utilizationPct: null, alert: null, agent: null, realm: null,
+    });
+  });
+
+  it('sets budgets with defaults, keeps omitted fields, and checks both scopes over this month', async () => {
+    const realmBudget = await s.call('ledger_set_budget', { realmId, monthlyCents: 500000 });
+    expect(realmBudget).toMatchObject({ agentId: null, monthlyCents: 500000, softThreshold: 0.8, hardLimit: true, billingCode: null, version: 1 });
+    expect(realmBudget.id).toMatch(/^bgt-/);
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 1000, softThreshold: 0.5 });
+    const raised = await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 2000 });
+    expect(raised).toMatchObject({ softThreshold: 0.5, hardLimit: true, version: 2 });
+    await spend(300);
+    const check = await s.call('ledger_check', { realmId, agentId: 'agent-dev-1', costCents: 100 });
+    expect(check).toMatchObject({ allowed: true, scope: 'agent', spentCents: 300, limitCents: 2000, remainingCents: 1700, utilizationPct: 15, alert: null });
+    expect(check.agent).toMatchObject({ periodStart: '2026-11-01T00:00:00.000Z', periodEnd: '2026-12-01T00:00:00.000Z', softThreshold: 0.5 });
+    expect(check.realm).toMatchObject({ spentCents: 300, limitCents: 500000, utilizationPct: 0.06 });
+    expect((await s.call('ledger_check', { realmId, agentId: 'agent-dev-1', costCents: 1700 })).allowed).toBe(false);
+    expect((await s.fail('ledger_set_budget', { realmId, monthlyCents: 1, expectedVersion: 0 })).code).toBe('conflict');
+  });
+
+  it('alerts once per crossing, audits budget_exceeded, and blocks checkout until the budget is raised', async () => {
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 1000 });
+    const mission = await s.call('mission_create', { realmId, title: 'm', createdBy: 'agent-cto', status: 'queued' });
+    await spend(700);
+    expect(await actions('budget_alert')).toHaveLength(0);
+    const warned = await spend(100);
+    expect(warned.check).toMatchObject({ alert: 'warning', allowed: true });
+    await spend(50); // still past soft: no second alert
+    const alerts = await actions('budget_alert');
+    expect(alerts.map((e: { details: { level: string } }) => e.details.level)).toEqual(['soft_threshold']);
+    const over = await spend(150);
+    expect(over.check).toMatchObject({ allowed: false, alert: 'critical', scope: 'agent', utilizationPct: 100 });
+    await spend(999); // recorded even past the limit
+    expect((await actions('budget_alert')).map((e: { details: { level: string } }) => e.details.level)).toEqual(['hard_limit_reached', 'soft_threshold']);
+    expect(await actions('budget_exceeded')).toHaveLength(1);
+
+    const refused = await s.fail('mission_checkout', { realmId, id: mission.id, agentId: 'agent-dev-1' });
+    expect(refused).toMatchObject({ code: 'budget_exceeded', details: { scope: 'agent', limitCents: 1000 } });
+    // Another agent is not affected; raising the budget lets agent-dev-1 work again and re-arms the alerts.
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 10000 });
+    expect((await s.call('mission_checkout', { realmId, id: mission.id, agentId: 'agent-dev-1' })).assigneeId).toBe('agent-dev-1');
+  });
+
+  it('counts the realm budget for every agent', async () => {
+    await s.call('ledger_set_budget', { realmId, monthlyCents: 100 });
+    await spend(60, { agentId: 'agent-dev-2' });
+    await spend(60);
+    const check = await s.call('ledger_check', { realmId, agentId: 'agent-cfo' });
+    expect(check).toMatchObject({ allowed: false, scope: 'realm', spentCents: 120 });
+    const mission = await s.call('mission_create', { realmId, title: 'm', createdBy: 'agent-cto' });
+    expect((await s.fail('mission_checkout', { realmId, id: mission.id, agentId: 'agent-cfo' })).details).toMatchObject({ scope: 'realm' });
+  });
+
+  it('rolls over at the start of the month (UTC)', async () => {
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 100 });
+    await spend(100);
+    expect((await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' })).allowed).toBe(false);
+    clock.set('2026-11-30T23:59:59.999Z');
+    expect((await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' })).allowed).toBe(false);
+    clock.set('2026-12-01T00:00:00.000Z');
+    const fresh = await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' });
+    expect(fresh).toMatchObject({ allowed: true, spentCents: 0, alert: null });
+    expect(fresh.agent.periodStart).toBe('2026-12-01T00:00:00.000Z');
+    // Alerts fire again in the new period.
+    await spend(100);
+    expect((await actions('budget_exceeded')).length).toBe(2);
+  });
+});
+
+describe('spend', () => {
+  it('keeps fractional cents to hundredths, rounding half up', async () => {
+    expect((await spend(4.25)).spend.costCents).toBe(4.25);
+    expect((await spend(0.0425)).spend.costCents).toBe(0.04);
+    expect((await spend(4.245)).spend.costCents).toBe(4.25);
+    expect((await spend(0.005)).spend.costCents).toBe(0.01);
+    const { totalCents } = await s.call('ledger_summary', { realmId });
+    expect(totalCents).toBe(8.55);
+    const tooPrecise = await s.fail('ledger_spend', { realmId, agentId: 'a', costCents: 0.00001, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 });
+    expect(tooPrecise).toMatchObject({ code: 'invalid_input', details: { field: 'costCents' } });
+  });
+
+  it('returns the first spend for a repeated eventId, counting it once', async () => {
+    const first = await spend(10, { eventId: 'evt-1' });
+    const again = await spend(99, { eventId: 'evt-1' });
+    expect(again.spend).toEqual(first.spend);
+    expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(10);
+  });
+
+  it('is recorded in a suspended realm', async () => {
+    await s.call('realm_update', { id: realmId, status: 'suspended' });
+    expect((await spend(5)).spend.costCents).toBe(5);
+    expect((await s.fail('ledger_set_budget', { realmId, monthlyCents: 5 })).code).toBe('realm_suspended');
+  });
+
+  it('summarises by any grouping over a window, largest first', async () => {
+    await spend(5, { model: 'a', missionId: 'msn-1', billingCode: 'x' });
+    await spend(7, { model: 'b', agentId: 'agent-dev-2', provider: 'openai' });
+    await spend(1, { model: 'a' });
+    const byModel = await s.call('ledger_summary', { realmId, groupBy: 'model' });
+    expect(byModel).toMatchObject({ groupBy: 'model', totalCents: 13, totalInputTokens: 300, totalOutputTokens: 150, eventCount: 3 });
+    expect(byModel.breakdown).toEqual([
+      { key: 'b', cents: 7, inputTokens: 100, outputTokens: 50, events: 1 },
+      { key: 'a', cents: 6, inputTokens: 200, outputTokens: 100, events: 2 },
+    ]);
+    expect((await s.call('ledger_summary', { realmId, groupBy: 'mission' })).breakdown.map((b: { key: string }) => b.key)).toEqual(['none', 'msn-1']);
+    expect((await s.call('ledger_summary', { realmId, groupBy: 'provider' })).breakdown[0]).toMatchObject({ key: 'openai', cents: 7 });
+    const window = await s.call('ledger_summary', { realmId, since: '2026-11-20T11:00:00+01:00', until: '2026-11-20T10:00:00.001Z' });
+    expect(window).toMatchObject({ since: '2026-11-20T10:00:00.000Z', eventCount: 3 });
+    expect((await s.call('ledger_summary', { realmId, since: '2026-10-01T00:00:00Z', until: '2026-11-01T00:00:00Z' })).eventCount).toBe(0);
+    expect((await s.fail('ledger_summary', { realmId, since: '2026-12-01T00:00:00Z', until: '2026-11-01T00:00:00Z' })).details).toMatchObject({ field: 'until' });
+    expect((await s.fail('ledger_summary', { realmId, since: 'yesterday' })).details).toMatchObject({ field: 'since' });
+  });
+});
