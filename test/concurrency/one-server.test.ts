@@ -57,6 +57,24 @@ describe(`${CLIENTS} concurrent clients on one server`, () => {
     }
   });
 
+  it('record every concurrent spend exactly, firing each alert once', async () => {
+    const ledgerRealm = (await sessions[0]!.call('realm_create', { name: 'spend', owner: 'o' })).id;
+    await sessions[0]!.call('ledger_set_budget', { realmId: ledgerRealm, agentId: 'agent-x', monthlyCents: 200, softThreshold: 0.5 });
+    await Promise.all(
+      sessions.flatMap((s) =>
+        Array.from({ length: 10 }, () =>
+          s.call('ledger_spend', { realmId: ledgerRealm, agentId: 'agent-x', costCents: 1.5, provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1 }),
+        ),
+      ),
+    );
+    const check = await sessions[1]!.call('ledger_check', { realmId: ledgerRealm, agentId: 'agent-x' });
+    expect(check).toMatchObject({ spentCents: CLIENTS * 10 * 1.5, allowed: false, alert: 'critical' });
+    const log = async (action: string) => (await sessions[2]!.call('council_activity_log', { realmId: ledgerRealm, action, limit: 1000 })).entries;
+    expect((await log('budget_alert')).map((e: { details: { level: string } }) => e.details.level).sort()).toEqual(['hard_limit_reached', 'soft_threshold']);
+    expect(await log('budget_exceeded')).toHaveLength(1);
+    expect(await log('spend_recorded')).toHaveLength(CLIENTS * 10);
+  });
+
   it('leave one unbroken audit chain', async () => {
     const result = await verifyChain({ store: app.store, clock: app.clock, principal: localHuman }, { realmId });
     expect(result).toMatchObject({ valid: true, firstInvalidSeq: null });

@@ -59,6 +59,20 @@ describe(`${PROCESSES} server processes on one database file`, () => {
     for (const r of results.filter((x) => x.isError)) expect(errorOf(r)).toMatchObject({ code: 'conflict', details: { currentVersion: version + 1 } });
   });
 
+  it('record concurrent spends from every process exactly, counting a redelivered event once, alerting once', async () => {
+    await servers[0]!.call('ledger_set_budget', { realmId, agentId: 'agent-0', monthlyCents: 100, softThreshold: 0.5 });
+    const spend = (s: (typeof servers)[number], eventId: string) =>
+      s.call('ledger_spend', { realmId, agentId: 'agent-0', costCents: 2.5, provider: 'p', model: 'm', inputTokens: 10, outputTokens: 5, eventId });
+    // Every process delivers the same 20 events: each must count once.
+    await Promise.all(servers.flatMap((s) => Array.from({ length: 20 }, (_, k) => spend(s, `evt-${k}`))));
+    const check = await servers[3]!.call('ledger_check', { realmId, agentId: 'agent-0' });
+    expect(check).toMatchObject({ spentCents: 50, utilizationPct: 50, alert: 'warning' });
+    const summary = await servers[1]!.call('ledger_summary', { realmId });
+    expect(summary).toMatchObject({ totalCents: 50, eventCount: 20, totalInputTokens: 200 });
+    const alerts = (await servers[2]!.call('council_activity_log', { realmId, action: 'budget_alert', limit: 100 })).entries;
+    expect(alerts.map((e: { details: { level: string } }) => e.details.level)).toEqual(['soft_threshold']);
+  });
+
   it('never fork the audit chain', async () => {
     // Concurrent comments from every process append to one chain.
     const [m] = (await servers[0]!.call('mission_list', { realmId, limit: 1 })).missions;
@@ -67,6 +81,7 @@ describe(`${PROCESSES} server processes on one database file`, () => {
     const result = await verifyChain({ store: app.store, clock: app.clock, principal: localHuman }, { realmId });
     app.close();
     expect(result).toMatchObject({ valid: true });
-    expect(result.entryCount).toBe(1 + PROCESSES + 25 + 25 + 1 + PROCESSES * 10);
+    // realm, agents, missions, checkouts, one update, budget_set, 20 spends, one alert, the comments
+    expect(result.entryCount).toBe(1 + PROCESSES + 25 + 25 + 1 + 1 + 20 + 1 + PROCESSES * 10);
   });
 });
