@@ -30,6 +30,11 @@ export interface Store {
   read<T>(work: Work<T>): Promise<T>;
   /** Called after every commit with what the unit of work announced. */
   onCommit(listener: (announcements: Announcement[]) => void): () => void;
+  /**
+   * Calls `listener` with what other processes sharing this database committed, soon after they commit
+   * (SQLite: polling PRAGMA data_version and reading the changes table; PostgreSQL: LISTEN/NOTIFY).
+   */
+  watchOtherProcesses(listener: (announcements: Announcement[]) => void): () => void;
   close(): void;
 }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { sql } from 'drizzle-orm';
+import { asc, gt, lt, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
 import { changes } from '../schema.js';
@@ -31,12 +31,24 @@ export class SqliteStore implements Store {
   private readonly listeners = new Set<(announcements: Announcement[]) => void>();
   private readonly writeChange;
 
+  private readonly orm;
+
   constructor(
     readonly db: Database.Database,
-    private readonly onListenerError: (error: unknown) => void = () => {},
+    private readonly options: {
+      /** This process's id, written on its change rows so that it can skip them when reading the feed. */
+      origin?: string;
+      onListenerError?: (error: unknown) => void;
+      /** How often to look for other processes' commits, and how long change rows are kept. */
+      pollMs?: number;
+      keepChangesMs?: number;
+    } = {},
   ) {
-    const orm = drizzle(db);
-    this.writeChange = orm.insert(changes).values({ realmId: sql.placeholder('realmId'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') }).prepare();
+    const orm = (this.orm = drizzle(db));
+    this.writeChange = orm
+      .insert(changes)
+      .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
+      .prepare();
     this.tx = {
       realms: realmRepo(orm),
       nodes: nodeRepo(orm),
@@ -63,7 +75,7 @@ export class SqliteStore implements Store {
           this.pending = announced;
           const result = runToEnd(work(this.tx));
           for (const a of announced) {
-            this.writeChange.run({ realmId: a.realmId, topic: a.topic, payload: JSON.stringify(a.payload) });
+            this.writeChange.run({ realmId: a.realmId, origin: this.options.origin ?? '', topic: a.topic, payload: JSON.stringify(a.payload) });
           }
           return result;
         })
@@ -79,7 +91,7 @@ export class SqliteStore implements Store {
         try {
           listener(announced);
         } catch (error) {
-          this.onListenerError(error);
+          this.options.onListenerError?.(error);
         }
       }
     }
@@ -98,6 +110,44 @@ export class SqliteStore implements Store {
   onCommit(listener: (announcements: Announcement[]) => void) {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
+  }
+
+  /**
+   * data_version changes only when another connection commits, so one cheap PRAGMA per tick tells whether to
+   * read the changes table. Rows this process wrote are skipped (they were announced locally at commit).
+   */
+  watchOtherProcesses(listener: (announcements: Announcement[]) => void) {
+    const origin = this.options.origin ?? '';
+    const lastOrd = () => (this.db.prepare('SELECT coalesce(max(ord), 0) AS ord FROM changes').get() as { ord: number }).ord;
+    let seen = lastOrd();
+    let version = this.db.pragma('data_version', { simple: true });
+    let lastPrune = Date.now();
+    const keepMs = this.options.keepChangesMs ?? 10 * 60_000;
+    const poll = () => {
+      if (!this.db.open) return;
+      try {
+        const now = this.db.pragma('data_version', { simple: true });
+        if (now !== version) {
+          version = now;
+          // Read every new row (ours too) so that `seen` moves exactly to what was read, then keep the others'.
+          const rows = this.orm.select().from(changes).where(gt(changes.ord, seen)).orderBy(asc(changes.ord)).all();
+          seen = rows.at(-1)?.ord ?? seen;
+          const theirs = rows.filter((r) => r.origin !== origin);
+          if (theirs.length) listener(theirs.map((r) => ({ topic: r.topic, realmId: r.realmId, payload: JSON.parse(r.payload) as Record<string, unknown> })));
+        }
+        if (Date.now() - lastPrune > keepMs / 10) {
+          lastPrune = Date.now();
+          const cutoff = new Date(Date.now() - keepMs).toISOString();
+          this.orm.delete(changes).where(lt(changes.createdAt, cutoff)).run();
+        }
+      } catch (error) {
+        this.options.onListenerError?.(error);
+      }
+    };
+    const timer = setInterval(poll, this.options.pollMs ?? 200);
+    // The feed must not keep a finished process alive.
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   close() {
