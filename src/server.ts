@@ -3,6 +3,8 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import type { App } from './app.js';
 import type { DomainContext } from './domain/context.js';
 import type { Principal } from './domain/principal.js';
+import { registerBriefing } from './prompts/briefing.js';
+import { registerResources } from './resources/register.js';
 import { callTool } from './tools/dispatch.js';
 import { version } from './version.js';
 
@@ -27,7 +29,8 @@ export interface ControlPlaneServer {
 export function createMcpServer(app: App, principal: Principal): ControlPlaneServer {
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
-    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions },
+    // The SDK adds neither resources.subscribe nor logging by itself.
+    { capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} }, instructions },
   );
   const ctx: DomainContext = { store: app.store, clock: app.clock, principal };
   const tools = app.registry.functions.map((f) => f.tool);
@@ -39,5 +42,12 @@ export function createMcpServer(app: App, principal: Principal): ControlPlaneSer
     void call.finally(() => running.delete(call));
     return call;
   });
+  const subscriptions = registerResources(server, app, ctx);
+  registerBriefing(server, app, ctx);
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    previousOnClose?.();
+    subscriptions.close();
+  };
   return { mcp: server, settled: async () => void (await Promise.allSettled([...running])) };
 }

@@ -69,6 +69,8 @@ export interface RealmRepo {
   /** Compare-and-swap: applies the patch and bumps the version only if the stored version is `version`. */
   update(id: string, version: number, patch: Partial<Realm>): Step<Realm | null>;
   page(query: PageQuery & { status?: RealmStatus }): Step<Keyed<Realm>[]>;
+  /** Rows per status in each area of the realm, counted by the store. */
+  statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }
 
 export interface NodeRepo {
@@ -94,6 +96,8 @@ export interface DirectiveRepo {
   update(realmId: string, id: string, version: number, patch: Partial<Directive>): Step<Directive | null>;
   page(realmId: string, query: PageQuery & DirectiveFilter): Step<Keyed<Directive>[]>;
   ownedBy(realmId: string, agentId: string): Step<Directive[]>;
+  /** Every directive of the realm, priority then age. */
+  all(realmId: string): Step<Directive[]>;
 }
 
 export interface MissionFilter {
@@ -109,6 +113,8 @@ export interface MissionRepo {
   update(realmId: string, id: string, version: number, patch: Partial<Mission>): Step<Mission | null>;
   page(realmId: string, query: PageQuery & MissionFilter): Step<Keyed<Mission>[]>;
   assignedTo(realmId: string, agentId: string, statuses: readonly MissionStatus[]): Step<Mission[]>;
+  /** Missions in these statuses, priority then age, at most `limit`. */
+  inStatuses(realmId: string, statuses: readonly MissionStatus[], limit: number): Step<Mission[]>;
 }
 
 export interface CommentRepo {

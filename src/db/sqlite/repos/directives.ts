@@ -52,6 +52,15 @@ export function directiveRepo(db: Db): DirectiveRepo {
         .all();
       return rows.map((row) => ({ record: directiveRecord(row), key: [row.priority, row.createdAt, row.ord] }));
     },
+    *all(realmId) {
+      return db
+        .select()
+        .from(directives)
+        .where(eq(directives.realmId, realmId))
+        .orderBy(asc(directives.priority), asc(directives.createdAt), asc(directives.ord))
+        .all()
+        .map(directiveRecord);
+    },
     *ownedBy(realmId, agentId) {
       return db
         .select()

@@ -53,6 +53,16 @@ export function missionRepo(db: Db): MissionRepo {
         .all();
       return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
     },
+    *inStatuses(realmId, statuses, limit) {
+      return db
+        .select()
+        .from(missions)
+        .where(and(eq(missions.realmId, realmId), inArray(missions.status, [...statuses])))
+        .orderBy(asc(missions.priority), asc(missions.createdAt), asc(missions.ord))
+        .limit(limit)
+        .all()
+        .map(missionRecord);
+    },
     *assignedTo(realmId, agentId, statuses) {
       return db
         .select()

@@ -1,7 +1,7 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
-import { realms } from '../../schema.js';
+import { directives, missions, nodes, proposals, realms } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
@@ -35,6 +35,13 @@ export function realmRepo(db: Db): RealmRepo {
         .limit(limit)
         .all();
       return rows.map((row) => ({ record: realmRecord(row), key: [row.ord] }));
+    },
+    *statusCounts(realmId) {
+      const by = (table: typeof nodes | typeof directives | typeof missions | typeof proposals) =>
+        Object.fromEntries(
+          db.select({ status: table.status, n: count() }).from(table).where(eq(table.realmId, realmId)).groupBy(table.status).all().map((r) => [r.status, r.n]),
+        );
+      return { nodes: by(nodes), directives: by(directives), missions: by(missions), proposals: by(proposals) };
     },
   };
 }

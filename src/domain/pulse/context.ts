@@ -1,0 +1,46 @@
+import type { DomainContext } from '../context.js';
+import { checkBudgets } from '../ledger/check.js';
+import { requireNode } from '../hierarchy/guards.js';
+import { byId, chainOf } from '../hierarchy/org.js';
+import { requireRealm } from '../realm/guards.js';
+
+export type ContextMode = 'thin' | 'full';
+
+/**
+ * What an agent needs to start work: thin is just who and where; full adds its node, chain of command, its
+ * own open missions, the queued missions it could take, its budget check, and the active directives that
+ * apply to it (realm-level, owned by it or anyone above it, or linked to its missions). The agent_briefing
+ * prompt and pulses send this same context.
+ */
+export function agentContext(ctx: DomainContext, realmId: string, agentId: string, mode: ContextMode) {
+  return ctx.store.read(function* (tx) {
+    yield* requireRealm(tx, realmId);
+    const node = yield* requireNode(tx, realmId, agentId);
+    if (mode === 'thin') return { realmId, agentId, mode } as const;
+    const chain = chainOf(agentId, byId(yield* tx.nodes.all(realmId)));
+    const own = yield* tx.missions.assignedTo(realmId, agentId, ['active', 'review', 'blocked']);
+    const takeable = (yield* tx.missions.inStatuses(realmId, ['queued'], 200)).filter(
+      (m) => m.assigneeId === null && m.requiredCapabilities.every((c) => node.capabilities.includes(c)),
+    );
+    const above = new Set(chain.map((n) => n.agentId));
+    const linked = new Set(own.map((m) => m.directiveId).filter(Boolean));
+    const directives = (yield* tx.directives.all(realmId)).filter(
+      (d) => d.status === 'active' && (d.level === 'realm' || (d.ownerAgentId !== null && above.has(d.ownerAgentId)) || linked.has(d.id)),
+    );
+    return {
+      realmId,
+      agentId,
+      mode,
+      node,
+      chainOfCommand: chain,
+      missions: {
+        active: own.filter((m) => m.status === 'active'),
+        review: own.filter((m) => m.status === 'review'),
+        blocked: own.filter((m) => m.status === 'blocked'),
+      },
+      takeableMissions: takeable,
+      budget: yield* checkBudgets(tx, ctx.clock, realmId, agentId),
+      directives,
+    } as const;
+  });
+}

@@ -1,0 +1,68 @@
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { App } from '../app.js';
+import type { DomainContext } from '../domain/context.js';
+import { agentContext } from '../domain/pulse/context.js';
+import { listRealms } from '../domain/realm/lifecycle.js';
+import { asDomainError } from '../tools/dispatch.js';
+
+type Briefing = Exclude<Awaited<ReturnType<typeof agentContext>>, { mode: 'thin' }>;
+
+const list = (items: { id: string; title: string; priority: string }[]) =>
+  items.length ? items.map((m) => `- ${m.title} (${m.priority}, ${m.id})`).join('\n') : '- none';
+
+/** The briefing as text an agent can start from: a readable summary, then the full context as JSON. */
+export function briefingText(b: Briefing): string {
+  const chain = b.chainOfCommand.map((n) => `${n.agentId}${n.title ? ` (${n.title})` : ''}`).join(' → ');
+  const budget = b.budget.scope === 'none' ? 'no budget set' : `${b.budget.spentCents} of ${b.budget.limitCents} cents used this month (${b.budget.scope}), ${b.budget.allowed ? 'within budget' : 'OVER BUDGET: do not start paid work'}`;
+  return [
+    `You are ${b.agentId}${b.node.title ? `, ${b.node.title}` : ''}, in realm ${b.realmId}. Status: ${b.node.status}. Capabilities: ${b.node.capabilities.join(', ') || 'none'}.`,
+    `Chain of command: ${chain}.`,
+    `Budget: ${budget}.`,
+    '',
+    `Your active missions:\n${list(b.missions.active)}`,
+    `In review:\n${list(b.missions.review)}`,
+    `Blocked:\n${list(b.missions.blocked)}`,
+    `Queued missions you could take (mission_checkout):\n${list(b.takeableMissions)}`,
+    `Directives that apply to you:\n${list(b.directives)}`,
+    '',
+    'Full context (JSON):',
+    JSON.stringify(b, null, 2),
+  ].join('\n');
+}
+
+/** The agent_briefing prompt: the context an agent needs to start work, the same a pulse sends. */
+export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
+  mcp.registerPrompt(
+    'agent_briefing',
+    {
+      title: 'Agent briefing',
+      description: 'Everything an agent needs to start work: its chain of command, its missions and those it could take, the directives that apply to it, and its budget.',
+      argsSchema: {
+        realmId: completable(z.string().describe('The realm id'), async (value) =>
+          (await listRealms(ctx, { limit: 1000 })).realms.map((r) => r.id).filter((id) => id.startsWith(value ?? '')),
+        ),
+        agentId: completable(z.string().describe('The agent id'), async (value, context) => {
+          const realmId = context?.arguments?.realmId;
+          if (!realmId) return [];
+          const nodes = await ctx.store.read((tx) => tx.nodes.all(realmId));
+          return nodes.map((n) => n.agentId).filter((id) => id.startsWith(value ?? ''));
+        }),
+      },
+    },
+    async ({ realmId, agentId }) => {
+      try {
+        const briefing = (await agentContext(ctx, realmId, agentId, 'full')) as Briefing;
+        return {
+          description: `Briefing for ${agentId} in ${realmId}`,
+          messages: [{ role: 'user' as const, content: { type: 'text' as const, text: briefingText(briefing) } }],
+        };
+      } catch (error) {
+        const domain = asDomainError(error, app.logger, 'prompts/get agent_briefing');
+        throw new McpError(domain.code === 'internal' ? ErrorCode.InternalError : ErrorCode.InvalidParams, domain.message, { code: domain.code, ...domain.details });
+      }
+    },
+  );
+}

@@ -1,0 +1,96 @@
+// The MCP resources, one declaration each: a view of a realm read as JSON (the same shapes as the tools).
+import { auditOverview } from '../domain/audit/overview.js';
+import type { DomainContext } from '../domain/context.js';
+import { directiveTree } from '../domain/directive/tree.js';
+import { orgTree } from '../domain/hierarchy/queries.js';
+import { budgetOverview } from '../domain/ledger/overview.js';
+import { missionBoard } from '../domain/mission/board.js';
+import { realmSummary, realmsOverview } from '../domain/realm/overview.js';
+
+export const SCHEME = 'controlplane://';
+export const REALMS_URI = `${SCHEME}realms`;
+export const realmUri = (realmId: string, view = '') => `${REALMS_URI}/${encodeURIComponent(realmId)}${view ? `/${view}` : ''}`;
+export const realmUriTemplate = (view = '') => `${REALMS_URI}/{realmId}${view ? `/${view}` : ''}`;
+
+export interface RealmView {
+  /** The last path segment ('' for the realm itself). */
+  view: '' | 'tree' | 'budget' | 'audit' | 'directives' | 'missions';
+  name: string;
+  title: string;
+  description: string;
+  read(ctx: DomainContext, realmId: string): Promise<unknown>;
+}
+
+export const realmsResource = {
+  name: 'realms',
+  title: 'All realms',
+  description: 'Every realm (at most 1000, newest first) with counts of agents, directives, missions and pending proposals.',
+  read: (ctx: DomainContext) => realmsOverview(ctx),
+};
+
+export const realmViews: RealmView[] = [
+  {
+    view: '',
+    name: 'realm',
+    title: 'Realm summary',
+    description: 'The realm with a summary of everything in it: agents, directives, missions and proposals by status, budgets, this month\'s spend, and the audit head.',
+    read: realmSummary,
+  },
+  {
+    view: 'tree',
+    name: 'org-tree',
+    title: 'Org chart',
+    description: 'The realm\'s org chart as trees, as hierarchy_tree returns it.',
+    read: (ctx, realmId) => orgTree(ctx, { realmId }),
+  },
+  {
+    view: 'budget',
+    name: 'budget',
+    title: 'Budgets',
+    description: 'Every budget of the realm with its check for this month, and this month\'s spend by agent.',
+    read: budgetOverview,
+  },
+  {
+    view: 'audit',
+    name: 'audit',
+    title: 'Audit trail',
+    description: 'The newest 50 audit entries and the verification of the whole chain.',
+    read: auditOverview,
+  },
+  {
+    view: 'directives',
+    name: 'directives',
+    title: 'Directive tree',
+    description: 'The realm\'s goals as a tree.',
+    read: directiveTree,
+  },
+  {
+    view: 'missions',
+    name: 'missions',
+    title: 'Mission board',
+    description: 'Missions grouped by status (most urgent first) with counts per status.',
+    read: missionBoard,
+  },
+];
+
+/** Which views of a realm a committed change touches, by topic (the realm summary is touched by all). */
+const viewsTouched: Record<string, RealmView['view'][]> = {
+  'realm.lifecycle': ['', 'tree', 'budget', 'audit', 'directives', 'missions'],
+  'hierarchy.changed': ['', 'tree'],
+  'directive.lifecycle': ['', 'directives'],
+  'mission.lifecycle': ['', 'missions'],
+  'ledger.spend_recorded': ['', 'budget'],
+  'ledger.budget_set': ['', 'budget'],
+  'ledger.alert': ['', 'budget'],
+  'council.proposal': [''],
+  'council.override': ['', 'tree'],
+  'audit.appended': ['audit'],
+};
+// Topics that change the counts in the all-realms list.
+const listed = new Set(['realm.lifecycle', 'hierarchy.changed', 'directive.lifecycle', 'mission.lifecycle', 'council.proposal']);
+
+export function urisTouched(topic: string, realmId: string | null): string[] {
+  const uris = realmId ? (viewsTouched[topic] ?? ['']).map((view) => realmUri(realmId, view)) : [];
+  if (listed.has(topic)) uris.push(REALMS_URI);
+  return uris;
+}

@@ -1,0 +1,63 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Logger } from 'pino';
+import type { BusMessage, EventBus } from '../events/bus.js';
+import { urisTouched } from './declarations.js';
+
+const COALESCE_MS = 250;
+
+/**
+ * One session's resource subscriptions. Changes arrive from the bus after they commit (from this process or,
+ * through the change feed, from others); each subscribed URI gets at most one notifications/resources/updated
+ * per 250 ms, the last change always being followed by one. Every notification promise is caught: a session
+ * closing mid-flight must not crash the server.
+ */
+export class SessionSubscriptions {
+  private readonly uris = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly stop: () => void;
+
+  constructor(
+    private readonly server: Server,
+    bus: EventBus,
+    private readonly logger: Logger,
+  ) {
+    this.stop = bus.subscribe('*', (message) => this.onChange(message));
+  }
+
+  add(uri: string) {
+    this.uris.add(uri);
+  }
+
+  remove(uri: string) {
+    this.uris.delete(uri);
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+  }
+
+  close() {
+    this.stop();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.uris.clear();
+  }
+
+  private onChange(message: BusMessage) {
+    if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string)) {
+      this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
+    }
+    for (const uri of urisTouched(message.topic, message.realmId)) if (this.uris.has(uri)) this.schedule(uri);
+  }
+
+  private schedule(uri: string) {
+    if (this.timers.has(uri)) return; // one is already on its way: this change is coalesced into it
+    const wait = Math.max(0, (this.lastSent.get(uri) ?? 0) + COALESCE_MS - Date.now());
+    const timer = setTimeout(() => {
+      this.timers.delete(uri);
+      this.lastSent.set(uri, Date.now());
+      this.server.sendResourceUpdated({ uri }).catch((error) => this.logger.debug({ err: error, uri }, 'resource update not delivered'));
+    }, wait);
+    timer.unref();
+    this.timers.set(uri, timer);
+  }
+}

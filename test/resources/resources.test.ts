@@ -1,0 +1,184 @@
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { connect } from '../helpers/connect.js';
+import { newRealm, seedOrg } from '../helpers/org.js';
+import { tempDb } from '../helpers/processes.js';
+
+type Session = Awaited<ReturnType<typeof connect>>;
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const readJson = async (s: Session, uri: string) => JSON.parse(((await s.client.readResource({ uri })).contents[0] as { text: string }).text);
+
+/** Collects resources/updated notifications a session receives. */
+function updates(s: Session) {
+  const seen: string[] = [];
+  s.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void seen.push(n.params.uri));
+  return seen;
+}
+
+let app: App;
+let a: Session;
+let b: Session;
+let realmId: string;
+beforeEach(async () => {
+  app = createApp({ db: ':memory:', logger: silent });
+  [a, b] = [await connect({ app }), await connect({ app })];
+  realmId = (await newRealm(a)).id;
+  await seedOrg(a, realmId);
+});
+afterEach(async () => {
+  await a.client.close();
+  await b.client.close();
+  app.close();
+});
+
+describe('reading resources', () => {
+  it('lists the templates and each realm', async () => {
+    const { resourceTemplates } = await a.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(
+      ['', '/audit', '/budget', '/directives', '/missions', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`).sort(),
+    );
+    const { resources } = await a.client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(['controlplane://realms', `controlplane://realms/${realmId}`]);
+  });
+
+  it('serves each view as JSON, the same shape as the tools', async () => {
+    expect(await readJson(a, `controlplane://realms/${realmId}/tree`)).toEqual(await a.call('hierarchy_tree', { realmId }));
+    const all = await readJson(a, 'controlplane://realms');
+    expect(all.realms[0]).toMatchObject({ id: realmId, counts: { agents: 7, missions: 0, pendingProposals: 0 } });
+    const m = await a.call('mission_create', { realmId, title: 'm', createdBy: 'agent-cto', status: 'queued' });
+    await a.call('ledger_set_budget', { realmId, monthlyCents: 1000 });
+    await a.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 12.5, provider: 'p', model: 'x', inputTokens: 1, outputTokens: 1 });
+    const summary = await readJson(a, `controlplane://realms/${realmId}`);
+    expect(summary).toMatchObject({ realm: { id: realmId }, summary: { agents: { active: 7 }, missions: { queued: 1 }, budgets: 1, spentThisPeriodCents: 12.5 } });
+    const board = await readJson(a, `controlplane://realms/${realmId}/missions`);
+    expect(board.board.queued.map((x: { id: string }) => x.id)).toEqual([m.id]);
+    expect(board.counts).toMatchObject({ queued: 1, active: 0 });
+    const budget = await readJson(a, `controlplane://realms/${realmId}/budget`);
+    expect(budget.budgets[0].check).toMatchObject({ spentCents: 12.5, limitCents: 1000 });
+    expect(budget.summary).toMatchObject({ totalCents: 12.5, groupBy: 'agent' });
+    const audit = await readJson(a, `controlplane://realms/${realmId}/audit`);
+    expect(audit.entries).toHaveLength(11);
+    expect(audit.verify).toMatchObject({ valid: true, entryCount: 11 });
+    const goal = await a.call('directive_create', { realmId, title: 'g', level: 'realm' });
+    await a.call('directive_create', { realmId, title: 'child', level: 'team', parentId: goal.id });
+    const tree = await readJson(a, `controlplane://realms/${realmId}/directives`);
+    expect(tree.roots[0]).toMatchObject({ id: goal.id, children: [{ title: 'child', children: [] }] });
+  });
+
+  it('completes realm ids and refuses unknown resources with -32602', async () => {
+    const done = await a.client.complete({ ref: { type: 'ref/resource', uri: 'controlplane://realms/{realmId}/tree' }, argument: { name: 'realmId', value: 'realm-' } });
+    expect(done.completion.values).toEqual([realmId]);
+    await expect(a.client.readResource({ uri: 'controlplane://realms/realm-nope/tree' })).rejects.toMatchObject({ code: -32602 });
+    await expect(a.client.readResource({ uri: 'controlplane://elsewhere' })).rejects.toMatchObject({ code: -32602 });
+    await expect(a.client.subscribeResource({ uri: 'controlplane://elsewhere' })).rejects.toMatchObject({ code: -32602 });
+  });
+});
+
+describe('subscriptions', () => {
+  it('notify the subscribed session only, after the commit', async () => {
+    const seenA = updates(a);
+    const seenB = updates(b);
+    await a.client.subscribeResource({ uri: `controlplane://realms/${realmId}/tree` });
+    await b.client.subscribeResource({ uri: `controlplane://realms/${realmId}/missions` });
+    await b.call('hierarchy_set', { realmId, agentId: 'agent-new', reportsTo: 'agent-ceo' });
+    await sleep(50);
+    expect(seenA).toEqual([`controlplane://realms/${realmId}/tree`]);
+    expect(seenB).toEqual([]);
+    // After unsubscribing, nothing more.
+    await a.client.unsubscribeResource({ uri: `controlplane://realms/${realmId}/tree` });
+    await b.call('hierarchy_set', { realmId, agentId: 'agent-newer' });
+    await sleep(50);
+    expect(seenA).toHaveLength(1);
+  });
+
+  it('coalesce a burst to at most one notification per URI per 250 ms, ending with one', async () => {
+    const seen = updates(a);
+    const uri = `controlplane://realms/${realmId}/audit`;
+    await a.client.subscribeResource({ uri });
+    const burst = async () => {
+      for (let i = 0; i < 10; i++) await b.call('council_activity', { realmId, actorKind: 'agent', actorId: 'x', action: 'tick', entityType: 't', entityId: `${i}` });
+    };
+    await burst();
+    await sleep(100);
+    expect(seen).toEqual([uri]); // ten changes, one notification
+    await burst(); // inside the 250 ms window: held back, then sent once
+    await sleep(50);
+    expect(seen).toEqual([uri]);
+    await sleep(250);
+    expect(seen).toEqual([uri, uri]);
+  });
+
+  it('send list_changed when a realm comes or goes', async () => {
+    let changed = 0;
+    a.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void changed++);
+    const other = await newRealm(b, { name: 'other' });
+    await sleep(20);
+    expect(changed).toBe(1);
+    await b.call('realm_delete', { id: other.id, confirm: 'other' });
+    await sleep(20);
+    expect(changed).toBe(2);
+  });
+
+  it('survive a session that closed before its notification went out', async () => {
+    const uri = `controlplane://realms/${realmId}/tree`;
+    await a.client.subscribeResource({ uri });
+    await b.call('hierarchy_set', { realmId, agentId: 'agent-x' });
+    await a.client.close(); // the notification is still scheduled
+    await sleep(300);
+    await b.call('hierarchy_set', { realmId, agentId: 'agent-y' });
+    expect((await b.call('hierarchy_find', { realmId, capability: 'finance' })).count).toBe(1);
+  });
+});
+
+describe('a change made by another process', () => {
+  it('reaches a session subscribed in this one', async () => {
+    const db = tempDb();
+    const mine = createApp({ db, logger: silent, pollMs: 25 });
+    const theirs = createApp({ db, logger: silent, pollMs: 25 });
+    const here = await connect({ app: mine });
+    const there = await connect({ app: theirs });
+    const r = await there.call('realm_create', { name: 'shared', owner: 'o' });
+    await sleep(100);
+    const seen = updates(here);
+    await here.client.subscribeResource({ uri: `controlplane://realms/${r.id}/missions` });
+    await there.call('mission_create', { realmId: r.id, title: 'from elsewhere', createdBy: 'o' });
+    const start = Date.now();
+    while (!seen.length && Date.now() - start < 2000) await sleep(20);
+    expect(seen).toEqual([`controlplane://realms/${r.id}/missions`]);
+    expect((await readJson(here, `controlplane://realms/${r.id}/missions`)).counts.backlog).toBe(1);
+    await here.client.close();
+    await there.client.close();
+    mine.close();
+    theirs.close();
+  });
+});
+
+describe('the agent_briefing prompt', () => {
+  it('briefs an agent with its chain, missions, takeable work, directives and budget', async () => {
+    const goal = await a.call('directive_create', { realmId, title: 'Ship v2', level: 'realm' });
+    await a.call('directive_create', { realmId, title: 'Finance only', level: 'team', ownerAgentId: 'agent-cfo' });
+    const mine = await a.call('mission_create', { realmId, title: 'Mine', createdBy: 'agent-cto', status: 'queued' });
+    await a.call('mission_checkout', { realmId, id: mine.id, agentId: 'agent-dev-1' });
+    await a.call('mission_create', { realmId, title: 'Takeable', createdBy: 'agent-cto', status: 'queued', requiredCapabilities: ['rust'] });
+    await a.call('mission_create', { realmId, title: 'Not for me', createdBy: 'agent-cto', status: 'queued', requiredCapabilities: ['finance'] });
+    const { prompts } = await a.client.listPrompts();
+    expect(prompts.map((p) => p.name)).toEqual(['agent_briefing']);
+    const prompt = await a.client.getPrompt({ name: 'agent_briefing', arguments: { realmId, agentId: 'agent-dev-1' } });
+    const text = (prompt.messages[0]!.content as { text: string }).text;
+    expect(text).toContain('Chain of command: agent-dev-1 (Senior Engineer) → agent-cto (CTO) → agent-ceo (CEO).');
+    expect(text).toMatch(/Your active missions:\n- Mine/);
+    expect(text).toMatch(/could take \(mission_checkout\):\n- Takeable/);
+    expect(text).not.toContain('Not for me');
+    expect(text).toContain(goal.id);
+    expect(text).not.toContain('Finance only');
+    expect(text).toContain('no budget set');
+    const context = JSON.parse(text.slice(text.indexOf('{')));
+    expect(context).toMatchObject({ mode: 'full', agentId: 'agent-dev-1', budget: { scope: 'none', allowed: true } });
+    await expect(a.client.getPrompt({ name: 'agent_briefing', arguments: { realmId, agentId: 'agent-ghost' } })).rejects.toMatchObject({ code: -32602 });
+    const done = await a.client.complete({ ref: { type: 'ref/prompt', name: 'agent_briefing' }, argument: { name: 'agentId', value: 'agent-dev' }, context: { arguments: { realmId } } });
+    expect(done.completion.values.sort()).toEqual(['agent-dev-1', 'agent-dev-2', 'agent-dev-3']);
+  });
+});
