@@ -260,3 +260,139 @@ export const proposals = sqliteTable(
   },
   (t) => [index('proposals_realm_order').on(t.realmId, t.ord), index('proposals_realm_status').on(t.realmId, t.status)],
 );
+
+// Runtimes: realm-scoped, or global when realm_id is NULL.
+export const runtimes = sqliteTable(
+  'runtimes',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id'),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    command: text('command'),
+    args: json('args').$type<string[]>().notNull(),
+    url: text('url'),
+    headers: json('headers').$type<Record<string, string>>(),
+    envVars: json('env_vars').$type<Record<string, string>>(),
+    workDir: text('work_dir'),
+    timeoutSecs: integer('timeout_secs').notNull(),
+    model: text('model'),
+    connectControlPlane: integer('connect_control_plane', { mode: 'boolean' }).notNull(),
+    version: integer('version').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('runtimes_realm').on(t.realmId, t.ord)],
+);
+
+// Bridge runs. The owner process, its pid/process group and the group leader's start time let recovery stop
+// a dead owner's processes without ever signalling a reused pid.
+export const bridgeRuns = sqliteTable(
+  'bridge_runs',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    runtimeId: text('runtime_id').notNull(),
+    realmId: text('realm_id'),
+    agentId: text('agent_id').notNull(),
+    missionId: text('mission_id'),
+    status: text('status').notNull(),
+    output: text('output'),
+    outputTruncated: integer('output_truncated', { mode: 'boolean' }).notNull(),
+    error: text('error'),
+    stderrTruncated: integer('stderr_truncated', { mode: 'boolean' }).notNull(),
+    exitCode: integer('exit_code'),
+    signal: text('signal'),
+    sessionId: text('session_id'),
+    usage: json('usage'),
+    costUnits: integer('cost_units'),
+    ownerInstanceId: text('owner_instance_id').notNull(),
+    pid: integer('pid'),
+    processStart: text('process_start'),
+    cancelRequested: integer('cancel_requested', { mode: 'boolean' }).notNull(),
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('bridge_runs_status').on(t.status, t.ownerInstanceId), index('bridge_runs_agent').on(t.realmId, t.agentId, t.status)],
+);
+
+// The CLI session to resume, per (realm, agent, runtime).
+export const agentSessions = sqliteTable(
+  'agent_sessions',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    runtimeId: text('runtime_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    // The cumulative usage the CLI last reported for this session (Codex reports totals per thread).
+    usage: json('usage'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('agent_sessions_key').on(t.realmId, t.agentId, t.runtimeId)],
+);
+
+// Every server process on this database, with a heartbeat.
+export const instances = sqliteTable('instances', {
+  id: text('id').primaryKey(),
+  pid: integer('pid').notNull(),
+  host: text('host').notNull(),
+  startedAt: text('started_at').notNull(),
+  heartbeatAt: text('heartbeat_at').notNull(),
+});
+
+// Named leases (the pulse scheduler's): one holder until expiry.
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
+});
+
+export const pulseConfigs = sqliteTable(
+  'pulse_configs',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    contextMode: text('context_mode').notNull(),
+    runtimeId: text('runtime_id'),
+    timeoutSecs: integer('timeout_secs'),
+    maxRetries: integer('max_retries').notNull(),
+    skipWhenIdle: integer('skip_when_idle', { mode: 'boolean' }).notNull(),
+    version: integer('version').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('pulse_configs_key').on(t.realmId, t.agentId)],
+);
+
+// Pulse runs. A cron slot is claimed by inserting (realm, agent, scheduled_for): one instance wins each slot.
+export const pulseRuns = sqliteTable(
+  'pulse_runs',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    source: text('source').notNull(),
+    status: text('status').notNull(),
+    attempt: integer('attempt').notNull(),
+    skipReason: text('skip_reason'),
+    skipCount: integer('skip_count').notNull(),
+    bridgeRunId: text('bridge_run_id'),
+    contextSnapshot: json('context_snapshot'),
+    nextAttemptAt: text('next_attempt_at'),
+    scheduledFor: text('scheduled_for'),
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at'),
+    error: text('error'),
+  },
+  (t) => [
+    uniqueIndex('pulse_runs_slot').on(t.realmId, t.agentId, t.scheduledFor).where(sql`scheduled_for IS NOT NULL`),
+    index('pulse_runs_agent').on(t.realmId, t.agentId, t.ord),
+    index('pulse_runs_retry').on(t.nextAttemptAt).where(sql`next_attempt_at IS NOT NULL`),
+  ],
+);

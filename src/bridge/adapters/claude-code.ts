@@ -1,0 +1,66 @@
+// Claude Code: claude -p --output-format stream-json --verbose [--model M] [--resume SESSION], prompt on stdin.
+// Failure is is_error on the result event, never judged by subtype (API failures arrive as subtype success).
+import { num, obj, str, stripAnsi } from './common.js';
+import type { CliSpec } from './cli.js';
+
+const unknownSessionText = /No conversation found with session ID|not a valid UUID|--resume requires a valid session|does not match any session title/i;
+
+export function mcpConfigArgs(controlPlane: { command: string; args: string[] }): string[] {
+  const config = { mcpServers: { 'control-plane': { type: 'stdio', command: controlPlane.command, args: controlPlane.args } } };
+  // -p mode cannot ask for permission, so our tools are allowed up front.
+  return ['--mcp-config', JSON.stringify(config), '--strict-mcp-config', '--allowedTools', 'mcp__control-plane'];
+}
+
+export const claudeCode: CliSpec = {
+  defaultCommand: 'claude',
+  args: (r) => [
+    '-p', '--output-format', 'stream-json', '--verbose',
+    ...(r.model ? ['--model', r.model] : []),
+    ...(r.sessionId ? ['--resume', r.sessionId] : []),
+    ...(r.runtime.connectControlPlane && r.controlPlane ? mcpConfigArgs(r.controlPlane) : []),
+    ...r.runtime.args,
+  ],
+  provider: () => 'anthropic',
+  parser() {
+    let sessionId: string | null = null;
+    let model: string | null = null;
+    let result: Record<string, unknown> | null = null;
+    const texts: string[] = [];
+    return {
+      line(e) {
+        if (typeof e.session_id === 'string' && e.type !== 'result') sessionId = e.session_id;
+        if (e.type === 'system' && e.subtype === 'init') model = str(e.model);
+        if (e.type === 'assistant' && e.parent_tool_use_id == null) {
+          for (const block of (obj(e.message).content as unknown[]) ?? []) {
+            const b = obj(block);
+            if (b.type === 'text' && typeof b.text === 'string') texts.push(b.text);
+          }
+        }
+        if (e.type === 'result') result = e;
+      },
+      finish(proc) {
+        const r = result as Record<string, unknown> | null;
+        const errors = Array.isArray(r?.errors) ? (r!.errors as unknown[]).map(String) : [];
+        const isError = r ? r.is_error === true : true;
+        const u = obj(r?.usage);
+        const usage = r?.usage
+          ? { inputTokens: num(u.input_tokens) + num(u.cache_creation_input_tokens), outputTokens: num(u.output_tokens), cachedInputTokens: num(u.cache_read_input_tokens) }
+          : null;
+        const text = str(r?.result) ?? (texts.length ? texts.join('') : null);
+        const stderr = stripAnsi(proc.stderr);
+        const structurallyUnknown = isError && r !== null && num(r.num_turns) === 0 && num(r.duration_api_ms) === 0;
+        return {
+          succeeded: r !== null && !isError && proc.exitCode === 0,
+          output: text,
+          error: isError ? (errors.join('; ') || (r ? text : null)) : null,
+          // Never keep the id of a failed run: a failed resume may echo a made-up one.
+          sessionId: r && !isError ? (str(r.session_id) ?? sessionId) : null,
+          usage,
+          costUsd: typeof r?.total_cost_usd === 'number' ? r.total_cost_usd : null,
+          model,
+          unknownSession: unknownSessionText.test(errors.join('\n')) || unknownSessionText.test(stderr) || structurallyUnknown,
+        };
+      },
+    };
+  },
+};

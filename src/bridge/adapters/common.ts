@@ -1,0 +1,45 @@
+import type { ProcessOutcome } from '../process-group.js';
+import type { RunOutcome, RunRequest, RunStatus } from '../types.js';
+
+const STDERR_TAIL = 4000;
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+export const stripAnsi = (text: string) => text.replace(ANSI, '');
+export const stderrTail = (stderr: string) => {
+  const clean = stripAnsi(stderr).trim();
+  return clean ? clean.slice(-STDERR_TAIL) : null;
+};
+
+/** The status a finished process earned: timeouts and cancels first, then the adapter's own verdict. */
+export function statusOf(proc: ProcessOutcome, succeeded: boolean): RunStatus {
+  if (proc.cancelled) return 'cancelled';
+  if (proc.timedOut) return 'timed_out';
+  return succeeded ? 'completed' : 'failed';
+}
+
+/** The prompt an agent CLI reads on stdin: the instruction, then the context it works from. */
+export const promptWithContext = (request: RunRequest) =>
+  `${request.prompt ?? 'Work on your missions in the control plane, starting with the context below.'}\n\nContext (JSON):\n${JSON.stringify(request.context)}\n`;
+
+/** Parses one JSON line of a CLI's stream; blank lines, non-JSON lines and arrays are skipped. */
+export function jsonLine(line: string): Record<string, unknown> | null {
+  const text = line.trim();
+  if (!text.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const emptyOutcome = (proc: ProcessOutcome): Pick<RunOutcome, 'exitCode' | 'signal' | 'outputTruncated' | 'stderrTruncated'> => ({
+  exitCode: proc.exitCode,
+  signal: proc.signal,
+  outputTruncated: proc.stdoutTruncated,
+  stderrTruncated: proc.stderrTruncated,
+});
+
+export const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+export const str = (v: unknown) => (typeof v === 'string' ? v : null);
+export const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});

@@ -1,0 +1,56 @@
+import type { Runtime } from '../domain/bridge/model.js';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+/** What an adapter is asked to do. */
+export interface RunRequest {
+  runId: string;
+  realmId: string | null;
+  agentId: string;
+  missionId: string | null;
+  runtime: Runtime;
+  context: Record<string, unknown>;
+  prompt: string | null;
+  model: string | null;
+  /** The CLI session to resume, if any. */
+  sessionId: string | null;
+  /** The cumulative usage last seen for that session (Codex reports totals per thread). */
+  previousUsage: Usage | null;
+  timeoutMs: number;
+  graceMs: number;
+  signal: AbortSignal;
+  /** PATH, HOME, locale, the runtime's envVars and the CONTROL_PLANE_* variables. */
+  env: Record<string, string>;
+  /** How to start this server for an agent that should work on the control plane (claude_code). */
+  controlPlane: { command: string; args: string[] } | null;
+  onSpawn(pid: number, processStart: string | null): void;
+}
+
+export type RunStatus = 'completed' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface RunOutcome {
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  output: string | null;
+  outputTruncated: boolean;
+  error: string | null;
+  stderrTruncated: boolean;
+  sessionId: string | null;
+  /** This run's usage (for Codex: the delta from the previous snapshot), and the cumulative snapshot to keep. */
+  usage: Usage | null;
+  usageSnapshot: Usage | null;
+  costUsd: number | null;
+  provider: string | null;
+  model: string | null;
+  /** The CLI said the session it was asked to resume does not exist. */
+  unknownSession: boolean;
+}
+
+export interface Adapter {
+  execute(request: RunRequest): Promise<RunOutcome>;
+}

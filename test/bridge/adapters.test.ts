@@ -1,0 +1,199 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { adapters } from '../../src/bridge/adapters/index.js';
+import { alive, calls, hangPids, request, stateDir } from '../helpers/fakes.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('claude_code', () => {
+  it('runs claude -p --output-format stream-json --verbose with the prompt and context on stdin, and parses the result', async () => {
+    const state = stateDir();
+    const out = await adapters.claude_code.execute(request('claude_code', state, { model: 'sonnet' }));
+    const [call] = calls(state);
+    expect(call!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--model', 'sonnet']);
+    expect(call!.stdin).toContain('Do the thing');
+    expect(call!.stdin).toContain('"mode":"thin"');
+    expect(out).toMatchObject({
+      status: 'completed', exitCode: 0, signal: null, output: 'Done: Do the thing', provider: 'anthropic', model: 'sonnet',
+      usage: { inputTokens: 117, outputTokens: 245, cachedInputTokens: 3000 }, costUsd: 0.0425, unknownSession: false, error: null,
+    });
+    expect(out.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const resumed = await adapters.claude_code.execute(request('claude_code', state, { sessionId: out.sessionId }));
+    expect(calls(state)[1]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--resume', out.sessionId]);
+    expect(resumed).toMatchObject({ status: 'completed', sessionId: out.sessionId });
+  });
+
+  it('judges failure by is_error, not subtype, and keeps no session id from a failed run', async () => {
+    const out = await adapters.claude_code.execute(request('claude_code', stateDir(), { scenario: 'fail' }));
+    expect(out).toMatchObject({ status: 'failed', exitCode: 1, error: "You've hit your limit · resets 3pm (UTC)", sessionId: null, unknownSession: false });
+  });
+
+  it('says so when the session to resume is unknown', async () => {
+    const out = await adapters.claude_code.execute(request('claude_code', stateDir(), { sessionId: '11111111-2222-4333-8444-555555555555' }));
+    expect(out).toMatchObject({ status: 'failed', unknownSession: true, sessionId: null });
+    expect(out.error).toContain('No conversation found');
+  });
+
+  it('gives the agent this server over MCP when connectControlPlane is set', async () => {
+    const state = stateDir();
+    await adapters.claude_code.execute(
+      request('claude_code', state, { runtime: { connectControlPlane: true }, controlPlane: { command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db'] } }),
+    );
+    const argv = calls(state)[0]!.argv;
+    const config = JSON.parse(argv[argv.indexOf('--mcp-config') + 1]!);
+    expect(config).toEqual({ mcpServers: { 'control-plane': { type: 'stdio', command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db'] } } });
+    expect(argv).toContain('--strict-mcp-config');
+    expect(argv[argv.indexOf('--allowedTools') + 1]).toBe('mcp__control-plane');
+  });
+});
+
+describe('codex', () => {
+  it('runs codex exec --json [-m M] [resume ID] -, treats Reconnecting notices as non-fatal, and turns cumulative usage into per-run usage', async () => {
+    const state = stateDir();
+    const first = await adapters.codex.execute(request('codex', state, { model: 'gpt-5' }));
+    expect(calls(state)[0]!.argv).toEqual(['exec', '--json', '-m', 'gpt-5', '-']);
+    expect(first).toMatchObject({ status: 'completed', output: 'Done.', provider: 'openai', costUsd: null, usage: { inputTokens: 600, cachedInputTokens: 400, outputTokens: 100 } });
+    const second = await adapters.codex.execute(request('codex', state, { sessionId: first.sessionId, previousUsage: first.usageSnapshot }));
+    expect(calls(state)[1]!.argv).toEqual(['exec', '--json', 'resume', first.sessionId, '-']);
+    expect(second.usageSnapshot).toEqual({ inputTokens: 1200, cachedInputTokens: 800, outputTokens: 200 });
+    expect(second.usage).toEqual({ inputTokens: 600, cachedInputTokens: 400, outputTokens: 100 });
+  });
+
+  it('fails on turn.failed, and spots an unknown thread from stderr', async () => {
+    const failed = await adapters.codex.execute(request('codex', stateDir(), { scenario: 'fail' }));
+    expect(failed).toMatchObject({ status: 'failed', sessionId: null });
+    expect(failed.error).toContain("You've hit your usage limit");
+    const unknown = await adapters.codex.execute(request('codex', stateDir(), { sessionId: '019a0000-0000-7000-8000-000000000000' }));
+    expect(unknown).toMatchObject({ status: 'failed', unknownSession: true });
+    expect(unknown.error).toContain('no rollout found');
+  });
+});
+
+describe('cursor', () => {
+  it('runs cursor-agent -p --output-format stream-json and records no usage or cost', async () => {
+    const state = stateDir();
+    const out = await adapters.cursor.execute(request('cursor', state, { model: 'auto' }));
+    expect(calls(state)[0]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--trust', '--model', 'auto']);
+    expect(out).toMatchObject({ status: 'completed', output: 'First, done.', usage: null, costUsd: null, provider: 'cursor' });
+  });
+
+  it('reads failures from stderr alone', async () => {
+    const out = await adapters.cursor.execute(request('cursor', stateDir(), { scenario: 'auth' }));
+    expect(out).toMatchObject({ status: 'failed', exitCode: 1 });
+    expect(out.error).toContain('Authentication required');
+    const unknown = await adapters.cursor.execute(request('cursor', stateDir(), { sessionId: 'e06fc62e-72a6-4020-9144-01155dbba6db' }));
+    expect(unknown).toMatchObject({ status: 'failed', unknownSession: true });
+  });
+});
+
+describe('opencode', () => {
+  it('runs opencode run --format json and sums tokens and cost over step_finish events', async () => {
+    const state = stateDir();
+    const out = await adapters.opencode.execute(request('opencode', state, { model: 'anthropic/claude-sonnet-4-5' }));
+    expect(calls(state)[0]!.argv).toEqual(['run', '--format', 'json', '-m', 'anthropic/claude-sonnet-4-5']);
+    expect(out).toMatchObject({ status: 'completed', output: 'The repo has README.md and src/.', provider: 'anthropic', usage: { inputTokens: 846, outputTokens: 116, cachedInputTokens: 15872 } });
+    expect(out.costUsd).toBeCloseTo(0.0043, 10);
+    expect(out.sessionId).toMatch(/^ses_/);
+  });
+
+  it('fails on an error event, and spots an unknown session through ANSI styling', async () => {
+    expect(await adapters.opencode.execute(request('opencode', stateDir(), { scenario: 'fail' }))).toMatchObject({ status: 'failed', error: 'ProviderAuthError: Invalid API key' });
+    expect(await adapters.opencode.execute(request('opencode', stateDir(), { sessionId: 'ses_missing' }))).toMatchObject({ status: 'failed', unknownSession: true, error: 'Error: Session not found' });
+  });
+});
+
+describe('process', () => {
+  it('passes args and the context as one final argument, literally (no shell), and the prompt on stdin', async () => {
+    const state = stateDir();
+    const tricky = ['$(touch /tmp/pwned)', '; echo hi', '`id`', 'a b', '*'];
+    const out = await adapters.process.execute(request('process', state, { runtime: { args: tricky } }));
+    expect(out.status).toBe('completed');
+    const printed = JSON.parse(out.output!);
+    expect(printed).toMatchObject({ args: tricky, stdin: 'Do the thing', contextFile: null });
+    expect(calls(state)[0]!.argv.at(-1)).toBe(JSON.stringify({ realmId: 'realm-test', agentId: 'agent-a', mode: 'thin' }));
+  });
+
+  it('hands a context over 100 KiB as a 0600 temp file, named in CONTROL_PLANE_CONTEXT_FILE', async () => {
+    const big = { blob: 'y'.repeat(150 * 1024) };
+    const out = await adapters.process.execute(request('process', stateDir(), { context: big }));
+    const printed = JSON.parse(out.output!);
+    expect(printed.contextFile).toMatch(/context\.json$/);
+    expect(printed.contextBytes).toBe(JSON.stringify(big).length);
+  });
+
+  it('stores the real exit code and signal, with the tail of stderr as the error', async () => {
+    expect(await adapters.process.execute(request('process', stateDir(), { scenario: 'fail' }))).toMatchObject({ status: 'failed', exitCode: 3, signal: null, error: 'something broke\nsomething broke\nsomething broke' });
+    expect(await adapters.process.execute(request('process', stateDir(), { scenario: 'signal' }))).toMatchObject({ status: 'failed', exitCode: null, signal: 'SIGKILL' });
+    const missing = await adapters.process.execute(request('process', stateDir(), { runtime: { command: '/nonexistent/agent' } }));
+    expect(missing.status).toBe('failed');
+    expect(missing.error).toMatch(/ENOENT|not found|nonexistent/);
+  });
+
+  it('keeps at most 1 MiB of output and says it was cut', async () => {
+    const out = await adapters.process.execute(request('process', stateDir(), { scenario: 'loud' }));
+    expect(out.output!.length).toBe(1024 * 1024);
+    expect(out.outputTruncated).toBe(true);
+  });
+});
+
+describe('timeouts and cancels stop the whole process tree', () => {
+  for (const kind of ['process', 'claude_code', 'codex', 'cursor', 'opencode'] as const) {
+    it(`${kind}: a timeout leaves no process alive`, async () => {
+      const state = stateDir();
+      const out = await adapters[kind].execute(request(kind, state, { scenario: 'hang', timeoutMs: 800 }));
+      expect(out.status).toBe('timed_out');
+      const { parent, grandchild } = hangPids(state);
+      expect(alive(parent)).toBe(false);
+      expect(alive(grandchild)).toBe(false);
+    });
+  }
+
+  it('a cancel stops it, escalating to SIGKILL when SIGTERM is ignored', async () => {
+    const state = stateDir();
+    const controller = new AbortController();
+    const pending = adapters.process.execute(request('process', state, { scenario: 'hang', signal: controller.signal, graceMs: 300, env: { PATH: process.env.PATH!, FAKE_STATE: state, FAKE_SCENARIO: 'hang', FAKE_IGNORE_TERM: '1' } }));
+    await sleep(500);
+    controller.abort();
+    const out = await pending;
+    expect(out).toMatchObject({ status: 'cancelled', signal: 'SIGKILL' });
+    const { parent, grandchild } = hangPids(state);
+    expect(alive(parent)).toBe(false);
+    expect(alive(grandchild)).toBe(false);
+  });
+});
+
+describe('http', () => {
+  async function server(handler: (req: IncomingMessage, body: string) => { status: number; body: string; delayMs?: number }) {
+    const seen: { headers: IncomingMessage['headers']; body: unknown }[] = [];
+    const srv = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ headers: req.headers, body: JSON.parse(body) });
+        const answer = handler(req, body);
+        setTimeout(() => res.writeHead(answer.status).end(answer.body), answer.delayMs ?? 0);
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/agent`, seen, close: () => srv.close() };
+  }
+
+  it('POSTs the run as JSON with the runtime headers; 2xx completes with the body, else HTTP <status>', async () => {
+    const ok = await server(() => ({ status: 200, body: 'all done' }));
+    const out = await adapters.http.execute(request('http', stateDir(), { runtime: { url: ok.url, headers: { authorization: 'Bearer t' } } }));
+    expect(out).toMatchObject({ status: 'completed', output: 'all done' });
+    expect(ok.seen[0]!.headers.authorization).toBe('Bearer t');
+    expect(ok.seen[0]!.body).toEqual({ runId: 'brun-test', agentId: 'agent-a', realmId: 'realm-test', missionId: null, context: { realmId: 'realm-test', agentId: 'agent-a', mode: 'thin' }, prompt: 'Do the thing' });
+    ok.close();
+    const bad = await server(() => ({ status: 503, body: 'busy' }));
+    expect(await adapters.http.execute(request('http', stateDir(), { runtime: { url: bad.url } }))).toMatchObject({ status: 'failed', error: 'HTTP 503' });
+    bad.close();
+  });
+
+  it('aborts on timeout', async () => {
+    const slow = await server(() => ({ status: 200, body: 'late', delayMs: 2000 }));
+    expect(await adapters.http.execute(request('http', stateDir(), { runtime: { url: slow.url }, timeoutMs: 200 }))).toMatchObject({ status: 'timed_out' });
+    slow.close();
+  });
+});
