@@ -4,6 +4,9 @@ import { migrateDatabase, openDatabase } from './db/connection.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Store } from './domain/store.js';
+import { BridgeExecutor } from './bridge/executor.js';
+import { loadPrices } from './bridge/prices.js';
+import { startLiveness } from './bridge/recovery.js';
 import { EventBus } from './events/bus.js';
 import { subscribeCommands } from './events/inbound.js';
 import { createLogger } from './logger.js';
@@ -20,6 +23,15 @@ export interface AppOptions {
   logger?: Logger;
   /** How often to look for other processes' writes (ms). */
   pollMs?: number;
+  /** A JSON price table for tokens that come without a cost (--prices, CONTROL_PLANE_PRICES). */
+  pricesFile?: string;
+  /** Heartbeat and staleness of server processes (ms); runs of a stale owner are marked process_lost. */
+  heartbeatMs?: number;
+  staleMs?: number;
+  /** Between SIGTERM and SIGKILL when a run is stopped (ms). */
+  graceMs?: number;
+  /** How a spawned agent starts this server on the same database. */
+  controlPlane?: { command: string; args: string[] } | null;
 }
 
 /** Everything one server process shares between its sessions: the store, the clock, the registry, the logger. */
@@ -31,7 +43,9 @@ export interface App {
   logger: Logger;
   bus: EventBus;
   registry: Registry;
-  close(): void;
+  /** Runs agents (absent in a read-only process). */
+  runner: BridgeExecutor | null;
+  close(): Promise<void>;
 }
 
 export function createApp(options: AppOptions): App {
@@ -51,6 +65,17 @@ export function createApp(options: AppOptions): App {
   const stopRemote = store.watchOtherProcesses((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'remote' })));
   const stopCommands = subscribeCommands(bus, { store, clock }, logger);
   const registry = new Registry(catalogue, { toolsets: options.toolsets, readOnly: options.readOnly });
+  // A read-only process neither runs agents nor recovers others' runs.
+  const runner = options.readOnly
+    ? null
+    : new BridgeExecutor({
+        store, clock, bus, logger, instanceId,
+        prices: loadPrices(options.pricesFile ?? process.env.CONTROL_PLANE_PRICES),
+        controlPlane: options.controlPlane ?? null,
+        graceMs: options.graceMs,
+      });
+  const liveness = options.readOnly ? null : startLiveness({ store, clock, logger, instanceId, heartbeatMs: options.heartbeatMs, staleMs: options.staleMs });
+  let closed: Promise<void> | null = null;
   return {
     instanceId,
     store,
@@ -58,11 +83,15 @@ export function createApp(options: AppOptions): App {
     logger,
     bus,
     registry,
-    close: () => {
-      stopCommands();
-      stopRemote();
-      stopLocal();
-      store.close();
-    },
+    runner,
+    close: () =>
+      (closed ??= (async () => {
+        await runner?.close();
+        await liveness?.stop();
+        stopCommands();
+        stopRemote();
+        stopLocal();
+        store.close();
+      })()),
   };
 }

@@ -7,6 +7,9 @@ import { localHuman } from './domain/principal.js';
 import { createLogger } from './logger.js';
 import { createMcpServer } from './server.js';
 import { version } from './version.js';
+import { resolve } from 'node:path';
+
+const resolveDb = (db: string) => (db === ':memory:' ? db : resolve(db));
 
 async function main() {
   let config;
@@ -22,13 +25,15 @@ async function main() {
   if (config === 'version') return void process.stdout.write(`${version}\n`);
 
   const logger = createLogger();
-  const app = createApp({ ...config, logger });
+  // A spawned agent reaches this server through the same binary on the same database.
+  const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
+  const app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices });
   const server = createMcpServer(app, localHuman);
   const shutdown = async () => {
     // A client that closes stdin right after a request still gets its answer.
     await server.settled();
     await server.mcp.close().catch(() => {});
-    app.close();
+    await app.close();
     process.exit(0);
   };
   process.on('SIGINT', shutdown);

@@ -5,13 +5,15 @@ export interface Config {
   db: string;
   toolsets?: Area[];
   readOnly: boolean;
+  prices?: string;
 }
 
 export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hierarchy,...] [--read-only]
 
   --db PATH         SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
   --toolsets LIST   serve only these areas: ${areas.join(', ')}
-  --read-only       serve only the read-only tools
+  --read-only       serve only the read-only tools (and run no agents or schedules)
+  --prices FILE     JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
   --help, --version
 
 Serves MCP over stdio. Logs go to stderr (level: $CONTROL_PLANE_LOG_LEVEL, default info).`;
@@ -27,6 +29,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         db: { type: 'string' },
         toolsets: { type: 'string' },
         'read-only': { type: 'boolean', default: false },
+        prices: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -47,5 +50,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     }
     toolsets = names as Area[];
   }
-  return { db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db', toolsets, readOnly: values['read-only'] };
+  return {
+    db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db',
+    toolsets,
+    readOnly: values['read-only'],
+    prices: values.prices ?? env.CONTROL_PLANE_PRICES,
+  };
 }

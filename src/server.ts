@@ -32,12 +32,22 @@ export function createMcpServer(app: App, principal: Principal): ControlPlaneSer
     // The SDK adds neither resources.subscribe nor logging by itself.
     { capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} }, instructions },
   );
-  const ctx: DomainContext = { store: app.store, clock: app.clock, principal };
+  const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
   const tools = app.registry.functions.map((f) => f.tool);
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
   const running = new Set<Promise<unknown>>();
-  server.server.setRequestHandler(CallToolRequestSchema, (request) => {
-    const call = callTool(app.registry, request.params.name, request.params.arguments, ctx, app.logger);
+  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.
+    const token = request.params._meta?.progressToken;
+    const callCtx: DomainContext =
+      token === undefined
+        ? ctx
+        : {
+            ...ctx,
+            progress: (p) =>
+              void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => {}),
+          };
+    const call = callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger);
     running.add(call);
     void call.finally(() => running.delete(call));
     return call;

@@ -13,11 +13,11 @@ const spec = {
   readOnly: [
     'realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get',
     'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments', 'ledger_check', 'ledger_summary',
-    'council_proposals', 'council_activity_log', 'council_verify',
+    'council_proposals', 'council_activity_log', 'council_verify', 'pulse_status', 'bridge_list', 'bridge_run',
   ],
-  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override'],
-  idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget'],
-  openWorld: [] as string[],
+  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override', 'bridge_cancel'],
+  idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget', 'pulse_register', 'pulse_toggle'],
+  openWorld: ['bridge_invoke', 'pulse_invoke', 'pulse_tick'],
 };
 
 describe('the served tools', () => {
@@ -80,7 +80,7 @@ describe('filtering', () => {
 
   it('serves exactly the read-only tools with readOnly', async () => {
     const ro = await connect({ readOnly: true });
-    expect(ro.tools.map((t) => t.name).sort()).toEqual([...spec.readOnly].sort());
+    expect(ro.tools.map((t) => t.name).sort()).toEqual(spec.readOnly.filter((n) => s.tools.some((t) => t.name === n)).sort());
     const refused = await ro.fail('realm_create', { name: 'n', owner: 'o' });
     expect(refused).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
     await ro.close();

@@ -6,6 +6,8 @@
 // (better-sqlite3 forbids awaiting inside a transaction). A PostgreSQL store's steps yield their query promises
 // and the store resumes the body with each result. The domain code is the same for both engines.
 import type { StoredAuditEntry } from './audit/model.js';
+import type { Run, Runtime, RuntimeKind } from './bridge/model.js';
+import type { PulseConfig, PulseRun } from './pulse/model.js';
 import type { Proposal, ProposalKind, ProposalStatus } from './council/model.js';
 import type { Budget, Grouping, Spend } from './ledger/model.js';
 import type { Directive, DirectiveLevel, DirectiveStatus, Priority } from './directive/model.js';
@@ -58,6 +60,11 @@ export interface Tx {
   audit: AuditRepo;
   ledger: LedgerRepo;
   proposals: ProposalRepo;
+  runtimes: RuntimeRepo;
+  runs: RunRepo;
+  sessions: SessionRepo;
+  pulses: PulseRepo;
+  processes: ProcessRepo;
   realmData: RealmDataRepo;
   /** Records a change for the change feed and the bus; published only if the transaction commits. */
   announce(announcement: Announcement): void;
@@ -193,4 +200,73 @@ export interface RealmDataRepo {
   load(realmId: string, section: string, records: Record<string, unknown>[]): Step<void>;
   /** Deletes every row of the realm in every table (the realm row last); returns the count per table. */
   deleteAll(realmId: string): Step<Record<string, number>>;
+}
+
+export interface RuntimeRepo {
+  get(id: string): Step<Runtime | null>;
+  insert(runtime: Runtime): Step<void>;
+  /** With realmId: that realm's runtimes and the global ones. */
+  page(query: PageQuery & { realmId?: string; kind?: RuntimeKind }): Step<Keyed<Runtime>[]>;
+}
+
+/** A run's process, for stopping it from another process or after its owner died. */
+export interface RunProcess {
+  pid: number | null;
+  processStart: string | null;
+}
+
+export interface RunRepo {
+  get(id: string): Step<Run | null>;
+  insert(run: Run): Step<void>;
+  /** Applies the patch only while the run is running: a run finishes, times out or is cancelled once. */
+  finish(id: string, patch: Partial<Run>): Step<Run | null>;
+  setProcess(id: string, process: RunProcess): Step<void>;
+  process(id: string): Step<RunProcess>;
+  requestCancel(id: string): Step<void>;
+  /** Of these running runs, the ones someone asked to cancel. */
+  cancelRequested(ids: string[]): Step<string[]>;
+  /** Running runs whose owner is not among the live instances. */
+  orphaned(liveInstanceIds: string[]): Step<Run[]>;
+  runningFor(realmId: string, agentId: string): Step<Run[]>;
+}
+
+export interface StoredSession {
+  sessionId: string;
+  usage: unknown;
+}
+
+export interface SessionRepo {
+  get(realmId: string, agentId: string, runtimeId: string): Step<StoredSession | null>;
+  set(realmId: string, agentId: string, runtimeId: string, session: StoredSession, at: string): Step<void>;
+  clear(realmId: string, agentId: string, runtimeId: string): Step<void>;
+}
+
+export interface PulseRepo {
+  config(realmId: string, agentId: string): Step<PulseConfig | null>;
+  enabledConfigs(): Step<PulseConfig[]>;
+  configs(realmId: string): Step<PulseConfig[]>;
+  insertConfig(config: PulseConfig): Step<void>;
+  updateConfig(realmId: string, agentId: string, version: number, patch: Partial<PulseConfig>): Step<PulseConfig | null>;
+  deleteConfig(realmId: string, agentId: string): Step<void>;
+  /** Inserts the run; a cron run whose (realm, agent, scheduledFor) slot is taken is not inserted (false). */
+  insertRun(run: PulseRun & { scheduledFor: string | null }): Step<boolean>;
+  updateRun(id: string, patch: Partial<PulseRun>): Step<PulseRun | null>;
+  run(id: string): Step<PulseRun | null>;
+  latestRun(realmId: string, agentId: string): Step<PulseRun | null>;
+  runs(realmId: string, agentId: string, limit: number): Step<PulseRun[]>;
+  /** Failed attempts whose retry time has come. */
+  dueRetries(now: string): Step<PulseRun[]>;
+  deadLetters(realmId: string, limit: number): Step<PulseRun[]>;
+}
+
+/** Server processes sharing this database, and the leases they hold. */
+export interface ProcessRepo {
+  register(instance: { id: string; pid: number; host: string; at: string }): Step<void>;
+  heartbeat(id: string, at: string): Step<void>;
+  remove(id: string): Step<void>;
+  /** Instances whose heartbeat is at or after `since`. */
+  live(since: string): Step<string[]>;
+  /** Takes or renews a lease; true if `holder` holds it until `expiresAt`. */
+  lease(name: string, holder: string, now: string, expiresAt: string): Step<boolean>;
+  releaseLease(name: string, holder: string): Step<void>;
 }

@@ -33,6 +33,11 @@ function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject 
 function describe(issue: Issue, field: string, schema: z.ZodType): { message: string; accepted?: string[] } {
   // `field` is the full path for messages; issue.path is relative to `schema` for finding accepted keys.
   const name = field || 'arguments';
+  // With reportInput, an absent input means the field was left out, whatever check it failed.
+  const missing = 'input' in issue && issue.input === undefined;
+  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) {
+    return { message: `${name} is required` };
+  }
   switch (issue.code) {
     case 'unrecognized_keys': {
       const accepted = Object.keys(objectAt(schema, issue.path)?.shape ?? {});
@@ -43,9 +48,7 @@ function describe(issue: Issue, field: string, schema: z.ZodType): { message: st
       };
     }
     case 'invalid_type':
-      return issue.input === undefined
-        ? { message: `${name} is required` }
-        : { message: `${name} must be ${issue.expected === 'int' ? 'an integer' : `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`} (got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input})` };
+      return { message: `${name} must be ${issue.expected === 'int' ? 'an integer' : `a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected}`} (got ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input})` };
     case 'too_big':
     case 'too_small': {
       // Our own messages (e.g. "must not be empty") are kept; zod's generic ones are rephrased.

@@ -1,3 +1,4 @@
+import { bridgeFunctions } from './bridge.js';
 import { councilFunctions } from './council.js';
 import type { FunctionDeclaration } from './declaration.js';
 import { directiveFunctions } from './directive.js';
@@ -14,4 +15,5 @@ export const catalogue: FunctionDeclaration[] = [
   ...missionFunctions,
   ...ledgerFunctions,
   ...councilFunctions,
+  ...bridgeFunctions,
 ];

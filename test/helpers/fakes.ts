@@ -43,7 +43,7 @@ export function runtime(kind: RuntimeKind, extra: Partial<Runtime> = {}): Runtim
   };
 }
 
-export function request(kind: RuntimeKind, state: string, extra: Partial<RunRequest> & { scenario?: string; runtime?: Partial<Runtime> } = {}): RunRequest {
+export function request(kind: RuntimeKind, state: string, extra: Omit<Partial<RunRequest>, 'runtime'> & { scenario?: string; runtime?: Partial<Runtime> } = {}): RunRequest {
   const { scenario, runtime: rt, ...rest } = extra;
   return {
     runId: 'brun-test', realmId: 'realm-test', agentId: 'agent-a', missionId: null, runtime: runtime(kind, rt ?? {}),

@@ -2,7 +2,12 @@
 // realm_delete, realm_export and realm_import are driven by this list, so a table added later is one entry here.
 import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { auditArchive, auditEntries, auditHeads, budgets, changes, comments, directives, missions, nodes, proposals, realms, spend, spendTotals } from '../schema.js';
+import {
+  agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodes,
+  proposals, pulseConfigs, pulseRuns, realms, runtimes, spend, spendTotals,
+} from '../schema.js';
+import { runtimeRecord, runtimeRow } from './repos/bridge.js';
+import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
 import { budgetRecord, budgetRow, rebuildTotals, spendRecord, spendRow } from './repos/ledger.js';
 import { proposalRecord, proposalRow } from './repos/proposals.js';
 import type { Db } from './repos/shared.js';
@@ -38,6 +43,12 @@ export const realmTables: RealmTable[] = [
   table({ name: 'spend', table: spend, realmColumn: spend.realmId, section: 'spend', toRecord: spendRecord, toRow: spendRow, afterLoad: rebuildTotals }),
   table({ name: 'spend_totals', table: spendTotals, realmColumn: spendTotals.realmId, section: null }),
   table({ name: 'proposals', table: proposals, realmColumn: proposals.realmId, section: 'proposals', toRecord: proposalRecord, toRow: proposalRow }),
+  // Only realm-scoped runtimes belong to a realm; global ones (realm_id NULL) are never matched by realm id.
+  table({ name: 'runtimes', table: runtimes, realmColumn: runtimes.realmId, section: 'runtimes', toRecord: runtimeRecord, toRow: runtimeRow }),
+  table({ name: 'pulse_configs', table: pulseConfigs, realmColumn: pulseConfigs.realmId, section: 'pulses', toRecord: pulseConfigRecord, toRow: pulseConfigRow }),
+  table({ name: 'pulse_runs', table: pulseRuns, realmColumn: pulseRuns.realmId, section: null }),
+  table({ name: 'bridge_runs', table: bridgeRuns, realmColumn: bridgeRuns.realmId, section: null }),
+  table({ name: 'agent_sessions', table: agentSessions, realmColumn: agentSessions.realmId, section: null }),
   // The chain is exported and imported by the audit functions (an import archives it), so no section here.
   table({ name: 'audit_entries', table: auditEntries, realmColumn: auditEntries.realmId, section: null }),
   table({ name: 'audit_heads', table: auditHeads, realmColumn: auditHeads.realmId, section: null }),

@@ -8,6 +8,8 @@ import { commentRepo } from './repos/comments.js';
 import { directiveRepo } from './repos/directives.js';
 import { ledgerRepo } from './repos/ledger.js';
 import { proposalRepo } from './repos/proposals.js';
+import { runRepo, runtimeRepo, sessionRepo } from './repos/bridge.js';
+import { processRepo, pulseRepo } from './repos/pulses.js';
 import { missionRepo } from './repos/missions.js';
 import { nodeRepo } from './repos/nodes.js';
 import { realmDataRepo } from './repos/realm-data.js';
@@ -58,6 +60,11 @@ export class SqliteStore implements Store {
       audit: auditRepo(orm),
       ledger: ledgerRepo(orm),
       proposals: proposalRepo(orm),
+      runtimes: runtimeRepo(orm),
+      runs: runRepo(orm),
+      sessions: sessionRepo(orm),
+      pulses: pulseRepo(orm),
+      processes: processRepo(orm),
       realmData: realmDataRepo(orm),
       announce: (a) => {
         if (!this.pending) throw new Error('announce() outside a write');

@@ -1,0 +1,183 @@
+import { existsSync, statSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { RunLauncher, RunPlan } from '../domain/bridge/launcher.js';
+import type { Run } from '../domain/bridge/model.js';
+import { finishRun, getRun, NO_REALM, type RunResult } from '../domain/bridge/runs.js';
+import type { Clock } from '../domain/clock.js';
+import type { DomainContext } from '../domain/context.js';
+import { systemPrincipal } from '../domain/principal.js';
+import type { Store } from '../domain/store.js';
+import type { EventBus } from '../events/bus.js';
+import { adapters } from './adapters/index.js';
+import { runEnvironment } from './environment.js';
+import { priceCents, type PriceTable } from './prices.js';
+import type { RunOutcome, RunRequest, Usage } from './types.js';
+
+export interface ExecutorOptions {
+  store: Store;
+  clock: Clock;
+  bus: EventBus;
+  logger: Logger;
+  instanceId: string;
+  prices: PriceTable;
+  /** How a spawned agent starts this server on the same database (claude_code with connectControlPlane). */
+  controlPlane: { command: string; args: string[] } | null;
+  graceMs?: number;
+  /** How often a run's owner looks for cancel requests made by other processes. */
+  cancelPollMs?: number;
+}
+
+const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
+
+/** Executes bridge runs in this process: the RunLauncher the domain uses. */
+export class BridgeExecutor implements RunLauncher {
+  readonly instanceId: string;
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<Run> }>();
+  private readonly system: DomainContext;
+  private readonly poller: NodeJS.Timeout;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.instanceId = options.instanceId;
+    this.system = { store: options.store, clock: options.clock, principal: systemPrincipal };
+    // The owner of a run is the only process holding its abort controller; others ask through a flag.
+    this.poller = setInterval(() => void this.pollCancels(), options.cancelPollMs ?? 250);
+    this.poller.unref();
+  }
+
+  workDirExists(path: string) {
+    return existsSync(path) && statSync(path).isDirectory();
+  }
+
+  launch(run: Run, plan: RunPlan): Promise<Run> {
+    const controller = new AbortController();
+    const done = this.execute(run, plan, controller.signal).finally(() => this.running.delete(run.id));
+    this.running.set(run.id, { controller, done });
+    return done;
+  }
+
+  async stop(run: Run): Promise<Run> {
+    const local = this.running.get(run.id);
+    if (local) {
+      local.controller.abort();
+      return local.done;
+    }
+    // Another process owns it and will see the cancel flag; wait (bounded) for it to record the end.
+    const deadline = Date.now() + (this.options.graceMs ?? 5000) + 5000;
+    let current = run;
+    while (current.status === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      current = await getRun(this.system, run.id);
+    }
+    return current;
+  }
+
+  /** Cancels every run of this process and waits for them (for a graceful shutdown). */
+  async close() {
+    clearInterval(this.poller);
+    for (const { controller } of this.running.values()) controller.abort();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  private async pollCancels() {
+    if (!this.running.size) return;
+    try {
+      const ids = await this.options.store.read((tx) => tx.runs.cancelRequested([...this.running.keys()]));
+      for (const id of ids) this.running.get(id)?.controller.abort();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'cancel poll failed');
+    }
+  }
+
+  private async execute(run: Run, plan: RunPlan, signal: AbortSignal): Promise<Run> {
+    try {
+      const sessionKey = [run.realmId ?? NO_REALM, run.agentId, run.runtimeId] as const;
+      const stored = await this.options.store.read((tx) => tx.sessions.get(...sessionKey));
+      const request: RunRequest = {
+        runId: run.id,
+        realmId: run.realmId,
+        agentId: run.agentId,
+        missionId: run.missionId,
+        runtime: plan.runtime,
+        context: plan.context,
+        prompt: plan.prompt,
+        model: plan.model,
+        sessionId: stored?.sessionId ?? null,
+        previousUsage: (stored?.usage as Usage | null) ?? null,
+        timeoutMs: plan.timeoutMs,
+        graceMs: this.options.graceMs ?? 5000,
+        signal,
+        env: runEnvironment(run, plan.runtime),
+        controlPlane: this.options.controlPlane,
+        onSpawn: (pid, processStart) => {
+          this.options.store.write((tx) => tx.runs.setProcess(run.id, { pid, processStart })).catch((error) => this.options.logger.warn({ err: error }, 'could not record run pid'));
+        },
+      };
+      const adapter = adapters[plan.runtime.kind];
+      let outcome = await adapter.execute(request);
+      if (outcome.unknownSession && request.sessionId) {
+        // The CLI no longer knows the session: forget it and try once with a fresh one.
+        this.options.logger.info({ runId: run.id, sessionId: request.sessionId }, 'unknown session; retrying with a fresh one');
+        await this.options.store.write((tx) => tx.sessions.clear(...sessionKey));
+        outcome = await adapter.execute({ ...request, sessionId: null, previousUsage: null });
+      }
+      const costCents = this.costCents(outcome);
+      const finished = await finishRun(this.system, run.id, this.result(outcome, costCents));
+      if (finished.status === outcome.status) this.publishCost(finished, outcome, costCents);
+      return finished;
+    } catch (error) {
+      this.options.logger.error({ err: error, runId: run.id }, 'run failed inside the server');
+      return finishRun(this.system, run.id, {
+        status: 'failed', output: null, outputTruncated: false, error: 'internal error while running; see the server log', stderrTruncated: false,
+        exitCode: null, signal: null, sessionId: null, usage: null, costCents: null, keepSession: null,
+      });
+    }
+  }
+
+  private result(outcome: RunOutcome, costCents: number | null): RunResult {
+    return {
+      status: outcome.status,
+      output: outcome.output,
+      outputTruncated: outcome.outputTruncated,
+      error: outcome.error,
+      stderrTruncated: outcome.stderrTruncated,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      sessionId: outcome.sessionId,
+      usage: outcome.usage,
+      costCents,
+      // Session ids from failed runs are never kept.
+      keepSession: outcome.status === 'completed' && outcome.sessionId ? { sessionId: outcome.sessionId, usage: outcome.usageSnapshot } : null,
+    };
+  }
+
+  /** The CLI's own cost when it reports one; otherwise the tokens priced from the table. */
+  private costCents(outcome: RunOutcome): number | null {
+    if (outcome.costUsd !== null) return round4(outcome.costUsd * 100);
+    if (!outcome.usage) return null;
+    const cents = priceCents(this.options.prices, outcome.model, outcome.usage);
+    if (cents === null) this.options.logger.warn({ model: outcome.model }, 'no price for this model; its tokens are recorded at 0 cents');
+    return round4(cents ?? 0);
+  }
+
+  /** Usage and cost go to the ledger through cost.incurred, with the run id as the event id (counted once). */
+  private publishCost(run: Run, outcome: RunOutcome, costCents: number | null) {
+    if (!run.realmId || costCents === null) return;
+    this.options.bus.publish({
+      topic: 'cost.incurred',
+      realmId: run.realmId,
+      origin: 'local',
+      payload: {
+        realmId: run.realmId,
+        agentId: run.agentId,
+        costCents,
+        provider: outcome.provider ?? 'unknown',
+        model: outcome.model ?? 'unknown',
+        inputTokens: outcome.usage?.inputTokens ?? 0,
+        outputTokens: outcome.usage?.outputTokens ?? 0,
+        ...(run.missionId ? { missionId: run.missionId } : {}),
+        runId: run.id,
+        eventId: run.id,
+      },
+    });
+  }
+}

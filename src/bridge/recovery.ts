@@ -1,0 +1,67 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { loseRun } from '../domain/bridge/runs.js';
+import type { Clock } from '../domain/clock.js';
+import { systemPrincipal } from '../domain/principal.js';
+import type { Store } from '../domain/store.js';
+import { stopLeftoverGroup } from './process-group.js';
+
+export interface LivenessOptions {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+  /** How often this process beats and sweeps. */
+  heartbeatMs?: number;
+  /** A process whose last beat is older than this is gone. */
+  staleMs?: number;
+}
+
+// Heartbeats compare times written by different processes, so they use the machine's clock, not the
+// injectable one (which tests move for budgets and schedules).
+const at = (ms = Date.now()) => new Date(ms).toISOString();
+
+/**
+ * Registers this process in the instances table and keeps its heartbeat; every beat it also looks for runs
+ * whose owner has no fresh heartbeat, marks them failed (process_lost) exactly once, and stops the process
+ * groups they left, checking the leader's start time so a reused pid is never signalled.
+ */
+export function startLiveness(options: LivenessOptions) {
+  const { store, logger, instanceId } = options;
+  const heartbeatMs = options.heartbeatMs ?? 5000;
+  const staleMs = options.staleMs ?? 15_000;
+  const system = { store, clock: options.clock, principal: systemPrincipal };
+  let sweeping = false;
+
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      await store.write((tx) => tx.processes.heartbeat(instanceId, at()));
+      const live = await store.read((tx) => tx.processes.live(at(Date.now() - staleMs)));
+      const orphans = await store.read((tx) => tx.runs.orphaned([...new Set([...live, instanceId])]));
+      for (const run of orphans) {
+        const process = await store.read((tx) => tx.runs.process(run.id));
+        const stopped = process.pid !== null && stopLeftoverGroup(process.pid, process.processStart);
+        const lost = await loseRun(system, run.id);
+        if (lost) logger.warn({ runId: run.id, owner: run.ownerInstanceId, stoppedGroup: stopped }, 'run lost with its owner process');
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'liveness sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+
+  const ready = store.write((tx) => tx.processes.register({ id: instanceId, pid: process.pid, host: hostname(), at: at() })).then(sweep);
+  const timer = setInterval(() => void sweep(), heartbeatMs);
+  timer.unref();
+  return {
+    ready,
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await store.write((tx) => tx.processes.remove(instanceId)).catch(() => {});
+    },
+  };
+}

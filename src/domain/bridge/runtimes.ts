@@ -1,0 +1,73 @@
+import { appendAudit } from '../audit/chain.js';
+import { isoNow } from '../clock.js';
+import type { DomainContext } from '../context.js';
+import { DomainError, invalidInput } from '../errors.js';
+import { newId } from '../ids.js';
+import { decodeCursor, definedOnly, toPage } from '../pagination.js';
+import { requireRealm, requireWritableRealm } from '../realm/guards.js';
+import { isSecretKey, REDACTED } from '../realm/scrub.js';
+import type { RegisterRuntime, ListRuntimes } from './inputs.js';
+import type { Runtime } from './model.js';
+
+// Agent CLIs default to their own binary.
+const defaultCommands: Partial<Record<Runtime['kind'], string>> = { claude_code: 'claude', codex: 'codex', cursor: 'cursor-agent', opencode: 'opencode' };
+
+const redact = (values: Record<string, string> | null) =>
+  values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, isSecretKey(k) ? REDACTED : v]));
+
+/** A runtime as callers see it: secret-looking envVars and headers values are never echoed. */
+export const redacted = (r: Runtime): Runtime => ({ ...r, envVars: redact(r.envVars), headers: redact(r.headers) });
+
+export function registerRuntime(ctx: DomainContext, input: RegisterRuntime): Promise<Runtime> {
+  const kind = input.kind as Runtime['kind'];
+  if ((kind === 'process' || kind === 'custom') && !input.command) throw invalidInput('command', `a ${kind} runtime needs a command`);
+  if (kind === 'http' && !input.url) throw invalidInput('url', 'an http runtime needs an http(s) url');
+  if (input.connectControlPlane && kind !== 'claude_code') throw invalidInput('connectControlPlane', 'only claude_code runtimes can be connected to the control plane');
+  if (input.workDir && ctx.runner && !ctx.runner.workDirExists(input.workDir)) throw invalidInput('workDir', `working directory ${input.workDir} does not exist`);
+  return ctx.store.write(function* (tx) {
+    if (input.realmId) yield* requireWritableRealm(tx, input.realmId);
+    const runtime: Runtime = {
+      id: newId('rt'),
+      realmId: input.realmId ?? null,
+      kind,
+      name: input.name,
+      command: input.command ?? defaultCommands[kind] ?? null,
+      args: input.args ?? [],
+      url: input.url ?? null,
+      headers: input.headers ?? null,
+      envVars: input.envVars ?? null,
+      workDir: input.workDir ?? null,
+      timeoutSecs: input.timeoutSecs ?? 300,
+      model: input.model ?? null,
+      connectControlPlane: input.connectControlPlane ?? false,
+      version: 1,
+      createdAt: isoNow(ctx.clock),
+    };
+    yield* tx.runtimes.insert(runtime);
+    if (runtime.realmId) {
+      // Names of env vars and headers only: secret values never enter the audit chain.
+      yield* appendAudit(tx, ctx.clock, {
+        realmId: runtime.realmId,
+        actor: ctx.principal,
+        action: 'created',
+        entityType: 'runtime',
+        entityId: runtime.id,
+        details: { kind: runtime.kind, name: runtime.name, envVars: Object.keys(runtime.envVars ?? {}), headers: Object.keys(runtime.headers ?? {}) },
+      });
+    }
+    return redacted(runtime);
+  });
+}
+
+export function listRuntimes(ctx: DomainContext, input: ListRuntimes) {
+  const filters = definedOnly({ realmId: input.realmId, kind: input.kind });
+  const after = decodeCursor(input.cursor, filters);
+  return ctx.store.read(function* (tx) {
+    if (input.realmId) yield* requireRealm(tx, input.realmId);
+    const rows = yield* tx.runtimes.page({ ...filters, kind: input.kind as Runtime['kind'] | undefined, after, limit: input.limit + 1 });
+    const page = toPage(rows, input.limit, filters);
+    return { runtimes: page.items.map(redacted), count: page.count, nextCursor: page.nextCursor };
+  });
+}
+
+export const noRunner = () => new DomainError('forbidden', 'this server process cannot run agents (it is read-only)', { reason: 'no_runner' });

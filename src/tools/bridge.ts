@@ -1,0 +1,72 @@
+import { Invoke, ListRuntimes, RegisterRuntime, RunId } from '../domain/bridge/inputs.js';
+import { Run, Runtime } from '../domain/bridge/model.js';
+import { cancelRun, getRun, invoke } from '../domain/bridge/runs.js';
+import { listRuntimes, registerRuntime } from '../domain/bridge/runtimes.js';
+import { declare } from './declaration.js';
+import { pageOf } from './outputs.js';
+
+export const bridgeFunctions = [
+  declare({
+    id: 'bridge::register',
+    title: 'Register runtime',
+    description:
+      'Register a runtime that runs agents: process or custom (a command; the context is its last argument), http ' +
+      '(runs are POSTed to a url), or an agent CLI: claude_code, codex, cursor, opencode (their binary by default). ' +
+      'Global unless realmId is given. Returns the runtime, with secret-looking envVars and headers shown as "[REDACTED]".',
+    errors: { not_found: 'realmId does not exist', realm_suspended: 'the realm is suspended or archived' },
+    input: RegisterRuntime,
+    output: Runtime,
+    rest: { method: 'POST', path: '/api/bridge/runtimes' },
+    run: (input, ctx) => registerRuntime(ctx, input),
+  }),
+  declare({
+    id: 'bridge::invoke',
+    title: 'Run agent',
+    description:
+      'Run an agent through a runtime with a context (and a prompt). Returns the run at once (status running), or ' +
+      'with wait: true the finished run (progress notifications every few seconds if you sent a progressToken; ' +
+      'cancelling the call does not cancel the run: use bridge_cancel). Usage and cost go to the ledger.',
+    errors: {
+      not_found: 'the runtime, realm or mission does not exist',
+      forbidden: 'the runtime belongs to another realm, or the agent is not a node, paused or terminated',
+      budget_exceeded: 'the agent or the realm is past a hard budget limit',
+      realm_suspended: 'the realm is suspended or archived',
+    },
+    input: Invoke,
+    output: Run,
+    rest: { method: 'POST', path: '/api/bridge/invoke' },
+    run: (input, ctx) => invoke(ctx, input),
+  }),
+  declare({
+    id: 'bridge::cancel',
+    title: 'Cancel run',
+    description:
+      'Stop a running run, whichever server process started it: its whole process tree gets SIGTERM, then SIGKILL ' +
+      'after a grace period; an http call is aborted. Returns the run as it ended.',
+    errors: { not_found: 'no run has this id', conflict: 'the run already ended (details.status)' },
+    input: RunId,
+    output: Run,
+    rest: { method: 'POST', path: '/api/bridge/cancel' },
+    run: (input, ctx) => cancelRun(ctx, input.runId),
+  }),
+  declare({
+    id: 'bridge::list',
+    title: 'List runtimes',
+    description: 'List runtimes, newest first; with realmId, that realm\'s and the global ones. Secrets are redacted. Returns {runtimes, count, nextCursor}.',
+    errors: { not_found: 'realmId does not exist' },
+    input: ListRuntimes,
+    output: pageOf('runtimes', Runtime),
+    rest: { method: 'GET', path: '/api/bridge/runtimes' },
+    run: (input, ctx) => listRuntimes(ctx, input),
+  }),
+  declare({
+    id: 'bridge::run',
+    title: 'Get run',
+    description: 'Read a run: status, output (the final text for agent CLIs), error, exit code, signal, session, usage and cost.',
+    errors: { not_found: 'no run has this id' },
+    input: RunId,
+    output: Run,
+    rest: { method: 'GET', path: '/api/bridge/runs/:runId' },
+    run: (input, ctx) => getRun(ctx, input.runId),
+  }),
+];

@@ -1,0 +1,189 @@
+import type Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { connect } from '../helpers/connect.js';
+import { alive, calls, fakeCommand, hangPids, stateDir } from '../helpers/fakes.js';
+import { newRealm, seedOrg } from '../helpers/org.js';
+import { tempDb } from '../helpers/processes.js';
+
+type Session = Awaited<ReturnType<typeof connect>>;
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let app: App;
+let s: Session;
+let realmId: string;
+let state: string;
+beforeEach(async () => {
+  app = createApp({ db: ':memory:', logger: silent, graceMs: 300 });
+  s = await connect({ app });
+  realmId = (await newRealm(s, { defaultModel: 'claude-sonnet-4-5' })).id;
+  await seedOrg(s, realmId);
+  state = stateDir();
+});
+afterEach(async () => {
+  await s.client.close();
+  await app.close();
+});
+
+const register = (kind: string, extra: Record<string, unknown> = {}) =>
+  s.call('bridge_register', { kind, name: kind, command: fakeCommand[kind as keyof typeof fakeCommand], realmId, envVars: { FAKE_STATE: state }, ...extra });
+const invoke = (runtimeId: string, extra: Record<string, unknown> = {}) =>
+  s.call('bridge_invoke', { runtimeId, agentId: 'agent-dev-1', context: { goal: 'ship' }, prompt: 'Go', wait: true, ...extra });
+const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 5000) => {
+  const start = Date.now();
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() - start > ms) return v;
+    await sleep(50);
+  }
+};
+
+describe('bridge_register and bridge_list', () => {
+  it('checks each kind\'s needs, defaults the agent CLIs\' commands, and never echoes secrets', async () => {
+    expect(await s.fail('bridge_register', { kind: 'process', name: 'p' })).toMatchObject({ code: 'invalid_input', details: { field: 'command' } });
+    expect(await s.fail('bridge_register', { kind: 'http', name: 'h' })).toMatchObject({ details: { field: 'url' } });
+    expect((await s.fail('bridge_register', { kind: 'http', name: 'h', url: 'ftp://x' })).details).toMatchObject({ field: 'url' });
+    expect(await s.fail('bridge_register', { kind: 'process', name: 'p', command: 'x', workDir: '/no/such/dir' })).toMatchObject({ details: { field: 'workDir' } });
+    const claude = await s.call('bridge_register', { kind: 'claude_code', name: 'c' });
+    expect(claude).toMatchObject({ command: 'claude', realmId: null, timeoutSecs: 300, args: [], connectControlPlane: false });
+    expect((await s.call('bridge_register', { kind: 'open_code', name: 'o' })).kind).toBe('opencode');
+    const secret = await register('process', { envVars: { API_KEY: 'sk-1', MODE: 'fast' }, headers: { Authorization: 'Bearer x' } });
+    expect(secret.envVars).toEqual({ API_KEY: '[REDACTED]', MODE: 'fast' });
+    const { runtimes } = await s.call('bridge_list', { realmId });
+    expect(runtimes.map((r: { id: string }) => r.id)).toContain(claude.id);
+    expect(runtimes.find((r: { id: string }) => r.id === secret.id).envVars.API_KEY).toBe('[REDACTED]');
+    expect((await s.call('bridge_list', { kind: 'opencode' })).count).toBe(1);
+  });
+});
+
+describe('runs', () => {
+  it('runs a process with the context as last argument and the CONTROL_PLANE_* environment', async () => {
+    const rt = await register('process', { args: ['--flag'] });
+    const m = await s.call('mission_create', { realmId, title: 'm', createdBy: 'agent-cto' });
+    const run = await invoke(rt.id, { missionId: m.id });
+    expect(run).toMatchObject({ status: 'completed', exitCode: 0, signal: null, realmId, agentId: 'agent-dev-1', missionId: m.id, ownerInstanceId: app.instanceId });
+    expect(run.id).toMatch(/^brun-/);
+    expect(JSON.parse(run.output)).toMatchObject({ args: ['--flag'], stdin: 'Go' });
+    const [call] = calls(state);
+    expect(call!.argv).toEqual(['--flag', '{"goal":"ship"}']);
+    expect(call!.env).toMatchObject({ CONTROL_PLANE_RUN_ID: run.id, CONTROL_PLANE_AGENT_ID: 'agent-dev-1', CONTROL_PLANE_REALM_ID: realmId, CONTROL_PLANE_MISSION_ID: m.id });
+    expect(call!.env.PATH).toBe(process.env.PATH);
+    const log = (await s.call('council_activity_log', { realmId, limit: 2 })).entries.map((e: { action: string }) => e.action);
+    expect(log).toEqual(['run_finished', 'run_started']);
+  });
+
+  it('returns at once without wait, and the run finishes by itself', async () => {
+    const rt = await register('process');
+    const started = await invoke(rt.id, { wait: false });
+    expect(started).toMatchObject({ status: 'running', finishedAt: null });
+    const done = await until(() => s.call('bridge_run', { runId: started.id }), (r) => r.status !== 'running');
+    expect(done.status).toBe('completed');
+    expect((await s.fail('bridge_run', { runId: 'brun-nope' })).code).toBe('not_found');
+  });
+
+  it('records failures with their exit code and stderr', async () => {
+    const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'fail' } });
+    expect(await invoke(rt.id)).toMatchObject({ status: 'failed', exitCode: 3, error: 'something broke\nsomething broke\nsomething broke' });
+    const short = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    const timedOut = await invoke(short.id, { timeoutSecs: 1 });
+    expect(timedOut).toMatchObject({ status: 'timed_out', signal: 'SIGTERM' });
+  });
+
+  it('sends progress notifications while it waits, when asked', async () => {
+    const rt = await register('process');
+    const progress: number[] = [];
+    const result = await s.client.callTool(
+      { name: 'bridge_invoke', arguments: { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true } },
+      undefined,
+      { onprogress: (p) => void progress.push(p.progress) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a paused agent, a non-node, an agent over budget, and another realm\'s runtime', async () => {
+    const rt = await register('process');
+    await s.call('council_override', { realmId, operatorId: 'o', action: 'pause', targetAgentId: 'agent-dev-2', reason: 'r' });
+    expect(await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-2', context: {} })).toMatchObject({ code: 'forbidden', details: { reason: 'paused' } });
+    expect(await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-ghost', context: {} })).toMatchObject({ code: 'forbidden', details: { reason: 'not_a_node' } });
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 1 });
+    await s.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 1, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 });
+    expect((await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} })).code).toBe('budget_exceeded');
+    const other = (await newRealm(s, { name: 'other' })).id;
+    expect(await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-cto', context: {}, realmId: other })).toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('agent CLIs through the bridge', () => {
+  const spendOf = async (runId: string) =>
+    until(async () => (await s.call('council_activity_log', { realmId, action: 'spend_recorded' })).entries.find((e: { details: { runId: string } }) => e.details.runId === runId), Boolean);
+
+  it('claude_code: cost reaches the ledger, and the session is resumed next time', async () => {
+    const rt = await register('claude_code');
+    const first = await invoke(rt.id);
+    expect(first).toMatchObject({ status: 'completed', costCents: 4.25, usage: { inputTokens: 117, outputTokens: 245, cachedInputTokens: 3000 } });
+    const spend = await spendOf(first.id);
+    expect(spend.details).toMatchObject({ agentId: 'agent-dev-1', costCents: 4.25, provider: 'anthropic', model: 'claude-sonnet-4-5', runId: first.id });
+    const second = await invoke(rt.id);
+    expect(calls(state)[1]!.argv).toContain(first.sessionId);
+    expect(second.sessionId).toBe(first.sessionId);
+    const summary = await until(() => s.call('ledger_summary', { realmId }), (x) => x.eventCount === 2);
+    expect(summary.totalCents).toBe(8.5);
+  });
+
+  it('claude_code: an unknown session is retried once with a fresh one', async () => {
+    const rt = await register('claude_code');
+    const db = (app.store as unknown as { db: Database.Database }).db;
+    db.prepare('INSERT INTO agent_sessions (realm_id, agent_id, runtime_id, session_id, updated_at) VALUES (?, ?, ?, ?, ?)').run(realmId, 'agent-dev-1', rt.id, '11111111-2222-4333-8444-555555555555', 'x');
+    const run = await invoke(rt.id);
+    expect(run.status).toBe('completed');
+    const [failed, fresh] = calls(state);
+    expect(failed!.argv).toContain('11111111-2222-4333-8444-555555555555');
+    expect(fresh!.argv).not.toContain('--resume');
+    expect(run.sessionId).not.toBe('11111111-2222-4333-8444-555555555555');
+  });
+
+  it('codex: tokens without a cost are priced from the table', async () => {
+    const rt = await register('codex', { model: 'gpt-5' });
+    const run = await invoke(rt.id);
+    // 600 input, 400 cached, 100 output at gpt-5 list prices: $0.0018 = 0.18 cents.
+    expect(run).toMatchObject({ status: 'completed', costCents: 0.18 });
+    expect((await spendOf(run.id)).details).toMatchObject({ provider: 'openai', model: 'gpt-5', costCents: 0.18 });
+  });
+});
+
+describe('bridge_cancel', () => {
+  it('stops the whole process tree and refuses a finished run', async () => {
+    const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    const run = await invoke(rt.id, { wait: false });
+    await until(async () => calls(state).length, (n) => n > 0);
+    await sleep(200);
+    const cancelled = await s.call('bridge_cancel', { runId: run.id });
+    expect(cancelled).toMatchObject({ status: 'cancelled' });
+    const { parent, grandchild } = hangPids(state);
+    expect(alive(parent) || alive(grandchild)).toBe(false);
+    expect(await s.fail('bridge_cancel', { runId: run.id })).toMatchObject({ code: 'conflict', details: { status: 'cancelled' } });
+    expect((await s.call('council_activity_log', { realmId, limit: 1 })).entries[0].action).toBe('run_cancelled');
+  });
+
+  it('works from another process on the same database', async () => {
+    const db = tempDb();
+    const owner = createApp({ db, logger: silent, graceMs: 300 });
+    const other = createApp({ db, logger: silent, graceMs: 300 });
+    const here = await connect({ app: owner });
+    const there = await connect({ app: other });
+    const r = (await here.call('realm_create', { name: 'shared', owner: 'o' })).id;
+    await here.call('hierarchy_set', { realmId: r, agentId: 'agent-a' });
+    const rt = await here.call('bridge_register', { kind: 'process', name: 'p', command: fakeCommand.process, realmId: r, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    const run = await here.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', context: {} });
+    await until(async () => calls(state).length, (n) => n > 0);
+    const cancelled = await there.call('bridge_cancel', { runId: run.id });
+    expect(cancelled).toMatchObject({ status: 'cancelled', ownerInstanceId: owner.instanceId });
+    await here.client.close();
+    await there.client.close();
+    await owner.close();
+    await other.close();
+  });
+});
