@@ -8,6 +8,7 @@ import { BridgeExecutor } from './bridge/executor.js';
 import { loadPrices } from './bridge/prices.js';
 import { startLiveness } from './bridge/recovery.js';
 import { EventBus } from './events/bus.js';
+import { PulseScheduler } from './scheduler/scheduler.js';
 import { subscribeCommands } from './events/inbound.js';
 import { createLogger } from './logger.js';
 import { catalogue } from './tools/catalogue.js';
@@ -32,6 +33,13 @@ export interface AppOptions {
   graceMs?: number;
   /** How a spawned agent starts this server on the same database. */
   controlPlane?: { command: string; args: string[] } | null;
+  /** Compete for the scheduler lease and run pulses (default: unless read-only). */
+  scheduler?: boolean;
+  /** Scheduler lease expiry and renewal, retry polling and the first retry delay (ms). */
+  leaseMs?: number;
+  renewMs?: number;
+  retryPollMs?: number;
+  retryBaseMs?: number;
 }
 
 /** Everything one server process shares between its sessions: the store, the clock, the registry, the logger. */
@@ -45,6 +53,9 @@ export interface App {
   registry: Registry;
   /** Runs agents (absent in a read-only process). */
   runner: BridgeExecutor | null;
+  /** Runs pulse schedules while this process holds the lease (absent in a read-only process). */
+  scheduler: PulseScheduler | null;
+
   close(): Promise<void>;
 }
 
@@ -75,6 +86,14 @@ export function createApp(options: AppOptions): App {
         graceMs: options.graceMs,
       });
   const liveness = options.readOnly ? null : startLiveness({ store, clock, logger, instanceId, heartbeatMs: options.heartbeatMs, staleMs: options.staleMs });
+  const scheduler =
+    runner && (options.scheduler ?? true)
+      ? new PulseScheduler({
+          store, clock, bus, logger, instanceId, runner,
+          leaseMs: options.leaseMs, renewMs: options.renewMs, retryPollMs: options.retryPollMs, retryBaseMs: options.retryBaseMs,
+        })
+      : null;
+  void scheduler?.start();
   let closed: Promise<void> | null = null;
   return {
     instanceId,
@@ -84,8 +103,10 @@ export function createApp(options: AppOptions): App {
     bus,
     registry,
     runner,
+    scheduler,
     close: () =>
       (closed ??= (async () => {
+        await scheduler?.close();
         await runner?.close();
         await liveness?.stop();
         stopCommands();

@@ -57,13 +57,14 @@ describe('the served tools', () => {
   });
 
   it('each declare a REST route whose path parameters are inputs', () => {
-    for (const d of catalogue) {
+    // pulse_tick has no route: the scheduler calls it (and operators, as a tool).
+    for (const d of catalogue.filter((x) => x.id !== 'pulse::tick')) {
       expect(d.rest, d.id).not.toBeNull();
       expect(d.rest!.path).toMatch(/^\/api\//);
       const tool = s.tools.find((t) => t.name === toolName(d.id))!;
       for (const [, param] of d.rest!.path.matchAll(/:([A-Za-z]+)/g)) expect(Object.keys(tool.inputSchema.properties ?? {}), d.id).toContain(param);
     }
-    const routes = catalogue.map((d) => `${d.rest!.method} ${d.rest!.path}`);
+    const routes = catalogue.filter((d) => d.rest).map((d) => `${d.rest!.method} ${d.rest!.path}`);
     expect(new Set(routes).size).toBe(routes.length);
   });
 

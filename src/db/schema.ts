@@ -396,3 +396,17 @@ export const pulseRuns = sqliteTable(
     index('pulse_runs_retry').on(t.nextAttemptAt).where(sql`next_attempt_at IS NOT NULL`),
   ],
 );
+
+// Claimed cron slots: a tick inserts (realm, agent, scheduled_for) first; whoever inserts it owns the slot,
+// so a slot fires (or is skipped) once however many processes schedule it.
+export const pulseSlots = sqliteTable(
+  'pulse_slots',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    agentId: text('agent_id').notNull(),
+    scheduledFor: text('scheduled_for').notNull(),
+    claimedBy: text('claimed_by').notNull(),
+  },
+  (t) => [uniqueIndex('pulse_slots_key').on(t.realmId, t.agentId, t.scheduledFor)],
+);

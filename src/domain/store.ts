@@ -256,6 +256,11 @@ export interface PulseRepo {
   runs(realmId: string, agentId: string, limit: number): Step<PulseRun[]>;
   /** Failed attempts whose retry time has come. */
   dueRetries(now: string): Step<PulseRun[]>;
+  /** Takes a due retry (clears its nextAttemptAt) if no other process took it first. */
+  claimRetry(id: string): Step<PulseRun | null>;
+  /** Claims a cron slot; false when another process already has it. */
+  claimSlot(realmId: string, agentId: string, scheduledFor: string, instanceId: string): Step<boolean>;
+  runningFor(realmId: string, agentId: string): Step<PulseRun[]>;
   deadLetters(realmId: string, limit: number): Step<PulseRun[]>;
 }
 

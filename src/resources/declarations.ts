@@ -5,6 +5,7 @@ import { directiveTree } from '../domain/directive/tree.js';
 import { orgTree } from '../domain/hierarchy/queries.js';
 import { budgetOverview } from '../domain/ledger/overview.js';
 import { missionBoard } from '../domain/mission/board.js';
+import { pulseOverview } from '../domain/pulse/config.js';
 import { realmSummary, realmsOverview } from '../domain/realm/overview.js';
 
 export const SCHEME = 'controlplane://';
@@ -14,7 +15,7 @@ export const realmUriTemplate = (view = '') => `${REALMS_URI}/{realmId}${view ? 
 
 export interface RealmView {
   /** The last path segment ('' for the realm itself). */
-  view: '' | 'tree' | 'budget' | 'audit' | 'directives' | 'missions';
+  view: '' | 'tree' | 'budget' | 'audit' | 'directives' | 'missions' | 'pulse';
   name: string;
   title: string;
   description: string;
@@ -71,11 +72,20 @@ export const realmViews: RealmView[] = [
     description: 'Missions grouped by status (most urgent first) with counts per status.',
     read: missionBoard,
   },
+  {
+    view: 'pulse',
+    name: 'pulse',
+    title: 'Pulses',
+    description: 'Every pulse of the realm with its next runs, and the dead letters (attempts that failed past their retries).',
+    read: pulseOverview,
+  },
 ];
 
 /** Which views of a realm a committed change touches, by topic (the realm summary is touched by all). */
 const viewsTouched: Record<string, RealmView['view'][]> = {
-  'realm.lifecycle': ['', 'tree', 'budget', 'audit', 'directives', 'missions'],
+  'realm.lifecycle': ['', 'tree', 'budget', 'audit', 'directives', 'missions', 'pulse'],
+  'pulse.changed': ['pulse'],
+  'pulse.run': ['pulse'],
   'hierarchy.changed': ['', 'tree'],
   'directive.lifecycle': ['', 'directives'],
   'mission.lifecycle': ['', 'missions'],

@@ -5,6 +5,7 @@ import { directiveFunctions } from './directive.js';
 import { hierarchyFunctions } from './hierarchy.js';
 import { ledgerFunctions } from './ledger.js';
 import { missionFunctions } from './mission.js';
+import { pulseFunctions } from './pulse.js';
 import { realmFunctions } from './realm.js';
 
 /** Every function this build serves, in catalogue order. */
@@ -15,5 +16,6 @@ export const catalogue: FunctionDeclaration[] = [
   ...missionFunctions,
   ...ledgerFunctions,
   ...councilFunctions,
+  ...pulseFunctions,
   ...bridgeFunctions,
 ];

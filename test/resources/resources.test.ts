@@ -38,7 +38,7 @@ describe('reading resources', () => {
   it('lists the templates and each realm', async () => {
     const { resourceTemplates } = await a.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(
-      ['', '/audit', '/budget', '/directives', '/missions', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`).sort(),
+      ['', '/audit', '/budget', '/directives', '/missions', '/pulse', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`).sort(),
     );
     const { resources } = await a.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(['controlplane://realms', `controlplane://realms/${realmId}`]);

@@ -117,7 +117,7 @@ describe('runs', () => {
 });
 
 describe('agent CLIs through the bridge', () => {
-  const spendOf = async (runId: string) =>
+  const spendOf = async (runId: string): Promise<any> =>
     until(async () => (await s.call('council_activity_log', { realmId, action: 'spend_recorded' })).entries.find((e: { details: { runId: string } }) => e.details.runId === runId), Boolean);
 
   it('claude_code: cost reaches the ledger, and the session is resumed next time', async () => {

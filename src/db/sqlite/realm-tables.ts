@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
   agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodes,
-  proposals, pulseConfigs, pulseRuns, realms, runtimes, spend, spendTotals,
+  proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendTotals,
 } from '../schema.js';
 import { runtimeRecord, runtimeRow } from './repos/bridge.js';
 import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
@@ -47,6 +47,7 @@ export const realmTables: RealmTable[] = [
   table({ name: 'runtimes', table: runtimes, realmColumn: runtimes.realmId, section: 'runtimes', toRecord: runtimeRecord, toRow: runtimeRow }),
   table({ name: 'pulse_configs', table: pulseConfigs, realmColumn: pulseConfigs.realmId, section: 'pulses', toRecord: pulseConfigRecord, toRow: pulseConfigRow }),
   table({ name: 'pulse_runs', table: pulseRuns, realmColumn: pulseRuns.realmId, section: null }),
+  table({ name: 'pulse_slots', table: pulseSlots, realmColumn: pulseSlots.realmId, section: null }),
   table({ name: 'bridge_runs', table: bridgeRuns, realmColumn: bridgeRuns.realmId, section: null }),
   table({ name: 'agent_sessions', table: agentSessions, realmColumn: agentSessions.realmId, section: null }),
   // The chain is exported and imported by the audit functions (an import archives it), so no section here.

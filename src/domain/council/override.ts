@@ -59,7 +59,7 @@ export function* overrideStep(tx: Tx, ctx: DomainContext, input: Override, decid
   tx.announce({ topic: 'hierarchy.changed', realmId: input.realmId, payload: { agentId: node.agentId, event: input.action } });
   // Pause leaves running work alone; terminate hands it back.
   const departure = input.action === 'terminate'
-    ? yield* agentDeparts(tx, ctx, input.realmId, node.agentId, actor, `agent ${node.agentId} terminated: ${input.reason}`, decidingProposalId)
-    : { releasedMissions: [] };
-  return { node: updated, releasedMissions: departure.releasedMissions, cancelledRuns: [] };
+    ? yield* agentDeparts(tx, ctx, input.realmId, node.agentId, actor, `agent ${node.agentId} terminated: ${input.reason}`, 'disable', decidingProposalId)
+    : { releasedMissions: [], cancelledRuns: [] };
+  return { node: updated, releasedMissions: departure.releasedMissions, cancelledRuns: departure.cancelledRuns };
 }

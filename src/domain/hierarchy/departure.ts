@@ -9,7 +9,8 @@ import { casOrConflict } from '../versions.js';
 
 /**
  * What happens when an agent leaves the org (removed or terminated): its unfinished missions go back to the
- * queue and pending proposals about it are cancelled. The one place later areas add to (pulses, runs).
+ * queue, pending proposals about it are cancelled, its running runs are asked to stop (their owner process
+ * stops them), and its pulse is disabled (terminate) or deleted (remove).
  */
 export function* agentDeparts(
   tx: Tx,
@@ -18,9 +19,10 @@ export function* agentDeparts(
   agentId: string,
   actor: Principal,
   reason: string,
+  pulse: 'disable' | 'delete',
   /** A proposal being decided right now (a terminate_agent approval), which must not cancel itself. */
   decidingProposalId: string | null = null,
-): Step<{ releasedMissions: string[]; cancelledProposals: string[] }> {
+): Step<{ releasedMissions: string[]; cancelledProposals: string[]; cancelledRuns: string[] }> {
   const releasedMissions: string[] = [];
   for (const mission of yield* tx.missions.assignedTo(realmId, agentId, ['active', 'blocked', 'review'])) {
     yield* requeueMission(tx, ctx.clock, mission, actor, reason);
@@ -37,5 +39,16 @@ export function* agentDeparts(
     tx.announce({ topic: 'council.proposal', realmId, payload: { proposalId: proposal.id, status: 'cancelled' } });
     cancelledProposals.push(proposal.id);
   }
-  return { releasedMissions, cancelledProposals };
+  const cancelledRuns: string[] = [];
+  for (const run of yield* tx.runs.runningFor(realmId, agentId)) {
+    yield* tx.runs.requestCancel(run.id);
+    cancelledRuns.push(run.id);
+  }
+  const config = yield* tx.pulses.config(realmId, agentId);
+  if (config) {
+    if (pulse === 'delete') yield* tx.pulses.deleteConfig(realmId, agentId);
+    else if (config.enabled) yield* tx.pulses.updateConfig(realmId, agentId, config.version, { enabled: false, updatedAt: isoNow(ctx.clock) });
+    tx.announce({ topic: 'pulse.changed', realmId, payload: { agentId } });
+  }
+  return { releasedMissions, cancelledProposals, cancelledRuns };
 }

@@ -49,7 +49,7 @@ export function removeNode(ctx: DomainContext, input: RemoveNode) {
       reparented.push(report.agentId);
     }
 
-    const { releasedMissions } = yield* agentDeparts(tx, ctx, input.realmId, removed.agentId, ctx.principal, `agent ${removed.agentId} removed`);
+    const { releasedMissions } = yield* agentDeparts(tx, ctx, input.realmId, removed.agentId, ctx.principal, `agent ${removed.agentId} removed`, 'delete');
     // Its spend stays; its budget goes.
     yield* tx.ledger.deleteBudget(input.realmId, removed.agentId);
 

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm';
 import type { PulseConfig, PulseRun } from '../../../domain/pulse/model.js';
 import type { ProcessRepo, PulseRepo } from '../../../domain/store.js';
-import { instances, leases, pulseConfigs, pulseRuns } from '../../schema.js';
+import { instances, leases, pulseConfigs, pulseRuns, pulseSlots } from '../../schema.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type ConfigRow = typeof pulseConfigs.$inferSelect;
@@ -55,6 +55,16 @@ export function pulseRepo(db: Db): PulseRepo {
     },
     *dueRetries(now) {
       return db.select().from(pulseRuns).where(and(isNotNull(pulseRuns.nextAttemptAt), lte(pulseRuns.nextAttemptAt, now))).orderBy(asc(pulseRuns.nextAttemptAt)).all().map(pulseRunRecord);
+    },
+    *claimRetry(id) {
+      const row = db.update(pulseRuns).set({ nextAttemptAt: null }).where(and(eq(pulseRuns.id, id), isNotNull(pulseRuns.nextAttemptAt))).returning().get();
+      return row ? pulseRunRecord(row) : null;
+    },
+    *claimSlot(realmId, agentId, scheduledFor, instanceId) {
+      return db.insert(pulseSlots).values({ realmId, agentId, scheduledFor, claimedBy: instanceId }).onConflictDoNothing().run().changes === 1;
+    },
+    *runningFor(realmId, agentId) {
+      return db.select().from(pulseRuns).where(and(eq(pulseRuns.realmId, realmId), eq(pulseRuns.agentId, agentId), eq(pulseRuns.status, 'running'))).all().map(pulseRunRecord);
     },
     *deadLetters(realmId, limit) {
       return db.select().from(pulseRuns).where(and(eq(pulseRuns.realmId, realmId), eq(pulseRuns.status, 'dead'))).orderBy(desc(pulseRuns.ord)).limit(limit).all().map(pulseRunRecord);

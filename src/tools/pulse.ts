@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { noRunner } from '../domain/bridge/runtimes.js';
+import type { DomainContext } from '../domain/context.js';
+import { pulseStatus, registerPulse, togglePulse } from '../domain/pulse/config.js';
+import { AgentPulse, InvokePulse, PulseStatus, RegisterPulse, TogglePulse } from '../domain/pulse/inputs.js';
+import { PulseConfig, PulseRun } from '../domain/pulse/model.js';
+import { invokePulse, tickPulse } from '../domain/pulse/tick.js';
+import { declare } from './declaration.js';
+
+const withNextRuns = z.object({ config: PulseConfig, nextRuns: z.array(z.string()).describe('The next 3 fire times (UTC).') });
+const suspended = { realm_suspended: 'the realm is suspended or archived' };
+
+const tickOptions = (ctx: DomainContext) => {
+  if (!ctx.runner) throw noRunner();
+  return { instanceId: ctx.runner.instanceId };
+};
+
+export const pulseFunctions = [
+  declare({
+    id: 'pulse::register',
+    title: 'Schedule agent',
+    description:
+      'Wake an agent on a cron schedule (5 fields, or 6 with seconds first; a timezone). Upsert: a new pulse starts ' +
+      'enabled, an existing one keeps its enabled flag. Each tick sends the agent a thin or full context through its ' +
+      'runtime, skipping when there is nothing to do. Returns {config, nextRuns}.',
+    errors: {
+      not_found: 'the realm, the agent or the runtime does not exist',
+      conflict: 'expectedVersion mismatch',
+      ...suspended,
+    },
+    input: RegisterPulse,
+    output: withNextRuns,
+    rest: { method: 'POST', path: '/api/pulse/register' },
+    run: (input, ctx) => registerPulse(ctx, input),
+  }),
+  declare({
+    id: 'pulse::invoke',
+    title: 'Wake agent now',
+    description:
+      'Wake an agent now, outside its schedule, through its runtime (the pulse\'s runtimeId, else the node\'s). ' +
+      'Unlike a tick it refuses rather than skips, and is not retried. Returns the pulse run (finished with wait).',
+    errors: {
+      invalid_input: 'the agent has no runtime',
+      forbidden: 'the agent is paused, terminated or not a node',
+      budget_exceeded: 'the agent or the realm is past a hard budget limit',
+      conflict: 'a run of the agent is still going',
+      not_found: 'the realm does not exist',
+    },
+    input: InvokePulse,
+    output: PulseRun,
+    rest: { method: 'POST', path: '/api/pulse/invoke' },
+    run: (input, ctx) => invokePulse(ctx, input, tickOptions(ctx)),
+  }),
+  declare({
+    id: 'pulse::tick',
+    title: 'Tick pulse',
+    description:
+      'Run one tick of an agent\'s pulse now, as the scheduler would: skipped (and recorded with the reason) when the ' +
+      'pulse is disabled, the agent paused or terminated, over budget, still running, or idle; otherwise invoked, ' +
+      'with failed attempts retried and the last one kept as a dead letter. Returns the pulse run.',
+    errors: { not_found: 'the realm or the agent\'s pulse does not exist' },
+    input: AgentPulse,
+    output: PulseRun,
+    rest: null,
+    run: async (input, ctx) => (await tickPulse(ctx, { ...input, source: 'cron', byOperator: true }, tickOptions(ctx)))!,
+  }),
+  declare({
+    id: 'pulse::status',
+    title: 'Pulse status',
+    description: 'An agent\'s pulse: its config, next fire times, and recent runs newest first (skips, failures, dead letters included).',
+    errors: { not_found: 'the realm or the agent\'s pulse does not exist' },
+    input: PulseStatus,
+    output: withNextRuns.extend({ recentRuns: z.array(PulseRun) }),
+    rest: { method: 'GET', path: '/api/pulse/:realmId/:agentId' },
+    run: (input, ctx) => pulseStatus(ctx, input),
+  }),
+  declare({
+    id: 'pulse::toggle',
+    title: 'Enable or disable pulse',
+    description: 'Turn an agent\'s pulse on or off; the schedule starts or stops at once in every server process. Returns {config, nextRuns}.',
+    errors: { not_found: 'the realm or the agent\'s pulse does not exist', conflict: 'expectedVersion mismatch', ...suspended },
+    input: TogglePulse,
+    output: withNextRuns,
+    rest: { method: 'PATCH', path: '/api/pulse/:realmId/:agentId' },
+    run: (input, ctx) => togglePulse(ctx, input),
+  }),
+];
