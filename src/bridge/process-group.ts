@@ -20,6 +20,8 @@ export interface SpawnSpec {
   /** Each complete stdout line, for streaming parsers. */
   onStdoutLine?: (line: string) => void;
   onSpawn?: (pid: number, processStart: string | null) => void;
+  /** Every chunk as it arrives. */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
 }
 
 export interface ProcessOutcome {
@@ -131,6 +133,7 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
     stdout.add(chunk);
+    spec.onOutput?.('stdout', chunk);
     if (!spec.onStdoutLine) return;
     partial += chunk;
     let newline: number;
@@ -142,7 +145,10 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
     if (partial.length > MAX_LINE_BYTES) partial = '';
   });
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => stderr.add(chunk));
+  child.stderr?.on('data', (chunk: string) => {
+    stderr.add(chunk);
+    spec.onOutput?.('stderr', chunk);
+  });
 
   let timedOut = false;
   let cancelled = false;

@@ -28,6 +28,8 @@ export interface RunRequest {
   /** How to start this server for an agent that should work on the control plane (claude_code). */
   controlPlane: { command: string; args: string[] } | null;
   onSpawn(pid: number, processStart: string | null): void;
+  /** Output as it arrives, for callers that stream it (logs, progress). */
+  onOutput?(stream: 'stdout' | 'stderr', text: string): void;
 }
 
 export type RunStatus = 'completed' | 'failed' | 'timed_out' | 'cancelled';

@@ -228,6 +228,7 @@ export interface RunRepo {
   /** Running runs whose owner is not among the live instances. */
   orphaned(liveInstanceIds: string[]): Step<Run[]>;
   runningFor(realmId: string, agentId: string): Step<Run[]>;
+  runningInRealm(realmId: string): Step<Run[]>;
 }
 
 export interface StoredSession {

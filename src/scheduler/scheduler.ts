@@ -48,9 +48,22 @@ export class PulseScheduler {
   constructor(private readonly options: SchedulerOptions) {
     this.ctx = { store: options.store, clock: options.clock, principal: systemPrincipal, runner: options.runner };
     this.tickOptions = { instanceId: options.instanceId, retryBaseMs: options.retryBaseMs };
-    this.unsubscribe = options.bus.subscribe('pulse.changed', (m) => {
-      if (this.leader && m.realmId) void this.reschedule(m.realmId, String(m.payload.agentId));
-    });
+    const unsubscribes = [
+      options.bus.subscribe('pulse.changed', (m) => {
+        if (this.leader && m.realmId) void this.reschedule(m.realmId, String(m.payload.agentId));
+      }),
+      // A deleted realm's schedules stop at once.
+      options.bus.subscribe('realm.lifecycle', (m) => {
+        if (m.payload.event !== 'deleted' || !m.realmId) return;
+        for (const [k, job] of this.jobs) {
+          if (k.startsWith(`${m.realmId}\u0000`)) {
+            job.stop();
+            this.jobs.delete(k);
+          }
+        }
+      }),
+    ];
+    this.unsubscribe = () => unsubscribes.forEach((u) => u());
     const every = (ms: number, fn: () => Promise<void>) => {
       const timer = setInterval(() => void fn(), ms);
       timer.unref();

@@ -130,6 +130,15 @@ describe('process', () => {
     expect(missing.error).toMatch(/ENOENT|not found|nonexistent/);
   });
 
+  it('streams output to the caller as it arrives', async () => {
+    const chunks: string[] = [];
+    await adapters.process.execute(request('process', stateDir(), { scenario: 'fail', onOutput: (stream, text) => void chunks.push(`${stream}:${text}`) }));
+    expect(chunks.join('')).toContain('stderr:something broke');
+    const lines: string[] = [];
+    await adapters.claude_code.execute(request('claude_code', stateDir(), { onOutput: (stream, text) => void (stream === 'stdout' && lines.push(text)) }));
+    expect(lines.join('')).toContain('"type":"result"');
+  });
+
   it('keeps at most 1 MiB of output and says it was cut', async () => {
     const out = await adapters.process.execute(request('process', stateDir(), { scenario: 'loud' }));
     expect(out.output!.length).toBe(1024 * 1024);

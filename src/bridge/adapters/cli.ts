@@ -43,6 +43,7 @@ export function cliAdapter(spec: CliSpec): Adapter {
           if (event) parser.line(event);
         },
         onSpawn: request.onSpawn,
+        onOutput: request.onOutput,
       });
       const parsed = parser.finish(proc);
       const model = parsed.model ?? request.model;

@@ -33,6 +33,7 @@ export const processAdapter: Adapter = {
         graceMs: request.graceMs,
         signal: request.signal,
         onSpawn: request.onSpawn,
+        onOutput: request.onOutput,
       });
       const ok = proc.exitCode === 0 && !proc.spawnError;
       return {

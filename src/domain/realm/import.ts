@@ -61,18 +61,27 @@ function remap<T>(value: T, ids: Map<string, string>): T {
   return walk(value) as T;
 }
 
+/**
+ * A runtime reference that was not exported with the realm names a global runtime: kept when the target has
+ * that global runtime, cleared with a warning when it does not.
+ */
+function* keepGlobalRuntime(tx: Tx, record: Record<string, unknown>, ids: Map<string, string>, warn: (w: string) => void, what: string): Step<void> {
+  const runtimeId = record.runtimeId;
+  if (typeof runtimeId !== 'string' || [...ids.values()].includes(runtimeId)) return;
+  const runtime = yield* tx.runtimes.get(runtimeId);
+  if (runtime && runtime.realmId === null) return;
+  warn(`${what}: runtime ${runtimeId} does not exist here; runtimeId cleared`);
+  record.runtimeId = null;
+}
+
 /** Per-section adjustments on the way in. */
-const fixups: Partial<Record<Section, (record: Record<string, unknown>, warn: (w: string) => void, ids: Map<string, string>) => void>> = {
-  // Runtimes that were not exported with the realm are global ones; this server does not know them.
-  nodes: (node, warn, ids) => {
-    const runtimeId = node.runtimeId;
-    if (typeof runtimeId === 'string' && ![...ids.values()].includes(runtimeId)) {
-      warn(`agent ${String(node.agentId)}: runtime ${runtimeId} does not exist here; runtimeId cleared`);
-      node.runtimeId = null;
-    }
+const fixups: Partial<Record<Section, (tx: Tx, record: Record<string, unknown>, ids: Map<string, string>, warn: (w: string) => void) => Step<void>>> = {
+  *nodes(tx, node, ids, warn) {
+    yield* keepGlobalRuntime(tx, node, ids, warn, `agent ${String(node.agentId)}`);
   },
-  // Schedules never start by themselves in a new place.
-  pulses: (pulse) => {
+  *pulses(tx, pulse, ids, warn) {
+    yield* keepGlobalRuntime(tx, pulse, ids, warn, `pulse of ${String(pulse.agentId)}`);
+    // Schedules never start by themselves in a new place.
     pulse.enabled = false;
   },
 };
@@ -104,7 +113,8 @@ function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<Impor
       counts[s] = 0;
       continue;
     }
-    for (const r of records) fixups[s]?.(r, (w) => warnings.push(w), ids);
+    const fixup = fixups[s];
+    if (fixup) for (const r of records) yield* fixup(tx, r, ids, (w) => warnings.push(w));
     yield* tx.realmData.load(realm.id, s, records);
   }
 

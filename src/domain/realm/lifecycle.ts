@@ -106,15 +106,23 @@ export function* patchRealm(tx: Tx, ctx: DomainContext, input: UpdateRealm): Ste
 }
 
 /**
- * Deletes the realm and all its data in one transaction, through the per-realm table registry. Its audit chain
- * goes with it, so the deletion is announced and logged rather than audited.
+ * Stops the realm's running runs (wherever they run), then deletes the realm and all its data in one
+ * transaction, through the per-realm table registry; its schedules go with their rows (the scheduler drops
+ * them on the announcement). The audit chain goes too, so the deletion is announced and logged, not audited.
  */
-export function deleteRealm(ctx: DomainContext, input: DeleteRealm) {
-  return ctx.store.write(function* (tx) {
+export async function deleteRealm(ctx: DomainContext, input: DeleteRealm) {
+  const running = await ctx.store.write(function* (tx) {
     const realm = yield* requireRealm(tx, input.id);
     if (input.confirm !== realm.name.trim()) {
       throw invalidInput('confirm', `confirm must be the realm's name exactly ("${realm.name}")`);
     }
+    const runs = yield* tx.runs.runningInRealm(realm.id);
+    for (const run of runs) yield* tx.runs.requestCancel(run.id);
+    return runs;
+  });
+  if (ctx.runner) await Promise.all(running.map((run) => ctx.runner!.stop(run)));
+  return ctx.store.write(function* (tx) {
+    const realm = yield* requireRealm(tx, input.id);
     const counts = yield* tx.realmData.deleteAll(realm.id);
     tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'deleted', realmId: realm.id } });
     return { id: realm.id, name: realm.name, deleted: true as const, counts };

@@ -1,17 +1,17 @@
 // The realm export document: realm_export returns it and realm_import takes exactly it back.
 import { z } from 'zod';
 import { actorKinds } from '../audit/model.js';
+import { Runtime } from '../bridge/model.js';
 import { Proposal } from '../council/model.js';
 import { Directive } from '../directive/model.js';
 import { Node } from '../hierarchy/model.js';
 import { Budget, Spend } from '../ledger/model.js';
 import { Comment, Mission } from '../mission/model.js';
+import { PulseConfig } from '../pulse/model.js';
 import { Realm } from './model.js';
 
 export const EXPORT_FORMAT = 'control-plane-mcp/realm';
 export const EXPORT_VERSION = 1;
-
-const looseRecord = z.record(z.string(), z.unknown());
 
 export const ExportedAuditEntry = z.strictObject({
   id: z.string(),
@@ -29,10 +29,7 @@ export const ExportedAuditEntry = z.strictObject({
   redacted: z.boolean(),
 });
 
-/**
- * The data sections, in dependency order. Sections whose areas this build does not have yet are typed as
- * loose records and exported empty; the areas that add them give them their strict record schema.
- */
+/** The data sections, in dependency order, each a list of strict records. */
 export const sectionSchemas = {
   nodes: z.array(z.strictObject(Node.shape)),
   directives: z.array(z.strictObject(Directive.shape)),
@@ -41,8 +38,8 @@ export const sectionSchemas = {
   budgets: z.array(z.strictObject(Budget.shape)),
   spend: z.array(z.strictObject(Spend.shape)),
   proposals: z.array(z.strictObject(Proposal.shape)),
-  pulses: z.array(looseRecord),
-  runtimes: z.array(looseRecord),
+  pulses: z.array(z.strictObject(PulseConfig.shape)),
+  runtimes: z.array(z.strictObject(Runtime.shape)),
 };
 export type Section = keyof typeof sectionSchemas;
 export const sections = Object.keys(sectionSchemas) as Section[];

@@ -92,6 +92,9 @@ export function runRepo(db: Db): RunRepo {
         .all()
         .map(runRecord);
     },
+    *runningInRealm(realmId) {
+      return db.select().from(bridgeRuns).where(and(eq(bridgeRuns.realmId, realmId), eq(bridgeRuns.status, 'running'))).all().map(runRecord);
+    },
     *runningFor(realmId, agentId) {
       return db
         .select()

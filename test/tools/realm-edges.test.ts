@@ -1,0 +1,80 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadPrices, priceCents } from '../../src/bridge/prices.js';
+import { connect } from '../helpers/connect.js';
+import { alive, calls, fakeCommand, hangPids, stateDir } from '../helpers/fakes.js';
+import { newRealm, seedOrg } from '../helpers/org.js';
+
+let app: App;
+let s: Awaited<ReturnType<typeof connect>>;
+let realmId: string;
+let state: string;
+beforeEach(async () => {
+  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false, graceMs: 200 });
+  s = await connect({ app });
+  realmId = (await newRealm(s, { name: 'doomed' })).id;
+  await seedOrg(s, realmId);
+  state = stateDir();
+});
+afterEach(async () => {
+  await s.client.close();
+  await app.close();
+});
+
+describe('realms with runtimes, runs and pulses', () => {
+  it('realm_delete stops the realm\'s running runs first, then deletes everything', async () => {
+    const rt = await s.call('bridge_register', { kind: 'process', name: 'p', command: fakeCommand.process, realmId, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    await s.call('pulse_register', { realmId, agentId: 'agent-dev-1', cron: '* * * * *', runtimeId: rt.id });
+    const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} });
+    while (!calls(state).length) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 200));
+    const deleted = await s.call('realm_delete', { id: realmId, confirm: 'doomed' });
+    expect(deleted.counts).toMatchObject({ runtimes: 1, pulse_configs: 1, bridge_runs: 1 });
+    const { parent, grandchild } = hangPids(state);
+    expect(alive(parent) || alive(grandchild)).toBe(false);
+    expect((await s.fail('bridge_run', { runId: run.id })).code).toBe('not_found');
+  });
+
+  it('export and import carry runtimes and pulses (imported disabled), keeping global runtimes that exist here', async () => {
+    const own = await s.call('bridge_register', { kind: 'codex', name: 'own', realmId, envVars: { OPENAI_API_KEY: 'sk-secret' } });
+    const global = await s.call('bridge_register', { kind: 'claude_code', name: 'shared' });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-1', runtimeId: global.id });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-2', runtimeId: own.id });
+    await s.call('pulse_register', { realmId, agentId: 'agent-dev-2', cron: '*/10 * * * *', runtimeId: own.id });
+    const doc = await s.call('realm_export', { id: realmId });
+    expect(doc.runtimes).toHaveLength(1);
+    expect(doc.runtimes[0].envVars.OPENAI_API_KEY).toBe('[REDACTED]');
+    expect(doc.pulses).toHaveLength(1);
+
+    // A document naming a global runtime this server lacks.
+    const foreign = structuredClone(doc);
+    foreign.nodes.find((n: { agentId: string }) => n.agentId === 'agent-cto').runtimeId = 'rt-00000000-0000-4000-8000-000000000000';
+    const result = await s.call('realm_import', { data: foreign, newName: 'copy' });
+    const copyId = result.realm.id;
+    expect(result.warnings).toEqual(['agent agent-cto: runtime rt-00000000-0000-4000-8000-000000000000 does not exist here; runtimeId cleared']);
+    expect(result.counts).toMatchObject({ runtimes: 1, pulses: 1 });
+    const chain = async (agentId: string) => (await s.call('hierarchy_chain', { realmId: copyId, agentId })).chain[0];
+    expect((await chain('agent-dev-1')).runtimeId).toBe(global.id);
+    const copiedRuntime = (await chain('agent-dev-2')).runtimeId;
+    expect(copiedRuntime).toMatch(/^rt-/);
+    expect(copiedRuntime).not.toBe(own.id);
+    expect((await chain('agent-cto')).runtimeId).toBeNull();
+    const pulse = await s.call('pulse_status', { realmId: copyId, agentId: 'agent-dev-2' });
+    expect(pulse.config).toMatchObject({ enabled: false, runtimeId: copiedRuntime, cron: '*/10 * * * *' });
+  });
+});
+
+describe('the price table', () => {
+  it('prices tokens by the longest model prefix, and takes overrides from a file', () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 100_000, cachedInputTokens: 0 };
+    expect(priceCents(loadPrices(undefined), 'claude-sonnet-4-5-20250929', usage)).toBeCloseTo(450, 6);
+    expect(priceCents(loadPrices(undefined), 'anthropic/claude-haiku-4-5', usage)).toBeCloseTo(150, 6);
+    expect(priceCents(loadPrices(undefined), 'llama-local', usage)).toBeNull();
+    const file = join(stateDir(), 'prices.json');
+    writeFileSync(file, JSON.stringify({ 'llama-local': { input: 0.1, output: 0.2 } }));
+    expect(priceCents(loadPrices(file), 'llama-local-70b', usage)).toBeCloseTo(12, 6);
+  });
+});
