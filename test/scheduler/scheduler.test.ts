@@ -75,7 +75,8 @@ describe('the pulse scheduler', () => {
     expect(first).toMatchObject({ status: 'failed', attempt: 1 });
     await sleep(200);
     expect((await runs()).length).toBe(1); // not due yet
-    for (const [attempt, window] of [[2, 2000], [3, 4000]] as const) {
+    // The retry after attempt n waits at most 2 s x 2^(n-1).
+    for (const [attempt, window] of [[2, 4000], [3, 8000]] as const) {
       clock.advance(10 * 60_000);
       await until(async () => (await runs()).length === attempt && (await runs())[0]!.status !== 'running');
       const latest = (await runs())[0]!;
