@@ -108,23 +108,31 @@ export const comments = sqliteTable(
   (t) => [index('comments_realm_mission').on(t.realmId, t.missionId, t.ord)],
 );
 
-// The hash chain. `details` holds the canonical JSON text that was hashed (never re-serialised).
+// The fields of an audit entry, shared by the chain and the archive of imported chains. `details` holds the
+// canonical JSON text that was hashed (never re-serialised).
+const auditColumns = () => ({
+  id: text('id').notNull(),
+  seq: integer('seq').notNull(),
+  actorKind: text('actor_kind').notNull(),
+  actorId: text('actor_id').notNull(),
+  action: text('action').notNull(),
+  entityType: text('entity_type').notNull(),
+  entityId: text('entity_id').notNull(),
+  details: text('details'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+  timestamp: text('timestamp').notNull(),
+});
+
+// The hash chain.
 export const auditEntries = sqliteTable(
   'audit_entries',
   {
     ord: ord(),
-    id: text('id').notNull().unique(),
     realmId: text('realm_id').notNull(),
-    seq: integer('seq').notNull(),
-    actorKind: text('actor_kind').notNull(),
-    actorId: text('actor_id').notNull(),
-    action: text('action').notNull(),
-    entityType: text('entity_type').notNull(),
-    entityId: text('entity_id').notNull(),
-    details: text('details'),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
-    timestamp: text('timestamp').notNull(),
+    ...auditColumns(),
+    // The chain's ids are unique; the archive keeps copies of them.
+    id: text('id').notNull().unique(),
   },
   (t) => [
     uniqueIndex('audit_realm_seq').on(t.realmId, t.seq),
@@ -147,17 +155,7 @@ export const auditArchive = sqliteTable(
     ord: ord(),
     realmId: text('realm_id').notNull(),
     sourceRealmId: text('source_realm_id').notNull(),
-    id: text('id').notNull(),
-    seq: integer('seq').notNull(),
-    actorKind: text('actor_kind').notNull(),
-    actorId: text('actor_id').notNull(),
-    action: text('action').notNull(),
-    entityType: text('entity_type').notNull(),
-    entityId: text('entity_id').notNull(),
-    details: text('details'),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
-    timestamp: text('timestamp').notNull(),
+    ...auditColumns(),
     redacted: integer('redacted', { mode: 'boolean' }).notNull(),
   },
   (t) => [index('audit_archive_realm_seq').on(t.realmId, t.seq)],

@@ -5,6 +5,15 @@ export function checkVersion(entity: string, id: string, current: { version: num
   if (expected !== undefined && expected !== current.version) throw versionConflict(entity, id, current.version, expected);
 }
 
+/**
+ * The version rule of an upsert: an existing record must be at expectedVersion; a missing one can only be
+ * created with no expectedVersion or with 0 ("create only").
+ */
+export function checkUpsertVersion(entity: string, id: string, existing: { version: number } | null, expected: number | undefined) {
+  if (existing) checkVersion(entity, id, existing, expected);
+  else if (expected !== undefined && expected !== 0) throw versionConflict(entity, id, 0, expected);
+}
+
 /** A conditional UPDATE that matched nothing lost a race with another writer. */
 export function casOrConflict<T>(updated: T | null, entity: string, id: string, read: { version: number }): T {
   if (updated === null) {

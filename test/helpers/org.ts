@@ -1,4 +1,4 @@
-import type { Caller } from './connect.js';
+import { connect, type Caller } from './connect.js';
 
 /**
  * The org of the hierarchy document's diagram, plus the "Tech Lead" its find example returns:
@@ -20,4 +20,12 @@ export async function seedOrg({ call }: Caller, realmId: string) {
 
 export async function newRealm({ call }: Caller, extra: Record<string, unknown> = {}) {
   return call<{ id: string; name: string; version: number }>('realm_create', { name: 'production', owner: 'admin', ...extra });
+}
+
+/** A session on a fresh database with one realm holding the seed org: the set-up most tool tests share. */
+export async function orgSession() {
+  const s = await connect();
+  const realmId = (await newRealm(s)).id;
+  await seedOrg(s, realmId);
+  return { s, realmId };
 }

@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/connect.js';
-import { newRealm, seedOrg } from '../helpers/org.js';
+import { orgSession } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
-beforeEach(async () => {
-  s = await connect();
-  realmId = (await newRealm(s)).id;
-  await seedOrg(s, realmId);
-});
+beforeEach(async () => void ({ s, realmId } = await orgSession()));
 afterEach(() => s.close());
 
 const create = (extra: Record<string, unknown>) => s.call('directive_create', { realmId, title: 'Goal', level: 'realm', ...extra });

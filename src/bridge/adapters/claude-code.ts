@@ -1,6 +1,6 @@
 // Claude Code: claude -p --output-format stream-json --verbose [--model M] [--resume SESSION], prompt on stdin.
 // Failure is is_error on the result event, never judged by subtype (API failures arrive as subtype success).
-import { num, obj, str, stripAnsi } from './common.js';
+import { num, obj, str, stripAnsi, textBlocks } from './common.js';
 import type { CliSpec } from './cli.js';
 
 const unknownSessionText = /No conversation found with session ID|not a valid UUID|--resume requires a valid session|does not match any session title/i;
@@ -30,12 +30,7 @@ export const claudeCode: CliSpec = {
       line(e) {
         if (typeof e.session_id === 'string' && e.type !== 'result') sessionId = e.session_id;
         if (e.type === 'system' && e.subtype === 'init') model = str(e.model);
-        if (e.type === 'assistant' && e.parent_tool_use_id == null) {
-          for (const block of (obj(e.message).content as unknown[]) ?? []) {
-            const b = obj(block);
-            if (b.type === 'text' && typeof b.text === 'string') texts.push(b.text);
-          }
-        }
+        if (e.type === 'assistant' && e.parent_tool_use_id == null) texts.push(...textBlocks(e));
         if (e.type === 'result') result = e;
       },
       finish(proc) {

@@ -43,3 +43,10 @@ export const emptyOutcome = (proc: ProcessOutcome): Pick<RunOutcome, 'exitCode' 
 export const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 export const str = (v: unknown) => (typeof v === 'string' ? v : null);
 export const obj = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/** The text blocks of an assistant event's message, in order. */
+export const textBlocks = (event: Record<string, unknown>): string[] =>
+  ((obj(event.message).content as unknown[]) ?? [])
+    .map(obj)
+    .filter((b) => b.type === 'text' && typeof b.text === 'string')
+    .map((b) => b.text as string);

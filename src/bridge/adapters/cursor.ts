@@ -1,6 +1,6 @@
 // Cursor: cursor-agent -p --output-format stream-json --trust [--model M] [--resume SESSION], prompt on stdin.
 // A result event comes on success only; failures print to stderr alone. No usage or cost is reported.
-import { obj, str, stripAnsi } from './common.js';
+import { str, stripAnsi, textBlocks } from './common.js';
 import type { CliSpec } from './cli.js';
 
 const unknownSessionText = /chat not found|no chat found|could not find chat|chat .* does not exist|unknown (chat|session)|could not resume/i;
@@ -20,12 +20,7 @@ export const cursor: CliSpec = {
         if (typeof e.session_id === 'string') sessionId = e.session_id;
         if (e.type === 'system' && e.subtype === 'init') model = str(e.model);
         // With partial output, lines carrying model_call_id are buffered duplicates.
-        if (e.type === 'assistant' && e.model_call_id === undefined) {
-          for (const block of (obj(e.message).content as unknown[]) ?? []) {
-            const b = obj(block);
-            if (b.type === 'text' && typeof b.text === 'string') texts.push(b.text);
-          }
-        }
+        if (e.type === 'assistant' && e.model_call_id === undefined) texts.push(...textBlocks(e));
         if (e.type === 'result') result = e;
       },
       finish(proc) {

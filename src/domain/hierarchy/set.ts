@@ -1,10 +1,10 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
-import { DomainError, invalidInput, versionConflict } from '../errors.js';
+import { DomainError, invalidInput } from '../errors.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
-import { casOrConflict, checkVersion, givenFields } from '../versions.js';
+import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
 import { requireNode } from './guards.js';
 import type { SetNode } from './inputs.js';
 import type { Node } from './model.js';
@@ -19,8 +19,8 @@ export function setNode(ctx: DomainContext, input: SetNode): Promise<Node> {
 export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Node> {
   const realm = yield* requireWritableRealm(tx, input.realmId);
   const existing = yield* tx.nodes.get(input.realmId, input.agentId);
+  checkUpsertVersion('agent', input.agentId, existing, input.expectedVersion);
   if (existing) {
-    checkVersion('agent', input.agentId, existing, input.expectedVersion);
     if (existing.status === 'terminated') {
       throw new DomainError('conflict', `agent ${input.agentId} is terminated: remove it with hierarchy_remove to reuse the id`, {
         agentId: input.agentId,
@@ -28,8 +28,6 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
         currentVersion: existing.version,
       });
     }
-  } else if (input.expectedVersion !== undefined && input.expectedVersion !== 0) {
-    throw versionConflict('agent', input.agentId, 0, input.expectedVersion);
   }
 
   if (input.reportsTo) yield* checkManager(tx, input.realmId, input.agentId, input.reportsTo);

@@ -1,12 +1,11 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
-import { versionConflict } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Principal } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
-import { casOrConflict, checkVersion, givenFields } from '../versions.js';
+import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
 import type { SetBudget } from './inputs.js';
 import type { Budget } from './model.js';
 
@@ -24,12 +23,11 @@ export function* putBudget(tx: Tx, ctx: DomainContext, input: Omit<SetBudget, 'e
   const existing = yield* tx.ledger.budget(input.realmId, agentId);
   const now = isoNow(ctx.clock);
   let budget: Budget;
+  checkUpsertVersion('budget', existing?.id ?? agentId ?? input.realmId, existing, input.expectedVersion);
   if (existing) {
-    checkVersion('budget', existing.id, existing, input.expectedVersion);
     const patch = givenFields(input, ['monthlyCents', 'softThreshold', 'hardLimit', 'billingCode']);
     budget = casOrConflict(yield* tx.ledger.updateBudget(existing.id, existing.version, { ...patch, updatedAt: now }), 'budget', existing.id, existing);
   } else {
-    if (input.expectedVersion !== undefined && input.expectedVersion !== 0) throw versionConflict('budget', agentId ?? input.realmId, 0, input.expectedVersion);
     budget = {
       id: newId('bgt'),
       realmId: input.realmId,

@@ -1,11 +1,11 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
-import { notFound, versionConflict } from '../errors.js';
+import { notFound } from '../errors.js';
 import { requireNode } from '../hierarchy/guards.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
-import { casOrConflict, checkVersion, givenFields } from '../versions.js';
+import { casOrConflict, checkUpsertVersion, checkVersion, givenFields } from '../versions.js';
 import { checkCron, nextRuns } from './cron.js';
 import type { RegisterPulse, TogglePulse } from './inputs.js';
 import type { PulseConfig } from './model.js';
@@ -34,13 +34,12 @@ export function registerPulse(ctx: DomainContext, input: RegisterPulse) {
     checkCron(input.cron, input.timezone ?? existing?.timezone ?? 'UTC');
     const now = isoNow(ctx.clock);
     let config: PulseConfig;
+    checkUpsertVersion('pulse', input.agentId, existing, input.expectedVersion);
     if (existing) {
-      checkVersion('pulse', input.agentId, existing, input.expectedVersion);
       const patch = givenFields(input, ['cron', 'contextMode', 'runtimeId', 'timeoutSecs', 'maxRetries', 'timezone', 'skipWhenIdle']);
       // An existing pulse keeps its enabled flag.
       config = casOrConflict(yield* tx.pulses.updateConfig(input.realmId, input.agentId, existing.version, { ...patch, updatedAt: now }), 'pulse', input.agentId, existing);
     } else {
-      if (input.expectedVersion !== undefined && input.expectedVersion !== 0) throw versionConflict('pulse', input.agentId, 0, input.expectedVersion);
       config = {
         realmId: input.realmId,
         agentId: input.agentId,

@@ -1,6 +1,6 @@
 // The realm export document: realm_export returns it and realm_import takes exactly it back.
 import { z } from 'zod';
-import { actorKinds } from '../audit/model.js';
+import { AuditEntry } from '../audit/model.js';
 import { Runtime } from '../bridge/model.js';
 import { Proposal } from '../council/model.js';
 import { Directive } from '../directive/model.js';
@@ -13,21 +13,7 @@ import { Realm } from './model.js';
 export const EXPORT_FORMAT = 'control-plane-mcp/realm';
 export const EXPORT_VERSION = 1;
 
-export const ExportedAuditEntry = z.strictObject({
-  id: z.string(),
-  realmId: z.string(),
-  seq: z.number().int(),
-  actorKind: z.enum(actorKinds),
-  actorId: z.string(),
-  action: z.string(),
-  entityType: z.string(),
-  entityId: z.string(),
-  details: z.unknown(),
-  prevHash: z.string(),
-  hash: z.string(),
-  timestamp: z.string(),
-  redacted: z.boolean(),
-});
+export const ExportedAuditEntry = z.strictObject({ ...AuditEntry.shape, redacted: z.boolean() });
 
 /** The data sections, in dependency order, each a list of strict records. */
 export const sectionSchemas = {
