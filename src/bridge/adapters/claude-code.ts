@@ -1,6 +1,7 @@
 // Claude Code: claude -p --output-format stream-json --verbose [--model M] [--resume SESSION], prompt on stdin.
 // Failure is is_error on the result event, never judged by subtype (API failures arrive as subtype success).
-import { num, obj, str, stripAnsi, textBlocks } from './common.js';
+import { num, obj, str, stripAnsi } from './common.js';
+import { streamJsonReader } from './stream-json.js';
 import type { CliSpec } from './cli.js';
 
 const unknownSessionText = /No conversation found with session ID|not a valid UUID|--resume requires a valid session|does not match any session title/i;
@@ -22,19 +23,14 @@ export const claudeCode: CliSpec = {
   ],
   provider: () => 'anthropic',
   parser() {
-    let sessionId: string | null = null;
-    let model: string | null = null;
-    let result: Record<string, unknown> | null = null;
-    const texts: string[] = [];
+    // Subagents' text has a parent_tool_use_id; the main loop's does not.
+    const reader = streamJsonReader((e) => e.parent_tool_use_id == null);
+    const { seen } = reader;
     return {
-      line(e) {
-        if (typeof e.session_id === 'string' && e.type !== 'result') sessionId = e.session_id;
-        if (e.type === 'system' && e.subtype === 'init') model = str(e.model);
-        if (e.type === 'assistant' && e.parent_tool_use_id == null) texts.push(...textBlocks(e));
-        if (e.type === 'result') result = e;
-      },
+      line: reader.line,
       finish(proc) {
-        const r = result as Record<string, unknown> | null;
+        const r = seen.result;
+        const texts = seen.texts;
         const errors = Array.isArray(r?.errors) ? (r!.errors as unknown[]).map(String) : [];
         const isError = r ? r.is_error === true : true;
         const u = obj(r?.usage);
@@ -49,10 +45,10 @@ export const claudeCode: CliSpec = {
           output: text,
           error: isError ? (errors.join('; ') || (r ? text : null)) : null,
           // Never keep the id of a failed run: a failed resume may echo a made-up one.
-          sessionId: r && !isError ? (str(r.session_id) ?? sessionId) : null,
+          sessionId: r && !isError ? (str(r.session_id) ?? seen.sessionId) : null,
           usage,
           costUsd: typeof r?.total_cost_usd === 'number' ? r.total_cost_usd : null,
-          model,
+          model: seen.model,
           unknownSession: unknownSessionText.test(errors.join('\n')) || unknownSessionText.test(stderr) || structurallyUnknown,
         };
       },
