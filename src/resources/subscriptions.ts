@@ -6,7 +6,7 @@ import { urisTouched } from './declarations.js';
 const COALESCE_MS = 250;
 
 /**
- * One session's resource subscriptions. Changes arrive from the bus after they commit (from this process or,
+ * One session's resource subscriptions (and the log messages it gets). Changes arrive from the bus after they commit (from this process or,
  * through the change feed, from others); each subscribed URI gets at most one notifications/resources/updated
  * per 250 ms, the last change always being followed by one. Every notification promise is caught: a session
  * closing mid-flight must not crash the server.
@@ -43,6 +43,13 @@ export class SessionSubscriptions {
   }
 
   private onChange(message: BusMessage) {
+    // Budget alerts also go to the session as MCP log messages (the client's logging/setLevel filters them).
+    if (message.topic === 'ledger.alert') {
+      const level = message.payload.level === 'hard_limit_reached' ? 'error' : 'warning';
+      this.server
+        .sendLoggingMessage({ level, logger: 'ledger', data: { realmId: message.realmId, ...message.payload } })
+        .catch((error) => this.logger.debug({ err: error }, 'log message not delivered'));
+    }
     if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string)) {
       this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
     }

@@ -1,4 +1,4 @@
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -120,6 +120,21 @@ describe('subscriptions', () => {
     await b.call('realm_delete', { id: other.id, confirm: 'other' });
     await sleep(20);
     expect(changed).toBe(2);
+  });
+
+  it('send budget alerts as log messages, at the level the client asked for', async () => {
+    const messages: { level: string; data: unknown }[] = [];
+    a.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(n.params));
+    await a.client.setLoggingLevel('error');
+    await b.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 10 });
+    const spend = (costCents: number) => b.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 });
+    await spend(9); // soft threshold: a warning, below the level asked for
+    await sleep(20);
+    expect(messages).toEqual([]);
+    await spend(1); // the hard limit: an error
+    await sleep(20);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ level: 'error', data: { level: 'hard_limit_reached', agentId: 'agent-dev-1', realmId } });
   });
 
   it('survive a session that closed before its notification went out', async () => {

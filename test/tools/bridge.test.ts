@@ -168,6 +168,16 @@ describe('bridge_cancel', () => {
     expect((await s.call('council_activity_log', { realmId, limit: 1 })).entries[0].action).toBe('run_cancelled');
   });
 
+  it('happens to an agent\'s running runs when it is terminated', async () => {
+    const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    const run = await invoke(rt.id, { wait: false });
+    await until(async () => calls(state).length, (n) => n > 0);
+    const result = await s.call('council_override', { realmId, operatorId: 'o', action: 'terminate', targetAgentId: 'agent-dev-1', reason: 'gone' });
+    expect(result.cancelledRuns).toEqual([run.id]);
+    const ended = await until(() => s.call('bridge_run', { runId: run.id }), (r) => r.status !== 'running');
+    expect(ended.status).toBe('cancelled');
+  });
+
   it('works from another process on the same database', async () => {
     const db = tempDb();
     const owner = createApp({ db, logger: silent, graceMs: 300 });

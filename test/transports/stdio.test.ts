@@ -39,7 +39,7 @@ describe('the stdio binary', () => {
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
     const [init, list, call] = lines.map((l) => JSON.parse(l));
     expect(init.result.serverInfo.name).toBe('control-plane-mcp');
-    expect(init.result.capabilities).toMatchObject({ tools: {}, logging: {} });
+    expect(init.result.capabilities).toMatchObject({ tools: {}, logging: {}, prompts: {}, resources: { subscribe: true, listChanged: true } });
     expect(list.result.tools.map((t: { name: string }) => t.name)).toEqual(names);
     expect(call.result.isError).toBe(true);
     expect(JSON.parse(call.result.content[0].text).error).toMatchObject({ code: 'invalid_input', details: { field: 'owner' } });
