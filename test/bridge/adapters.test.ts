@@ -116,9 +116,12 @@ describe('process', () => {
 
   it('hands a context over 100 KiB as a 0600 temp file, named in CONTROL_PLANE_CONTEXT_FILE', async () => {
     const big = { blob: 'y'.repeat(150 * 1024) };
-    const out = await adapters.process.execute(request('process', stateDir(), { context: big }));
+    const state = stateDir();
+    const out = await adapters.process.execute(request('process', state, { context: big }));
     const printed = JSON.parse(out.output!);
     expect(printed.contextFile).toMatch(/context\.json$/);
+    expect(printed.contextFileMode).toBe('600');
+    expect(calls(state)[0]!.argv.at(-1)).toBe(printed.contextFile);
     expect(printed.contextBytes).toBe(JSON.stringify(big).length);
   });
 

@@ -103,6 +103,19 @@ describe('runs', () => {
     expect(progress.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('keeps running when the client cancels its waiting call', async () => {
+    const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
+    const controller = new AbortController();
+    const call = s.client.callTool({ name: 'bridge_invoke', arguments: { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true } }, undefined, { signal: controller.signal });
+    await until(async () => calls(state).length, (n) => n > 0);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    await sleep(300);
+    const [entry] = (await s.call('council_activity_log', { realmId, action: 'run_started' })).entries;
+    expect((await s.call('bridge_run', { runId: entry.entityId })).status).toBe('running');
+    await s.call('bridge_cancel', { runId: entry.entityId });
+  });
+
   it('refuses a paused agent, a non-node, an agent over budget, and another realm\'s runtime', async () => {
     const rt = await register('process');
     await s.call('council_override', { realmId, operatorId: 'o', action: 'pause', targetAgentId: 'agent-dev-2', reason: 'r' });
