@@ -135,8 +135,13 @@ describe('pulse ticks', () => {
     const busy = await s.call('bridge_invoke', { runtimeId: hang.id, agentId: 'agent-dev-1', context: {} });
     expect((await s.fail('pulse_invoke', { realmId, agentId: 'agent-dev-1' })).code).toBe('conflict');
     await s.call('bridge_cancel', { runId: busy.id });
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 0 });
+    expect((await s.fail('pulse_invoke', { realmId, agentId: 'agent-dev-1' })).code).toBe('budget_exceeded');
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 1000 });
     await s.call('council_override', { realmId, operatorId: 'o', action: 'pause', targetAgentId: 'agent-dev-1', reason: 'r' });
     expect((await s.fail('pulse_invoke', { realmId, agentId: 'agent-dev-1' })).code).toBe('forbidden');
+    // Refusals record nothing: the only pulse run is the one that completed.
+    expect((await s.call('pulse_status', { realmId, agentId: 'agent-dev-1' })).recentRuns).toHaveLength(1);
     await sleep(10);
   });
 });

@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/chain.js';
+import type { RunPlan } from '../bridge/launcher.js';
 import type { Run } from '../bridge/model.js';
 import { startRun } from '../bridge/runs.js';
 import { noRunner } from '../bridge/runtimes.js';
@@ -6,7 +7,7 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
 import { newId } from '../ids.js';
-import { checkBudgets } from '../ledger/check.js';
+import { checkBudgets, requireWithinBudget } from '../ledger/check.js';
 import { systemPrincipal } from '../principal.js';
 import { requireRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
@@ -119,7 +120,7 @@ async function execute(
     id: newId('run'), realmId: req.realmId, agentId: req.agentId, source: req.source, status: 'running', attempt, skipReason: null, skipCount: 0,
     bridgeRunId: null, contextSnapshot: null, nextAttemptAt: null, startedAt: isoNow(ctx.clock), finishedAt: null, error: null,
   };
-  let started: { run: Run; plan: Parameters<NonNullable<DomainContext['runner']>['launch']>[1] } | null = null;
+  let started: { run: Run; plan: RunPlan } | null = null;
   let failure: string | null = null;
   try {
     if (!runtimeId) throw invalidInput('runtimeId', `agent ${req.agentId} has no runtime: set the pulse's runtimeId or the node's`);
@@ -139,7 +140,8 @@ async function execute(
       },
     });
   } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
+    // A tick records why it could not start; a manual invoke (no retries) refuses instead.
+    if (!(error instanceof DomainError) || !retries) throw error;
     failure = error.message;
   }
   if (started) onStarted?.({ ...pulseRun, bridgeRunId: started.run.id });
@@ -176,6 +178,7 @@ export async function invokePulse(ctx: DomainContext, input: { realmId: string; 
     const node = yield* tx.nodes.get(input.realmId, input.agentId);
     if (!node) throw new DomainError('forbidden', `agent ${input.agentId} is not in the org chart`, { reason: 'not_a_node' });
     if (node.status !== 'active') throw new DomainError('forbidden', `agent ${input.agentId} is ${node.status}`, { reason: node.status });
+    yield* requireWithinBudget(tx, ctx.clock, input.realmId, input.agentId);
     const busy = [...(yield* tx.pulses.runningFor(input.realmId, input.agentId)), ...(yield* tx.runs.runningFor(input.realmId, input.agentId))];
     if (busy.length) throw new DomainError('conflict', `agent ${input.agentId} has a run still going`, { runId: busy[0]!.id });
     const pulse = yield* tx.pulses.config(input.realmId, input.agentId);
