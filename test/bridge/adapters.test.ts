@@ -2,9 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { adapters } from '../../src/bridge/adapters/index.js';
-import { alive, calls, hangPids, request, stateDir } from '../helpers/fakes.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { alive, calls, hangPids, hanging, request, stateDir } from '../helpers/fakes.js';
 
 describe('claude_code', () => {
   it('runs claude -p --output-format stream-json --verbose with the prompt and context on stdin, and parses the result', async () => {
@@ -153,7 +151,8 @@ describe('timeouts and cancels stop the whole process tree', () => {
   for (const kind of ['process', 'claude_code', 'codex', 'cursor', 'opencode'] as const) {
     it(`${kind}: a timeout leaves no process alive`, async () => {
       const state = stateDir();
-      const out = await adapters[kind].execute(request(kind, state, { scenario: 'hang', timeoutMs: 800 }));
+      // Long enough for a loaded machine to start node and the grandchild before the timeout hits.
+      const out = await adapters[kind].execute(request(kind, state, { scenario: 'hang', timeoutMs: 2000 }));
       expect(out.status).toBe('timed_out');
       const { parent, grandchild } = hangPids(state);
       expect(alive(parent)).toBe(false);
@@ -165,7 +164,7 @@ describe('timeouts and cancels stop the whole process tree', () => {
     const state = stateDir();
     const controller = new AbortController();
     const pending = adapters.process.execute(request('process', state, { scenario: 'hang', signal: controller.signal, graceMs: 300, env: { PATH: process.env.PATH!, FAKE_STATE: state, FAKE_SCENARIO: 'hang', FAKE_IGNORE_TERM: '1' } }));
-    await sleep(500);
+    await hanging(state);
     controller.abort();
     const out = await pending;
     expect(out).toMatchObject({ status: 'cancelled', signal: 'SIGKILL' });

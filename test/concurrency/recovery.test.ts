@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { connect } from '../helpers/connect.js';
-import { alive, calls, fakeCommand, hangPids, stateDir } from '../helpers/fakes.js';
+import { alive, fakeCommand, hangPids, hanging, stateDir } from '../helpers/fakes.js';
 import { spawnServer, tempDb } from '../helpers/processes.js';
 
 const silent = pino({ level: 'silent' });
@@ -18,18 +18,16 @@ describe('runs whose owner process died', () => {
     const doomed = await spawnServer(db);
     const realmId = (await doomed.call('realm_create', { name: 'r', owner: 'o' })).id;
     await doomed.call('hierarchy_set', { realmId, agentId: 'agent-a' });
-    const hanging = (stateDir: string) => ({ kind: 'process', name: 'p', command: fakeCommand.process, realmId, envVars: { FAKE_STATE: stateDir, FAKE_SCENARIO: 'hang' } });
-    const doomedRuntime = await doomed.call('bridge_register', hanging(deadState));
+    const hangingRuntime = (stateDir: string) => ({ kind: 'process', name: 'p', command: fakeCommand.process, realmId, envVars: { FAKE_STATE: stateDir, FAKE_SCENARIO: 'hang' } });
+    const doomedRuntime = await doomed.call('bridge_register', hangingRuntime(deadState));
     const lostRun = await doomed.call('bridge_invoke', { runtimeId: doomedRuntime.id, agentId: 'agent-a', context: {} });
-    while (calls(deadState).length === 0) await sleep(50);
-    await sleep(200);
-    const orphanPids = hangPids(deadState);
+    const orphanPids = await hanging(deadState);
     process.kill(doomed.pid!, 'SIGKILL');
 
     // A live process with its own running run, beating often.
     const live = createApp({ db, logger: silent, heartbeatMs: 100, staleMs: 1000, graceMs: 200 });
     const liveSession = await connect({ app: live });
-    const liveRuntime = await liveSession.call('bridge_register', hanging(liveState));
+    const liveRuntime = await liveSession.call('bridge_register', hangingRuntime(liveState));
     const liveRun = await liveSession.call('bridge_invoke', { runtimeId: liveRuntime.id, agentId: 'agent-a', context: {} });
 
     // The sweeper: another process that notices the dead owner.

@@ -26,6 +26,16 @@ export const calls = (state: string): { name: string; argv: string[]; stdin: str
 
 export const hangPids = (state: string): { parent: number; grandchild: number } => JSON.parse(readFileSync(join(state, 'hang-pids.json'), 'utf8'));
 
+/** Waits until a hanging fake has started its grandchild (and written both pids). */
+export async function hanging(state: string, ms = 10_000) {
+  const start = Date.now();
+  while (!existsSync(join(state, 'hang-pids.json'))) {
+    if (Date.now() - start > ms) throw new Error('the fake never started hanging');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return hangPids(state);
+}
+
 export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { connect } from '../helpers/connect.js';
-import { alive, calls, fakeCommand, hangPids, stateDir } from '../helpers/fakes.js';
+import { alive, calls, fakeCommand, hangPids, hanging, stateDir } from '../helpers/fakes.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 import { tempDb } from '../helpers/processes.js';
 
@@ -171,8 +171,7 @@ describe('bridge_cancel', () => {
   it('stops the whole process tree and refuses a finished run', async () => {
     const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
     const run = await invoke(rt.id, { wait: false });
-    await until(async () => calls(state).length, (n) => n > 0);
-    await sleep(200);
+    await hanging(state);
     const cancelled = await s.call('bridge_cancel', { runId: run.id });
     expect(cancelled).toMatchObject({ status: 'cancelled' });
     const { parent, grandchild } = hangPids(state);

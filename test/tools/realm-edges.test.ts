@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadPrices, priceCents } from '../../src/bridge/prices.js';
 import { connect } from '../helpers/connect.js';
-import { alive, calls, fakeCommand, hangPids, stateDir } from '../helpers/fakes.js';
+import { alive, fakeCommand, hangPids, hanging, stateDir } from '../helpers/fakes.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
 let app: App;
@@ -29,8 +29,7 @@ describe('realms with runtimes, runs and pulses', () => {
     const rt = await s.call('bridge_register', { kind: 'process', name: 'p', command: fakeCommand.process, realmId, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
     await s.call('pulse_register', { realmId, agentId: 'agent-dev-1', cron: '* * * * *', runtimeId: rt.id });
     const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} });
-    while (!calls(state).length) await new Promise((r) => setTimeout(r, 25));
-    await new Promise((r) => setTimeout(r, 200));
+    await hanging(state);
     const deleted = await s.call('realm_delete', { id: realmId, confirm: 'doomed' });
     expect(deleted.counts).toMatchObject({ runtimes: 1, pulse_configs: 1, bridge_runs: 1 });
     const { parent, grandchild } = hangPids(state);
