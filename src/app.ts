@@ -55,7 +55,6 @@ export interface App {
   runner: BridgeExecutor | null;
   /** Runs pulse schedules while this process holds the lease (absent in a read-only process). */
   scheduler: PulseScheduler | null;
-
   close(): Promise<void>;
 }
 
