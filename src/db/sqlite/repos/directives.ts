@@ -14,7 +14,6 @@ const order: SortColumn[] = [{ column: directives.priority }, { column: directiv
 
 export function directiveRepo(db: Db): DirectiveRepo {
   const insert = preparedInsert(db, directives);
-  const key = (realmId: string, id: string) => and(eq(directives.realmId, realmId), eq(directives.id, id))!;
   const one = db
     .select()
     .from(directives)
@@ -30,7 +29,7 @@ export function directiveRepo(db: Db): DirectiveRepo {
     },
     *update(realmId, id, version, patch) {
       const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };
-      const row = casUpdate<Row>(db, directives, key(realmId, id), version, stored);
+      const row = casUpdate<Row>(db, directives, { realmId, id }, version, stored);
       return row ? directiveRecord(row) : null;
     },
     *page(realmId, q) {

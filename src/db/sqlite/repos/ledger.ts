@@ -53,7 +53,7 @@ export function ledgerRepo(db: Db): LedgerRepo {
       insertBudget(budgetRow(budget));
     },
     *updateBudget(id, version, patch) {
-      const row = casUpdate<BudgetRow>(db, budgets, eq(budgets.id, id), version, patch);
+      const row = casUpdate<BudgetRow>(db, budgets, { id }, version, patch);
       return row ? budgetRecord(row) : null;
     },
     *deleteBudget(realmId, agentId) {

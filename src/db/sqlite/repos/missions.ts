@@ -14,7 +14,6 @@ const order: SortColumn[] = [{ column: missions.priority }, { column: missions.c
 
 export function missionRepo(db: Db): MissionRepo {
   const insert = preparedInsert(db, missions);
-  const key = (realmId: string, id: string) => and(eq(missions.realmId, realmId), eq(missions.id, id))!;
   // The checkout path reads one mission by id: prepared once.
   const one = db
     .select()
@@ -31,7 +30,7 @@ export function missionRepo(db: Db): MissionRepo {
     },
     *update(realmId, id, version, patch) {
       const stored = patch.priority === undefined ? patch : { ...patch, priority: priorities.indexOf(patch.priority) };
-      const row = casUpdate<Row>(db, missions, key(realmId, id), version, stored);
+      const row = casUpdate<Row>(db, missions, { realmId, id }, version, stored);
       return row ? missionRecord(row) : null;
     },
     *page(realmId, q) {

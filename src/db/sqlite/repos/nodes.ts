@@ -42,7 +42,7 @@ export function nodeRepo(db: Db): NodeRepo {
       insert(nodeRow(node));
     },
     *update(realmId, agentId, version, patch) {
-      const row = casUpdate<Row>(db, nodes, key(realmId, agentId), version, patch);
+      const row = casUpdate<Row>(db, nodes, { realmId, agentId }, version, patch);
       return row ? nodeRecord(row) : null;
     },
     *delete(realmId, agentId) {

@@ -27,7 +27,7 @@ export function proposalRepo(db: Db): ProposalRepo {
       insert(proposalRow(proposal));
     },
     *update(realmId, id, version, patch) {
-      const row = casUpdate<Row>(db, proposals, and(eq(proposals.realmId, realmId), eq(proposals.id, id))!, version, patch);
+      const row = casUpdate<Row>(db, proposals, { realmId, id }, version, patch);
       return row ? proposalRecord(row) : null;
     },
     *page(realmId, q) {

@@ -28,7 +28,7 @@ export function pulseRepo(db: Db): PulseRepo {
       insertConfig(pulseConfigRow(config));
     },
     *updateConfig(realmId, agentId, version, patch) {
-      const row = casUpdate<ConfigRow>(db, pulseConfigs, key(realmId, agentId), version, patch);
+      const row = casUpdate<ConfigRow>(db, pulseConfigs, { realmId, agentId }, version, patch);
       return row ? pulseConfigRecord(row) : null;
     },
     *deleteConfig(realmId, agentId) {

@@ -23,7 +23,7 @@ export function realmRepo(db: Db): RealmRepo {
       insert(realmRow(realm));
     },
     *update(id, version, patch) {
-      const row = casUpdate<Row>(db, realms, eq(realms.id, id), version, patch);
+      const row = casUpdate<Row>(db, realms, { id }, version, patch);
       return row ? realmRecord(row) : null;
     },
     *page({ status, after: key, limit }) {

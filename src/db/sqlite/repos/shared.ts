@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
@@ -6,15 +6,38 @@ export type Db = BetterSQLite3Database;
 
 type Versioned = SQLiteTable & { version: SQLiteColumn };
 
-/** Compare-and-swap: one conditional UPDATE that applies the patch only at the version that was read. */
-export function casUpdate<R>(db: Db, table: Versioned, key: SQL, version: number, patch: Record<string, unknown>): R | undefined {
-  // drizzle's set() is typed per table; this helper serves every versioned table.
-  return db
-    .update(table)
-    .set({ ...patch, version: version + 1 } as never)
-    .where(and(key, eq(table.version, version)))
-    .returning()
-    .get() as R | undefined;
+type PreparedUpdate = { get(values: Record<string, unknown>): unknown };
+const updateCache = new WeakMap<Db, Map<string, PreparedUpdate>>();
+
+/**
+ * Compare-and-swap: one conditional UPDATE that applies the patch only at the version that was read. The
+ * statement is prepared once per (table, key columns, patched columns): drizzle's builder would prepare it
+ * again on every call, and this is every write's path.
+ */
+export function casUpdate<R>(db: Db, table: Versioned, key: Record<string, string>, version: number, patch: Record<string, unknown>): R | undefined {
+  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const set = Object.keys(patch).filter((k) => patch[k] !== undefined).sort();
+  const where = Object.keys(key).sort();
+  const id = `${getTableName(table)}|${where.join(',')}|${set.join(',')}`;
+  let cache = updateCache.get(db);
+  if (!cache) updateCache.set(db, (cache = new Map()));
+  let statement = cache.get(id);
+  if (!statement) {
+    statement = db
+      .update(table)
+      // drizzle's set() is typed per table; this helper serves every versioned table.
+      .set({ ...Object.fromEntries(set.map((k) => [k, sql.placeholder(`set_${k}`)])), version: sql.placeholder('nextVersion') } as never)
+      .where(and(...where.map((k) => eq(columns[k]!, sql.placeholder(`key_${k}`))), eq(table.version, sql.placeholder('version'))))
+      .returning()
+      .prepare();
+    cache.set(id, statement);
+  }
+  return statement.get({
+    ...Object.fromEntries(set.map((k) => [`set_${k}`, patch[k]])),
+    ...Object.fromEntries(where.map((k) => [`key_${k}`, key[k]])),
+    version,
+    nextVersion: version + 1,
+  }) as R | undefined;
 }
 
 /** Drops the `ord` column that every table has: it orders rows but is not part of any record. */
