@@ -1,10 +1,6 @@
-import type { Runtime } from '../domain/bridge/model.js';
+import type { Run, Runtime } from '../domain/bridge/model.js';
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-}
+export type Usage = NonNullable<Run['usage']>;
 
 /** What an adapter is asked to do. */
 export interface RunRequest {

@@ -13,7 +13,6 @@ export function mcpConfigArgs(controlPlane: { command: string; args: string[] })
 }
 
 export const claudeCode: CliSpec = {
-  defaultCommand: 'claude',
   args: (r) => [
     '-p', '--output-format', 'stream-json', '--verbose',
     ...(r.model ? ['--model', r.model] : []),

@@ -17,7 +17,6 @@ export interface Parsed {
 
 /** One agent CLI, as data: its command line, its stream parser, and who it bills. */
 export interface CliSpec {
-  defaultCommand: string;
   args(request: RunRequest): string[];
   /** A fresh parser per run: `line` gets each JSON event, `finish` the ended process. */
   parser(request: RunRequest): { line(event: Record<string, unknown>): void; finish(proc: ProcessOutcome): Parsed };
@@ -30,7 +29,8 @@ export function cliAdapter(spec: CliSpec): Adapter {
     async execute(request) {
       const parser = spec.parser(request);
       const proc = await runProcess({
-        command: request.runtime.command ?? spec.defaultCommand,
+        // bridge_register fills in each CLI's default binary, so a runtime always names its command.
+        command: request.runtime.command!,
         args: spec.args(request),
         cwd: request.runtime.workDir ?? undefined,
         env: request.env,

@@ -16,7 +16,6 @@ const minus = (now: Usage, before: Usage | null): Usage =>
     : now;
 
 export const codex: CliSpec = {
-  defaultCommand: 'codex',
   args: (r) => ['exec', '--json', ...(r.model ? ['-m', r.model] : []), ...r.runtime.args, ...(r.sessionId ? ['resume', r.sessionId] : []), '-'],
   provider: () => 'openai',
   parser(request) {

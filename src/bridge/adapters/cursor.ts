@@ -7,7 +7,6 @@ import type { CliSpec } from './cli.js';
 const unknownSessionText = /chat not found|no chat found|could not find chat|chat .* does not exist|unknown (chat|session)|could not resume/i;
 
 export const cursor: CliSpec = {
-  defaultCommand: 'cursor-agent',
   // --trust: a headless run in an untrusted workspace stops at a trust prompt otherwise.
   args: (r) => ['-p', '--output-format', 'stream-json', '--trust', ...(r.model ? ['--model', r.model] : []), ...(r.sessionId ? ['--resume', r.sessionId] : []), ...r.runtime.args],
   provider: () => 'cursor',

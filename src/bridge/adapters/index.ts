@@ -19,10 +19,3 @@ export const adapters: Record<RuntimeKind, Adapter> = {
   opencode: cliAdapter(opencode),
 };
 
-/** The command an agent CLI runs when its runtime names none. */
-export const defaultCommands: Partial<Record<RuntimeKind, string>> = {
-  claude_code: claudeCode.defaultCommand,
-  codex: codex.defaultCommand,
-  cursor: cursor.defaultCommand,
-  opencode: opencode.defaultCommand,
-};

@@ -6,7 +6,6 @@ import type { CliSpec } from './cli.js';
 const unknownSessionText = /Session not found|NotFoundError/;
 
 export const opencode: CliSpec = {
-  defaultCommand: 'opencode',
   args: (r) => ['run', '--format', 'json', ...(r.model ? ['-m', r.model] : []), ...(r.sessionId ? ['--session', r.sessionId] : []), ...r.runtime.args],
   provider: (model) => (model && model.includes('/') ? model.slice(0, model.indexOf('/')) : 'opencode'),
   parser() {

@@ -17,13 +17,3 @@ export function after(columns: SortColumn[], key: SortKey | null): SQL | undefin
   });
   return or(...branches);
 }
-
-export const sortKeyOf = (row: Record<string, unknown>, columns: SortColumn[]): SortKey =>
-  columns.map((c) => row[columnKey(row, c.column)] as string | number);
-
-// drizzle returns rows keyed by the schema's property names; find the property of a column by its SQL name.
-function columnKey(row: Record<string, unknown>, column: SQLiteColumn): string {
-  const snake = column.name;
-  const camel = snake.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-  return camel in row ? camel : snake;
-}

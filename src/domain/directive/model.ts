@@ -10,7 +10,6 @@ export type DirectiveStatus = (typeof directiveStatuses)[number];
 // Stored as the index (critical 0 ... low 3) so that it sorts.
 export const priorities = ['critical', 'high', 'normal', 'low'] as const;
 export type Priority = (typeof priorities)[number];
-export const priorityRank = (p: Priority) => priorities.indexOf(p);
 
 export const Directive = z.object({
   id: z.string(),

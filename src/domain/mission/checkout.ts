@@ -6,7 +6,7 @@ import { requireWithinBudget } from '../ledger/check.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion } from '../versions.js';
-import { requireMission } from './guards.js';
+import { missingCapabilities, requireMission } from './guards.js';
 import type { Checkout } from './inputs.js';
 import type { Mission } from './model.js';
 import { notCheckoutable, transitionMoves } from './moves.js';
@@ -44,7 +44,7 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
     if (agent.status !== 'active') {
       throw new DomainError('forbidden', `agent ${input.agentId} is ${agent.status} and cannot take missions`, { agentId: input.agentId, reason: agent.status });
     }
-    const missing = mission.requiredCapabilities.filter((c) => !agent.capabilities.includes(c));
+    const missing = missingCapabilities(mission, agent);
     if (missing.length) {
       throw new DomainError('forbidden', `agent ${input.agentId} lacks required capabilities: ${missing.join(', ')}`, { agentId: input.agentId, missing });
     }

@@ -1,4 +1,5 @@
 import { notFound } from '../errors.js';
+import type { Node } from '../hierarchy/model.js';
 import type { Step, Tx } from '../store.js';
 import type { Mission } from './model.js';
 
@@ -6,4 +7,13 @@ export function* requireMission(tx: Tx, realmId: string, id: string, field = 'id
   const mission = yield* tx.missions.get(realmId, id);
   if (!mission) throw notFound('mission', id, { field, realmId });
   return mission;
+}
+
+/** The required capabilities the agent lacks for the mission (none: it may take it). */
+export const missingCapabilities = (mission: Mission, node: Node) => mission.requiredCapabilities.filter((c) => !node.capabilities.includes(c));
+
+/** Queued, unassigned missions the agent has every required capability for (the first `limit` by urgency). */
+export function* takeableMissions(tx: Tx, node: Node, limit = 200): Step<Mission[]> {
+  const queued = yield* tx.missions.inStatuses(node.realmId, ['queued'], limit);
+  return queued.filter((m) => m.assigneeId === null && missingCapabilities(m, node).length === 0);
 }

@@ -2,6 +2,7 @@ import type { DomainContext } from '../context.js';
 import { checkBudgets } from '../ledger/check.js';
 import { requireNode } from '../hierarchy/guards.js';
 import { byId, chainOf } from '../hierarchy/org.js';
+import { takeableMissions } from '../mission/guards.js';
 import { requireRealm } from '../realm/guards.js';
 
 export type ContextMode = 'thin' | 'full';
@@ -19,9 +20,7 @@ export function agentContext(ctx: DomainContext, realmId: string, agentId: strin
     if (mode === 'thin') return { realmId, agentId, mode } as const;
     const chain = chainOf(agentId, byId(yield* tx.nodes.all(realmId)));
     const own = yield* tx.missions.assignedTo(realmId, agentId, ['active', 'review', 'blocked']);
-    const takeable = (yield* tx.missions.inStatuses(realmId, ['queued'], 200)).filter(
-      (m) => m.assigneeId === null && m.requiredCapabilities.every((c) => node.capabilities.includes(c)),
-    );
+    const takeable = yield* takeableMissions(tx, node);
     const above = new Set(chain.map((n) => n.agentId));
     const linked = new Set(own.map((m) => m.directiveId).filter(Boolean));
     const directives = (yield* tx.directives.all(realmId)).filter(

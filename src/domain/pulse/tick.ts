@@ -9,6 +9,7 @@ import { DomainError, invalidInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkBudgets, requireWithinBudget } from '../ledger/check.js';
 import { systemPrincipal } from '../principal.js';
+import { takeableMissions } from '../mission/guards.js';
 import { requireRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import { type ContextMode, agentContext } from './context.js';
@@ -51,9 +52,7 @@ function* skipReason(tx: Tx, ctx: DomainContext, config: PulseConfig): Step<Skip
   if (config.skipWhenIdle) {
     // No LLM is woken for nothing: work in hand, or a queued mission it could take.
     const own = yield* tx.missions.assignedTo(config.realmId, config.agentId, ['active', 'review', 'blocked']);
-    const queued = yield* tx.missions.inStatuses(config.realmId, ['queued'], 200);
-    const takeable = queued.some((m) => m.assigneeId === null && m.requiredCapabilities.every((c) => node.capabilities.includes(c)));
-    if (own.length === 0 && !takeable) return 'idle';
+    if (own.length === 0 && (yield* takeableMissions(tx, node, 200)).length === 0) return 'idle';
   }
   return null;
 }
