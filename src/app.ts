@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { migrateDatabase, openDatabase } from './db/connection.js';
+import { migrateDatabase, openDatabase, requireMigrated } from './db/connection.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { Store } from './domain/store.js';
@@ -24,8 +24,9 @@ export interface AppOptions {
   logger?: Logger;
   /** How often to look for other processes' writes (ms). */
   pollMs?: number;
-  /** A JSON price table for tokens that come without a cost (--prices, CONTROL_PLANE_PRICES). */
+  /** A JSON price table for tokens that come without a cost (--prices, CONTROL_PLANE_PRICES), and which of the two named it. */
   pricesFile?: string;
+  pricesSource?: string;
   /** Heartbeat and staleness of server processes (ms); runs of a stale owner are marked process_lost. */
   heartbeatMs?: number;
   staleMs?: number;
@@ -55,13 +56,19 @@ export interface App {
   runner: BridgeExecutor | null;
   /** Runs pulse schedules while this process holds the lease (absent in a read-only process). */
   scheduler: PulseScheduler | null;
-  close(): Promise<void>;
+  /** Stops schedules and runs (runs are recorded as interrupted), then the store. `killAfterMs`: see BridgeExecutor.close. */
+  close(options?: { killAfterMs?: number }): Promise<void>;
 }
 
 export function createApp(options: AppOptions): App {
   const logger = options.logger ?? createLogger();
-  const db = openDatabase(options.db);
-  migrateDatabase(db);
+  // Everything that can be refused is checked before the database is touched.
+  const prices = loadPrices(options.pricesFile, options.pricesSource);
+  const { db, snapshot } = openDatabase(options.db, { readOnly: options.readOnly });
+  // A private in-memory database starts empty, read-only or not.
+  if (options.readOnly && options.db !== ':memory:') requireMigrated(db);
+  else migrateDatabase(db);
+  if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
   const instanceId = `inst-${randomUUID()}`;
   const store = new SqliteStore(db, {
     origin: instanceId,
@@ -80,7 +87,7 @@ export function createApp(options: AppOptions): App {
     ? null
     : new BridgeExecutor({
         store, clock, bus, logger, instanceId,
-        prices: loadPrices(options.pricesFile ?? process.env.CONTROL_PLANE_PRICES),
+        prices,
         controlPlane: options.controlPlane ?? null,
         graceMs: options.graceMs,
       });
@@ -103,10 +110,10 @@ export function createApp(options: AppOptions): App {
     registry,
     runner,
     scheduler,
-    close: () =>
+    close: (closeOptions = {}) =>
       (closed ??= (async () => {
         await scheduler?.close();
-        await runner?.close();
+        await runner?.close(closeOptions);
         await liveness?.stop();
         stopCommands();
         stopRemote();

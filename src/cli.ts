@@ -1,15 +1,31 @@
 #!/usr/bin/env node
 import './stdout-guard.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { resolve } from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { localHuman } from './domain/principal.js';
-import { createLogger } from './logger.js';
-import { createMcpServer } from './server.js';
+import { createLogger, LogLevelError, stderrSink } from './logger.js';
+import { StartupError } from './startup-error.js';
+import { serveOverStdio } from './transports/stdio.js';
 import { version } from './version.js';
-import { resolve } from 'node:path';
 
 const resolveDb = (db: string) => (db === ':memory:' ? db : resolve(db));
+const debugging = () => ['debug', 'trace'].includes(process.env.CONTROL_PLANE_LOG_LEVEL ?? '');
+
+/** One line for a person (what is wrong and what to do), the stack only when they asked for debug logs. */
+function refuseToStart(error: unknown): never {
+  const known = error instanceof StartupError || error instanceof LogLevelError;
+  const line = known ? (error as Error).message : `could not start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`control-plane-mcp: ${line}\n`);
+  if (debugging()) {
+    const cause = (error as Error | undefined)?.cause ?? error;
+    process.stderr.write(`${(cause as Error)?.stack ?? String(cause)}\n`);
+  }
+  process.exitCode = 1;
+  // Let stderr drain (it is asynchronous on pipes) before leaving.
+  process.stderr.write('', () => process.exit(1));
+  throw new Error('unreachable');
+}
 
 async function main() {
   let config;
@@ -24,26 +40,29 @@ async function main() {
   if (config === 'help') return void process.stdout.write(`${usage}\n`);
   if (config === 'version') return void process.stdout.write(`${version}\n`);
 
-  const logger = createLogger();
-  // A spawned agent reaches this server through the same binary on the same database.
-  const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
-  const app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices });
-  const server = createMcpServer(app, localHuman);
-  const shutdown = async () => {
-    // A client that closes stdin right after a request still gets its answer.
-    await server.settled();
-    await server.mcp.close().catch(() => {});
-    await app.close();
-    process.exit(0);
+  let app;
+  try {
+    const logger = createLogger();
+    // A spawned agent reaches this server through the same binary on the same database.
+    const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
+    app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource });
+  } catch (error) {
+    refuseToStart(error);
+  }
+
+  const serving = serveOverStdio(app, localHuman, { graceMs: config.shutdownGraceMs });
+  stderrSink.onGone((error) => void serving.clientGone(error));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A second signal means "now".
+    if (++signals > 1) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    void serving.shutdown(signal);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-  process.stdin.on('end', shutdown);
-  await server.mcp.connect(new StdioServerTransport());
-  logger.info({ db: config.db, tools: app.registry.names.length, readOnly: config.readOnly }, 'serving MCP on stdio');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  app.logger.info({ db: config.db, tools: app.registry.names.length, readOnly: config.readOnly, version }, 'serving MCP on stdio');
+  await serving.done;
+  process.exit(0);
 }
 
-main().catch((error) => {
-  process.stderr.write(`control-plane-mcp: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+main().catch((error) => refuseToStart(error));

@@ -6,17 +6,25 @@ export interface Config {
   toolsets?: Area[];
   readOnly: boolean;
   prices?: string;
+  /** Which of --prices and CONTROL_PLANE_PRICES named the price file (for its error messages). */
+  pricesSource: string;
+  /** How long a shutdown waits for running calls before interrupting them (ms). */
+  shutdownGraceMs: number;
 }
 
 export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hierarchy,...] [--read-only]
 
-  --db PATH         SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
-  --toolsets LIST   serve only these areas: ${areas.join(', ')}
-  --read-only       serve only the read-only tools (and run no agents or schedules)
-  --prices FILE     JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
-  --help, --version
+  --db PATH               SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
+  --toolsets LIST         serve only these areas: ${areas.join(', ')}
+  --read-only             serve only the read-only tools, open the database read-only, run no agents or schedules
+  --prices FILE           JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
+  --shutdown-grace SECS   on stdin EOF, SIGTERM or SIGINT, how long running calls may finish before they are
+                          interrupted (default 10, or $CONTROL_PLANE_SHUTDOWN_GRACE)
+  --help                  this text
+  --version               the version
 
-Serves MCP over stdio. Logs go to stderr (level: $CONTROL_PLANE_LOG_LEVEL, default info).`;
+Serves MCP over stdio (protocol 2025-11-25 and 2026-07-28). Logs go to stderr
+(level: $CONTROL_PLANE_LOG_LEVEL, one of fatal, error, warn, info, debug, trace, silent; default info).`;
 
 export class ConfigError extends Error {}
 
@@ -30,6 +38,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         toolsets: { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         prices: { type: 'string' },
+        'shutdown-grace': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -50,10 +59,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     }
     toolsets = names as Area[];
   }
+  const graceText = values['shutdown-grace'] ?? env.CONTROL_PLANE_SHUTDOWN_GRACE ?? '10';
+  const grace = Number(graceText);
+  if (!graceText.trim() || !Number.isFinite(grace) || grace < 0 || grace > 3600) {
+    throw new ConfigError(`--shutdown-grace: "${graceText}" is not a number of seconds between 0 and 3600`);
+  }
   return {
     db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db',
     toolsets,
     readOnly: values['read-only'],
     prices: values.prices ?? env.CONTROL_PLANE_PRICES,
+    pricesSource: values.prices !== undefined ? '--prices' : 'CONTROL_PLANE_PRICES',
+    shutdownGraceMs: grace * 1000,
   };
 }

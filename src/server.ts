@@ -1,5 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { McpServer, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import type { App } from './app.js';
 import type { DomainContext } from './domain/context.js';
 import type { Principal } from './domain/principal.js';
@@ -15,28 +14,24 @@ const instructions = [
   'Every mutation is recorded in the realm\'s hash-chained audit trail. Errors come back as JSON {error: {code, message, details}}.',
 ].join(' ');
 
-/**
- * One MCP server per session (the SDK binds a server to one transport). tools/list and tools/call are served
- * from the registry rather than McpServer.registerTool, so that zod is the only validator and every error
- * carries a code.
- */
-export interface ControlPlaneServer {
-  mcp: McpServer;
-  /** Resolves once every call that was running has answered (for a graceful shutdown). */
-  settled(): Promise<void>;
-}
+/** The protocol era of a connection: 2025-11-25 (initialize handshake) or 2026-07-28 (per-request envelope). */
+export type Era = 'legacy' | 'modern';
 
-export function createMcpServer(app: App, principal: Principal): ControlPlaneServer {
+/**
+ * One MCP server per connection: the transports' factories (serveStdio, the HTTP handlers) call this for every
+ * connection, in either era. tools/list and tools/call are served from the registry rather than
+ * McpServer.registerTool, so that zod is the only validator and every error carries a code.
+ */
+export function createMcpServer(app: App, principal: Principal, era: Era = 'legacy'): McpServer {
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
     // The SDK adds neither resources.subscribe nor logging by itself.
     { capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} }, instructions },
   );
   const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
-  const tools = app.registry.functions.map((f) => f.tool);
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
-  const running = new Set<Promise<unknown>>();
-  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  const tools: Tool[] = app.registry.functions.map((f) => f.tool);
+  server.server.setRequestHandler('tools/list', () => ({ tools }));
+  server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult> => {
     // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.
     const token = request.params._meta?.progressToken;
     const callCtx: DomainContext =
@@ -45,19 +40,16 @@ export function createMcpServer(app: App, principal: Principal): ControlPlaneSer
         : {
             ...ctx,
             progress: (p) =>
-              void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => {}),
+              void reqCtx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => {}),
           };
-    const call = callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger);
-    running.add(call);
-    void call.finally(() => running.delete(call));
-    return call;
+    return callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger);
   });
-  const subscriptions = registerResources(server, app, ctx);
+  const subscriptions = registerResources(server, app, ctx, era);
   registerBriefing(server, app, ctx);
   const previousOnClose = server.server.onclose;
   server.server.onclose = () => {
     previousOnClose?.();
     subscriptions.close();
   };
-  return { mcp: server, settled: async () => void (await Promise.allSettled([...running])) };
+  return server;
 }

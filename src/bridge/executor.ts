@@ -11,6 +11,7 @@ import type { EventBus } from '../events/bus.js';
 import { adapters } from './adapters/index.js';
 import { runEnvironment } from './environment.js';
 import { priceCents, type PriceTable } from './prices.js';
+import { signalGroup } from './process-group.js';
 import type { RunOutcome, RunRequest, Usage } from './types.js';
 
 export interface ExecutorOptions {
@@ -29,10 +30,14 @@ export interface ExecutorOptions {
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
 
+/** The abort reason of runs stopped because this server is shutting down. */
+const SHUTDOWN = 'shutdown';
+const INTERRUPTED = 'interrupted: the server shut down before the run finished';
+
 /** Executes bridge runs in this process: the RunLauncher the domain uses. */
 export class BridgeExecutor implements RunLauncher {
   readonly instanceId: string;
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<Run> }>();
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<Run>; pid?: number }>();
   private readonly system: DomainContext;
   private readonly poller: NodeJS.Timeout;
 
@@ -71,11 +76,19 @@ export class BridgeExecutor implements RunLauncher {
     return current;
   }
 
-  /** Cancels every run of this process and waits for them (for a graceful shutdown). */
-  async close() {
+  /**
+   * Stops every run of this process (recorded as interrupted) and waits for them to be recorded. With
+   * `killAfterMs`, process groups still alive then are killed outright (a client that went away gets no grace).
+   */
+  async close(options: { killAfterMs?: number } = {}) {
     clearInterval(this.poller);
-    for (const { controller } of this.running.values()) controller.abort();
-    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const runs = [...this.running.values()];
+    for (const { controller } of runs) controller.abort(SHUTDOWN);
+    const kill = options.killAfterMs === undefined
+      ? undefined
+      : setTimeout(() => runs.forEach((r) => r.pid !== undefined && signalGroup(r.pid, 'SIGKILL')), options.killAfterMs);
+    await Promise.allSettled(runs.map((r) => r.done));
+    clearTimeout(kill);
   }
 
   private async pollCancels() {
@@ -109,6 +122,8 @@ export class BridgeExecutor implements RunLauncher {
         env: runEnvironment(run, plan.runtime),
         controlPlane: this.options.controlPlane,
         onSpawn: (pid, processStart) => {
+          const local = this.running.get(run.id);
+          if (local) local.pid = pid;
           this.options.store.write((tx) => tx.runs.setProcess(run.id, { pid, processStart })).catch((error) => this.options.logger.warn({ err: error }, 'could not record run pid'));
         },
       };
@@ -120,6 +135,7 @@ export class BridgeExecutor implements RunLauncher {
         await this.options.store.write((tx) => tx.sessions.clear(...sessionKey));
         outcome = await adapter.execute({ ...request, sessionId: null, previousUsage: null });
       }
+      if (outcome.status === 'cancelled' && signal.reason === SHUTDOWN) outcome = { ...outcome, error: INTERRUPTED };
       const costCents = this.costCents(outcome);
       const finished = await finishRun(this.system, run.id, this.result(outcome, costCents));
       if (finished.status === outcome.status) this.publishCost(finished, outcome, costCents);

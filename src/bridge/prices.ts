@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { fieldOf } from '../domain/validation.js';
+import { StartupError } from '../startup-error.js';
 import type { Usage } from './types.js';
 
 /** USD per million tokens. */
@@ -26,9 +29,31 @@ export const defaultPrices: PriceTable = {
   'o4-mini': { input: 1.1, output: 4.4, cachedInput: 0.275 },
 };
 
-export function loadPrices(file: string | undefined): PriceTable {
+const PriceFile = z.record(
+  z.string().min(1),
+  z.strictObject({ input: z.number().nonnegative(), output: z.number().nonnegative(), cachedInput: z.number().nonnegative().optional() }),
+);
+
+/** The built-in prices with a file's on top. `source` names where the file came from in the error a bad one gets. */
+export function loadPrices(file: string | undefined, source = '--prices'): PriceTable {
   if (!file) return defaultPrices;
-  return { ...defaultPrices, ...(JSON.parse(readFileSync(file, 'utf8')) as PriceTable) };
+  const problem = (what: string, cause?: unknown) =>
+    new StartupError(`${source} ${file}: ${what}; it must be a JSON object like {"claude-sonnet": {"input": 3, "output": 15, "cachedInput": 0.3}} (USD per million tokens)`, { cause });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw problem(`cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw problem(`not valid JSON (${(error as Error).message})`, error);
+  }
+  const parsed = PriceFile.safeParse(json);
+  if (!parsed.success) throw problem(parsed.error.issues.slice(0, 3).map((i) => `${fieldOf(i.path) || 'the file'}: ${i.message.replace(/^Invalid input: /, '')}`).join('; '));
+  return { ...defaultPrices, ...parsed.data };
 }
 
 /** The cost in cents of the tokens, or null for a model the table does not know. */

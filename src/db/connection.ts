@@ -1,30 +1,56 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { StartupError } from '../startup-error.js';
+import { APPLICATION_ID, corrupt, isCorruption, openReadOnly, preflight } from './preflight.js';
 
 // Committed migrations, found from both src/ (tests) and dist/ (the built server): both sit two levels down.
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const committedMigrations = () =>
+  (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
 
-export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  // busy_timeout first: it makes this connection wait for another process (even for the WAL switch below)
-  // instead of failing. WAL lets readers run beside the one writer. NORMAL is set explicitly because the
-  // connection that switches a file to WAL would otherwise keep FULL.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  return db;
+export interface OpenedDatabase {
+  db: Database.Database;
+  /** Read whole into memory (a read-only database in a directory we cannot write): later writes are not seen. */
+  snapshot: boolean;
 }
 
 /**
- * Applies the committed migrations. drizzle reads the last applied migration before its own (deferred) BEGIN,
- * so two processes starting on a fresh file can both try to apply the same one; the loser fails on an existing
- * table, and running migrate again then finds nothing left to do.
+ * Opens the database at `path` (":memory:" for a private one) after the checks of preflight. A writable
+ * connection is set up for several processes; a read-only one never writes, not even the journal mode.
+ */
+export function openDatabase(path: string, options: { readOnly?: boolean } = {}): OpenedDatabase {
+  const memory = path === ':memory:';
+  if (!memory) preflight(path, options.readOnly ?? false);
+  try {
+    if (options.readOnly && !memory) {
+      const opened = openReadOnly(path);
+      opened.db.pragma('busy_timeout = 5000');
+      return opened;
+    }
+    const db = new Database(path);
+    // busy_timeout first: it makes this connection wait for another process (even for the WAL switch below)
+    // instead of failing. WAL lets readers run beside the one writer. NORMAL is set explicitly because the
+    // connection that switches a file to WAL would otherwise keep FULL.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // preflight found the file new or ours: mark it, so that no other application's file is ever mistaken for it.
+    if (!memory && db.pragma('application_id', { simple: true }) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+    return { db, snapshot: false };
+  } catch (error) {
+    if (isCorruption(error)) throw corrupt(path, error);
+    throw error;
+  }
+}
+
+/**
+ * Applies the committed migrations. drizzle reads the last applied migration before
+ * its own (deferred) BEGIN, so two processes starting on a fresh file can both try to apply the same one; the
+ * loser fails on an existing table, and running migrate again then finds nothing left to do.
  */
 export function migrateDatabase(db: Database.Database, attempts = 5): void {
   for (let attempt = 1; ; attempt++) {
@@ -32,7 +58,22 @@ export function migrateDatabase(db: Database.Database, attempts = 5): void {
       migrate(drizzle(db), { migrationsFolder });
       return;
     } catch (error) {
+      if (isCorruption(error)) throw corrupt(db.name, error);
       if (attempt >= attempts) throw error;
     }
+  }
+}
+
+/** A read-only process cannot migrate: the database must already be at this build's schema. */
+export function requireMigrated(db: Database.Database): void {
+  const expected = committedMigrations();
+  let applied = 0;
+  try {
+    applied = (db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+  } catch {
+    // No migrations table: a new, empty database.
+  }
+  if (applied < expected) {
+    throw new StartupError(`the database ${db.name} has ${applied} of this version's ${expected} migrations, and --read-only cannot apply them; start once without --read-only to upgrade it`);
   }
 }

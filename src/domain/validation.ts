@@ -3,7 +3,7 @@ import { DomainError } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
 
-const fieldOf = (path: readonly PropertyKey[]) =>
+export const fieldOf = (path: readonly PropertyKey[]) =>
   path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 
 /** The object schema found at `path`, looking through optional, nullable, default, pipe and array wrappers. */
@@ -62,6 +62,18 @@ function describe(issue: Issue, field: string, schema: z.ZodType): { message: st
       return { message: `${name} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
   }
   return { message: `${name}: ${issue.message}` };
+}
+
+/** The error for unknown keys found outside zod (e.g. `__proto__`, which a parse would silently drop). */
+export function unknownKeysError(schema: z.ZodType | undefined, path: readonly PropertyKey[], keys: string[]): DomainError {
+  const field = fieldOf(path);
+  if (schema && objectAt(schema, path)) {
+    const issue = { code: 'unrecognized_keys', keys, path: [...path], message: '' } as unknown as Issue;
+    const { message, accepted } = describe(issue, field, schema);
+    return new DomainError('invalid_input', message, { field: field || null, ...(accepted ? { accepted } : {}) });
+  }
+  // A free-form object (metadata, payload): any key but these is fine.
+  return new DomainError('invalid_input', `${field || 'arguments'} may not hold the key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`, { field: field || null });
 }
 
 /**

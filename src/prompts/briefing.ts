@@ -1,6 +1,4 @@
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { completable, ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { App } from '../app.js';
 import type { DomainContext } from '../domain/context.js';
@@ -40,7 +38,8 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
     {
       title: 'Agent briefing',
       description: 'Everything an agent needs to start work: its chain of command, its missions and those it could take, the directives that apply to it, and its budget.',
-      argsSchema: {
+      // completable() must be the outermost wrapper of each argument, or completion silently returns nothing.
+      argsSchema: z.object({
         realmId: completable(z.string().describe('The realm id'), async (value) =>
           (await listRealms(ctx, { limit: 1000 })).realms.map((r) => r.id).filter((id) => id.startsWith(value ?? '')),
         ),
@@ -50,7 +49,7 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
           const nodes = await ctx.store.read((tx) => tx.nodes.all(realmId));
           return nodes.map((n) => n.agentId).filter((id) => id.startsWith(value ?? ''));
         }),
-      },
+      }),
     },
     async ({ realmId, agentId }) => {
       try {
@@ -61,7 +60,7 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
         };
       } catch (error) {
         const domain = asDomainError(error, app.logger, 'prompts/get agent_briefing');
-        throw new McpError(domain.code === 'internal' ? ErrorCode.InternalError : ErrorCode.InvalidParams, domain.message, { code: domain.code, ...domain.details });
+        throw new ProtocolError(domain.code === 'internal' ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams, domain.message, { code: domain.code, ...domain.details });
       }
     },
   );

@@ -1,10 +1,10 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import type { App } from '../app.js';
 import type { DomainContext } from '../domain/context.js';
 import { listRealms } from '../domain/realm/lifecycle.js';
 import { asDomainError } from '../tools/dispatch.js';
 import { REALMS_URI, realmUri, realmUriTemplate, realmViews, realmsResource } from './declarations.js';
+import type { Era } from '../server.js';
 import { SessionSubscriptions } from './subscriptions.js';
 
 const json = (uri: string, data: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(data) }] });
@@ -15,8 +15,8 @@ async function read(uri: string, view: () => Promise<unknown>, app: App) {
     return json(uri, await view());
   } catch (error) {
     const domain = asDomainError(error, app.logger, `resources/read ${uri}`);
-    const code = domain.code === 'internal' ? ErrorCode.InternalError : ErrorCode.InvalidParams;
-    throw new McpError(code, domain.code === 'not_found' ? `Resource ${uri} not found: ${domain.message}` : domain.message, { code: domain.code, ...domain.details });
+    const code = domain.code === 'internal' ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams;
+    throw new ProtocolError(code, domain.code === 'not_found' ? `Resource ${uri} not found: ${domain.message}` : domain.message, { code: domain.code, ...domain.details });
   }
 }
 
@@ -26,7 +26,7 @@ async function realmIds(ctx: DomainContext, prefix: string) {
 }
 
 /** The resources of one session: reads, listing with realm-id completion, and subscriptions. */
-export function registerResources(mcp: McpServer, app: App, ctx: DomainContext) {
+export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, era: Era) {
   mcp.registerResource(realmsResource.name, REALMS_URI, { title: realmsResource.title, description: realmsResource.description, mimeType: 'application/json' }, (uri) =>
     read(uri.href, () => realmsResource.read(ctx), app),
   );
@@ -43,15 +43,17 @@ export function registerResources(mcp: McpServer, app: App, ctx: DomainContext) 
     );
   }
 
-  const subscriptions = new SessionSubscriptions(mcp.server, app.bus, app.logger);
+  // On 2026-07-28 connections the client's subscriptions/listen filter is kept by the SDK, which drops the
+  // updates nobody listens to; resources/subscribe exists only on 2025-11-25 connections.
+  const subscriptions = new SessionSubscriptions(mcp.server, app.bus, app.logger, era === 'modern');
   const known = (uri: string) =>
     uri === REALMS_URI || realmViews.some((v) => new RegExp(`^${REALMS_URI}/[^/]+${v.view ? `/${v.view}` : ''}$`).test(uri));
-  mcp.server.setRequestHandler(SubscribeRequestSchema, (request) => {
-    if (!known(request.params.uri)) throw new McpError(ErrorCode.InvalidParams, `Resource ${request.params.uri} not found`);
+  mcp.server.setRequestHandler('resources/subscribe', (request) => {
+    if (!known(request.params.uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${request.params.uri} not found`);
     subscriptions.add(request.params.uri);
     return {};
   });
-  mcp.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  mcp.server.setRequestHandler('resources/unsubscribe', (request) => {
     subscriptions.remove(request.params.uri);
     return {};
   });

@@ -1,4 +1,4 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { BusMessage, EventBus } from '../events/bus.js';
 import { urisTouched } from './declarations.js';
@@ -21,6 +21,8 @@ export class SessionSubscriptions {
     private readonly server: Server,
     bus: EventBus,
     private readonly logger: Logger,
+    /** Send every touched URI and let the transport filter them (2026-07-28 listen streams). */
+    private readonly everything = false,
   ) {
     this.stop = bus.subscribe('*', (message) => this.onChange(message));
   }
@@ -53,7 +55,7 @@ export class SessionSubscriptions {
     if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string)) {
       this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
     }
-    for (const uri of urisTouched(message.topic, message.realmId)) if (this.uris.has(uri)) this.schedule(uri);
+    for (const uri of urisTouched(message.topic, message.realmId)) if (this.everything || this.uris.has(uri)) this.schedule(uri);
   }
 
   private schedule(uri: string) {

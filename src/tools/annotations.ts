@@ -1,6 +1,6 @@
 // The annotation table of the spec, kept as data in one place and tested against the served tools.
 // Every tool gets all four hints explicitly (MCP's defaults assume the worst: destructive and open-world).
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 
 const readOnly = new Set([
   'realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain',

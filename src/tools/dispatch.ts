@@ -1,11 +1,13 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import { closestNames } from './closest.js';
 import type { Registry } from './registry.js';
+import { guardArguments } from '../domain/json-guard.js';
 import { invalidInputFrom } from '../domain/validation.js';
+import { FULL_TEXT_RESULT_BYTES, MAX_RESULT_BYTES } from '../limits.js';
 
 /** The spec's error result: isError, no structuredContent, one text block with {error: {code, message, details}}. */
 export const errorResult = (error: DomainError): CallToolResult => ({
@@ -40,6 +42,9 @@ export async function callFunction(
       error: new DomainError('invalid_input', `unknown tool "${name}"; did you mean ${closest.join(', ')}?`, { field: 'name', closest }),
     };
   }
+  // Checked before zod walks the input: nesting, malformed Unicode and __proto__ (see json-guard).
+  const unsafe = guardArguments(args, fn.declaration.input);
+  if (unsafe) return { ok: false, error: unsafe };
   // reportInput keeps the offending value in each issue, so that "missing" and "wrong type" read differently.
   const parsed = fn.declaration.input.safeParse(args ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, error: invalidInputFrom(parsed.error, fn.declaration.input) };
@@ -50,11 +55,28 @@ export async function callFunction(
   }
 }
 
+const MiB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/**
+ * A successful call: the result as structuredContent and the same JSON as text. Past FULL_TEXT_RESULT_BYTES the
+ * text is a summary instead of a second copy (clients that read structuredContent get everything; the message
+ * stays half the size); past MAX_RESULT_BYTES the call answers with an error saying how to ask for less, since
+ * a message that large would end the client's session.
+ */
+export function successResult(name: string, value: unknown): CallToolResult {
+  const text = JSON.stringify(value);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_RESULT_BYTES) {
+    const hint = name === 'realm_export' ? 'pass file to have the document written to a file instead' : 'ask for less (a smaller limit, or narrower filters)';
+    return errorResult(new DomainError('invalid_input', `the result is ${MiB(bytes)}, over the ${MiB(MAX_RESULT_BYTES)} one answer may carry; ${hint}`, { field: name === 'realm_export' ? 'file' : 'limit', resultBytes: bytes, maxBytes: MAX_RESULT_BYTES }));
+  }
+  const summary = bytes > FULL_TEXT_RESULT_BYTES
+    ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent`, bytes, keys: Object.keys(value as object) })
+    : text;
+  return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };
+}
+
 export async function callTool(registry: Registry, name: string, args: unknown, ctx: DomainContext, log: Logger): Promise<CallToolResult> {
   const outcome = await callFunction(registry, name, args, ctx, log);
-  if (!outcome.ok) return errorResult(outcome.error);
-  return {
-    content: [{ type: 'text', text: JSON.stringify(outcome.value) }],
-    structuredContent: outcome.value as Record<string, unknown>,
-  };
+  return outcome.ok ? successResult(name, outcome.value) : errorResult(outcome.error);
 }

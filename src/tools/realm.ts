@@ -7,6 +7,18 @@ import { Realm } from '../domain/realm/model.js';
 import { RealmExport } from '../domain/realm/transfer-model.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
+import { documentFile, readExportFile, RealmExportFile, writeExportFile } from './realm-files.js';
+
+const ExportInput = ExportRealm.extend({
+  file: documentFile
+    .optional()
+    .describe("Write the document to this new file on the server's machine (an absolute path; never overwritten) and return a summary instead: for realms too large for one answer."),
+});
+
+const ImportInput = ImportRealm.extend({
+  data: ImportRealm.shape.data.optional(),
+  file: documentFile.optional().describe('Read the document from this file on the server\'s machine (as realm_export {file} wrote it) instead of data.'),
+}).refine((i) => (i.data === undefined) !== (i.file === undefined), { message: 'give exactly one of data and file', path: ['data'] });
 
 export const realmFunctions = [
   declare({
@@ -78,12 +90,17 @@ export const realmFunctions = [
     description:
       'Export a realm with everything in it as one JSON document (format control-plane-mcp/realm, version 1), for ' +
       'backup or to copy it with realm_import. Secret-looking values are replaced with "[REDACTED]" unless ' +
-      'scrubSecrets is false; the audit chain is included unless includeAudit is false. Returns the document.',
+      'scrubSecrets is false; the audit chain is included unless includeAudit is false. Returns the document, or ' +
+      'with file, writes it there and returns {format, version, exportedAt, source, counts, file: {path, bytes, sha256}}. ' +
+      'A document over 8 MiB cannot be returned inline: pass file.',
     errors: { not_found: 'no realm has this id' },
-    input: ExportRealm,
-    output: RealmExport,
+    input: ExportInput,
+    output: z.union([RealmExport, RealmExportFile]),
     rest: { method: 'POST', path: '/api/realms/:id/export' },
-    run: (input, ctx) => exportRealm(ctx, input),
+    run: async ({ file, ...input }, ctx) => {
+      const document = await exportRealm(ctx, input);
+      return file ? writeExportFile(document, file) : document;
+    },
   }),
   declare({
     id: 'realm::import',
@@ -91,9 +108,10 @@ export const realmFunctions = [
     description:
       'Create a new realm from a document realm_export returned (unchanged). Every generated id is replaced by a ' +
       'new one, agent ids are kept, schedules arrive disabled, and the old audit chain is kept as an archive. ' +
-      'Use dryRun to check a document first. Returns {realm, dryRun, counts, warnings, sourceRealmId, sourceHeadHash}.',
+      'Use dryRun to check a document first. Give the document as data, or as file (one realm_export wrote). ' +
+      'Returns {realm, dryRun, counts, warnings, sourceRealmId, sourceHeadHash}.',
     errors: {},
-    input: ImportRealm,
+    input: ImportInput,
     output: z.object({
       realm: Realm.nullable(),
       dryRun: z.boolean(),
@@ -103,6 +121,6 @@ export const realmFunctions = [
       sourceHeadHash: z.string().nullable(),
     }),
     rest: { method: 'POST', path: '/api/realms/import' },
-    run: (input, ctx) => importRealm(ctx, input),
+    run: ({ file, data, ...input }, ctx) => importRealm(ctx, { ...input, data: file ? readExportFile(file) : data! }),
   }),
 ];

@@ -1,4 +1,4 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { annotationsFor, isReadOnly } from './annotations.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
@@ -26,8 +26,11 @@ export function fullDescription(d: FunctionDeclaration): string {
   return `${d.description}\nErrors: ${[...specific, commonErrors].join('; ')}.`;
 }
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Tool['inputSchema'];
+/** MCP wants `type: "object"` at the root of both schemas; a union of objects (anyOf) is one too. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return ('type' in json ? json : { type: 'object', ...json }) as Tool['inputSchema'];
+}
 
 function register(d: FunctionDeclaration): RegisteredFunction {
   const name = toolName(d.id);

@@ -5,7 +5,7 @@ import { migrationCount, tempDb } from '../helpers/processes.js';
 describe('database connections', () => {
   it('set WAL, synchronous NORMAL, a busy timeout and foreign keys on every connection', () => {
     const path = tempDb();
-    for (const db of [openDatabase(path), openDatabase(path)]) {
+    for (const { db } of [openDatabase(path), openDatabase(path)]) {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(1);
       expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
@@ -15,7 +15,7 @@ describe('database connections', () => {
   });
 
   it('apply migrations once, and again as a no-op', () => {
-    const db = openDatabase(tempDb());
+    const { db } = openDatabase(tempDb());
     migrateDatabase(db);
     migrateDatabase(db);
     expect(db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: migrationCount });

@@ -1,10 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import pino from 'pino';
 import { expect } from 'vitest';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { localHuman, type Principal } from '../../src/domain/principal.js';
-import { createMcpServer } from '../../src/server.js';
+import { createMcpServer, type Era } from '../../src/server.js';
 
 export interface ToolError {
   code: string;
@@ -12,20 +12,50 @@ export interface ToolError {
   details: Record<string, unknown> | null;
 }
 
-/** A real server on a real SQLite database (":memory:" unless given), driven by the SDK Client in memory. */
-export async function connect(options: Partial<AppOptions> & { principal?: Principal; app?: App } = {}) {
+export const MODERN = '2026-07-28';
+
+/** A v2 Client for an era: 2026-07-28 pinned (modern), or the 2025-11-25 initialize handshake (legacy). */
+export const clientFor = (era: Era, name = 'test') =>
+  new Client({ name, version: '1' }, era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN } } } : {});
+
+/**
+ * A real server on a real SQLite database (":memory:" unless given), driven by the SDK's v2 Client in memory.
+ * The server side is served as stdio is (serveStdio over an in-memory pair), so the era is negotiated exactly
+ * as over a pipe: the 2026-07-28 era unless `era: 'legacy'`.
+ */
+export async function connect(options: Partial<AppOptions> & { principal?: Principal; app?: App; era?: Era } = {}) {
   const shared = options.app !== undefined;
+  const era = options.era ?? 'modern';
   const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), ...options });
-  const server = createMcpServer(app, options.principal ?? localHuman);
-  const client = new Client({ name: 'test', version: '1' });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.mcp.connect(serverSide), client.connect(clientSide)]);
+  const handle = serveStdio(({ era: negotiated }) => createMcpServer(app, options.principal ?? localHuman, negotiated), { transport: serverSide });
+  const client = clientFor(era);
+  await client.connect(clientSide);
+  expect(client.getProtocolEra()).toBe(era);
   // Listing the tools makes the Client validate every structuredContent against the tool's output schema.
   const { tools } = await client.listTools();
-  return { app, client, server, tools, ...callers(client), close: async () => {
-    await client.close();
-    if (!shared) app.close();
-  } };
+  return {
+    app, client, tools, era, ...callers(client), ...watchers(client, era),
+    close: async () => {
+      await client.close();
+      await handle.close();
+      if (!shared) await app.close();
+    },
+  };
+}
+
+/** Resource subscriptions the way each era makes them: resources/subscribe, or a subscriptions/listen stream. */
+export function watchers(client: Client, era: Era) {
+  /** Subscribes to a resource; resolves to the function that ends the subscription. */
+  async function subscribe(uri: string): Promise<() => Promise<void>> {
+    if (era === 'legacy') {
+      await client.subscribeResource({ uri });
+      return async () => void (await client.unsubscribeResource({ uri }));
+    }
+    const subscription = await client.listen({ resourceSubscriptions: [uri] });
+    return () => subscription.close();
+  }
+  return { subscribe };
 }
 
 export function callers(client: Client) {

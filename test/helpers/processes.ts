@@ -1,10 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { callers } from './connect.js';
+import type { Era } from '../../src/server.js';
+import { callers, clientFor, watchers } from './connect.js';
 
 /** The built server binary; `npm test` builds it first. */
 export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -12,18 +12,19 @@ if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing: run `npm run 
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'cp-test-')), 'control-plane.db');
 
-/** A real server process on `db`, driven by the SDK Client over stdio. */
-export async function spawnServer(db: string, args: string[] = []) {
+/** A real server process on `db`, driven by the SDK's v2 Client over stdio (2026-07-28 unless `era: 'legacy'`). */
+export async function spawnServer(db: string, args: string[] = [], options: { era?: Era } = {}) {
+  const era = options.era ?? 'modern';
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [cliPath, '--db', db, ...args],
     stderr: 'pipe',
     env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn' } as Record<string, string>,
   });
-  const client = new Client({ name: 'process-test', version: '1' });
+  const client = clientFor(era, 'process-test');
   await client.connect(transport);
   const { tools } = await client.listTools();
-  return { client, tools, pid: transport.pid, ...callers(client), close: () => client.close() };
+  return { client, tools, era, pid: transport.pid, ...callers(client), ...watchers(client, era), close: () => client.close() };
 }
 
 /** How many migrations are committed: each database must have applied exactly these. */

@@ -96,7 +96,6 @@ describe('runs', () => {
     const progress: number[] = [];
     const result = await s.client.callTool(
       { name: 'bridge_invoke', arguments: { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true } },
-      undefined,
       { onprogress: (p) => void progress.push(p.progress) },
     );
     expect(result.isError).toBeFalsy();
@@ -106,7 +105,7 @@ describe('runs', () => {
   it('keeps running when the client cancels its waiting call', async () => {
     const rt = await register('process', { envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
     const controller = new AbortController();
-    const call = s.client.callTool({ name: 'bridge_invoke', arguments: { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true } }, undefined, { signal: controller.signal });
+    const call = s.client.callTool({ name: 'bridge_invoke', arguments: { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true } }, { signal: controller.signal });
     await until(async () => calls(state).length, (n) => n > 0);
     controller.abort();
     await expect(call).rejects.toThrow();

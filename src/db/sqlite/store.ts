@@ -142,7 +142,7 @@ export class SqliteStore implements Store {
           const theirs = rows.filter((r) => r.origin !== origin);
           if (theirs.length) listener(theirs.map((r) => ({ topic: r.topic, realmId: r.realmId, payload: JSON.parse(r.payload) as Record<string, unknown> })));
         }
-        if (Date.now() - lastPrune > keepMs / 10) {
+        if (!this.db.readonly && Date.now() - lastPrune > keepMs / 10) {
           lastPrune = Date.now();
           const cutoff = new Date(Date.now() - keepMs).toISOString();
           this.orm.delete(changes).where(lt(changes.createdAt, cutoff)).run();

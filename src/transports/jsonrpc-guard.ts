@@ -1,0 +1,118 @@
+// Every inbound JSON-RPC message passes here before the SDK sees it, on every transport. The SDK answers
+// nothing for a line that is not JSON or not JSON-RPC 2.0, overflows its stack on deeply nested params, and
+// silently drops `__proto__` from tool arguments; here each of those gets a clear answer instead.
+import {
+  parseJSONRPCMessage,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolErrorCode,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/server';
+import type { z } from 'zod';
+import { findJsonProblem, jsonProblemError, MAX_NESTING, type JsonProblem } from '../domain/json-guard.js';
+import { fieldOf } from '../domain/validation.js';
+import { errorResult } from '../tools/dispatch.js';
+import type { Registry } from '../tools/registry.js';
+
+/** Deliver the (well-formed) message to the server, or answer it here (null: a notification, nothing to say). */
+export type Inbound = { deliver: JSONRPCMessage } | { reply: JSONRPCMessage | null; problem: string };
+
+type Raw = Record<string, unknown>;
+
+const isId = (id: unknown): id is RequestId => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+
+export const protocolError = (id: RequestId | null, code: number, message: string, data?: unknown): JSONRPCMessage =>
+  ({ jsonrpc: '2.0', id, error: { code, message, ...(data === undefined ? {} : { data }) } }) as JSONRPCMessage;
+
+/** A 2026-07-28 request claims its revision in params._meta; its results carry resultType. */
+const isModern = (raw: Raw) => {
+  const meta = (raw.params as Raw | undefined)?._meta as Raw | undefined;
+  return typeof meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
+};
+
+/** zod issues as one readable line: `params.name: expected string, received number`. */
+export function readableIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${fieldOf(i.path) || 'message'}: ${i.message.replace(/^Invalid input: /, '')}`)
+    .join('; ');
+}
+
+const problemText: Record<JsonProblem['kind'], string> = {
+  too_deep: `is nested more than ${MAX_NESTING} levels deep`,
+  lone_surrogate: 'is not well-formed Unicode (a lone UTF-16 surrogate)',
+  proto_key: 'holds the key "__proto__", which is not allowed',
+};
+
+/** Parses one line of the stdio stream. */
+export function parseLine(line: string, registry: Registry): Inbound {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (error) {
+    const reason = error instanceof RangeError ? 'nested too deeply to parse' : (error as Error).message;
+    return { reply: protocolError(null, ProtocolErrorCode.ParseError, `Parse error: the message is not valid JSON (${reason})`), problem: 'parse error' };
+  }
+  return checkMessage(raw, registry);
+}
+
+/** Checks one parsed message (an element of a stdio line or an HTTP body). */
+export function checkMessage(raw: unknown, registry: Registry): Inbound {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    const what = Array.isArray(raw) ? 'a batch (an array); MCP takes one message at a time' : `a ${raw === null ? 'null' : typeof raw}`;
+    return { reply: protocolError(null, ProtocolErrorCode.InvalidRequest, `Invalid Request: a JSON-RPC message must be an object, not ${what}`), problem: 'not an object' };
+  }
+  const message = raw as Raw;
+  const id = isId(message.id) ? message.id : null;
+  const isRequest = typeof message.method === 'string' && 'id' in message;
+  // Notifications and responses are never answered, even when malformed (JSON-RPC 2.0, section 5).
+  const silent = (typeof message.method === 'string' && !isRequest) || (!('method' in message) && ('result' in message || 'error' in message));
+  const answer = (reply: JSONRPCMessage, problem: string): Inbound => ({ reply: silent ? null : reply, problem });
+  if (message.jsonrpc !== '2.0') {
+    return answer(protocolError(id, ProtocolErrorCode.InvalidRequest, `Invalid Request: "jsonrpc" must be "2.0" (got ${JSON.stringify(message.jsonrpc) ?? 'nothing'})`), 'wrong jsonrpc version');
+  }
+  // The arguments of tools/call sit two levels down; their nesting is measured from the arguments object.
+  const problem = findJsonProblem(message, MAX_NESTING + 2);
+  if (problem) {
+    const [top, second, ...rest] = problem.path;
+    if (message.method === 'tools/call' && top === 'params' && second === 'arguments' && id !== null && isRequest) {
+      const name = (message.params as Raw).name;
+      const schema: z.ZodType | undefined = typeof name === 'string' ? registry.get(name)?.declaration.input : undefined;
+      const error = jsonProblemError({ kind: problem.kind, path: rest }, schema);
+      const result = { ...errorResult(error), ...(isModern(message) ? { resultType: 'complete' } : {}) };
+      return { reply: { jsonrpc: '2.0', id, result } as JSONRPCMessage, problem: `tool arguments: ${error.message}` };
+    }
+    const code = top === 'params' ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InvalidRequest;
+    const text = `${code === ProtocolErrorCode.InvalidParams ? 'Invalid params' : 'Invalid Request'}: ${fieldOf(problem.path.slice(0, 8)) || 'the message'} ${problemText[problem.kind]}`;
+    return answer(protocolError(id, code, text, { field: fieldOf(problem.path.slice(0, 8)) }), text);
+  }
+  try {
+    return { deliver: parseJSONRPCMessage(message) };
+  } catch (error) {
+    const issues = (error as z.ZodError).issues ?? [];
+    const text = `Invalid Request: not a JSON-RPC 2.0 request, notification or response (${readableIssues(issues) || (error as Error).message})`;
+    return answer(protocolError(id, ProtocolErrorCode.InvalidRequest, text), text);
+  }
+}
+
+const zodDump = /^(Invalid [^:]+): (\[[\s\S]*\])$/;
+
+/**
+ * The SDK answers malformed params with -32602 and zod's issue list as pretty-printed JSON in the message;
+ * this turns that into one readable line (and keeps the issues as data).
+ */
+export function readableProtocolError(message: JSONRPCMessage): JSONRPCMessage {
+  const error = (message as { error?: { code: number; message: string; data?: unknown } }).error;
+  if (!error || error.code !== ProtocolErrorCode.InvalidParams) return message;
+  const match = zodDump.exec(error.message);
+  if (!match) return message;
+  let issues: { path: PropertyKey[]; message: string }[];
+  try {
+    issues = JSON.parse(match[2]!);
+  } catch {
+    return message;
+  }
+  if (!Array.isArray(issues)) return message;
+  const fields = issues.map((i) => ({ field: fieldOf(i.path ?? []), message: String(i.message).replace(/^Invalid input: /, '') }));
+  return { ...message, error: { ...error, message: `${match[1]}: ${readableIssues(issues)}`, data: { issues: fields } } } as JSONRPCMessage;
+}
