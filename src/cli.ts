@@ -13,7 +13,7 @@ const resolveDb = (db: string) => (db === ':memory:' ? db : resolve(db));
 const debugging = () => ['debug', 'trace'].includes(process.env.CONTROL_PLANE_LOG_LEVEL ?? '');
 
 /** One line for a person (what is wrong and what to do), the stack only when they asked for debug logs. */
-function refuseToStart(error: unknown): never {
+function refuseToStart(error: unknown): Promise<never> {
   const known = error instanceof StartupError || error instanceof LogLevelError;
   const line = known ? (error as Error).message : `could not start: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`control-plane-mcp: ${line}\n`);
@@ -21,10 +21,9 @@ function refuseToStart(error: unknown): never {
     const cause = (error as Error | undefined)?.cause ?? error;
     process.stderr.write(`${(cause as Error)?.stack ?? String(cause)}\n`);
   }
-  process.exitCode = 1;
-  // Let stderr drain (it is asynchronous on pipes) before leaving.
+  // Let stderr drain (it is asynchronous on pipes) before leaving; nothing else runs meanwhile.
   process.stderr.write('', () => process.exit(1));
-  throw new Error('unreachable');
+  return new Promise<never>(() => {});
 }
 
 async function main() {
@@ -47,10 +46,10 @@ async function main() {
     const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
     app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource });
   } catch (error) {
-    refuseToStart(error);
+    return refuseToStart(error);
   }
 
-  const serving = serveOverStdio(app, localHuman, { graceMs: config.shutdownGraceMs });
+  const serving = serveOverStdio(app, localHuman, { graceMs: config.shutdownGraceMs, watchParent: true });
   stderrSink.onGone((error) => void serving.clientGone(error));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -65,4 +64,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error) => refuseToStart(error));
+void main().catch(refuseToStart);

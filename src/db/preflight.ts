@@ -73,6 +73,7 @@ export function preflight(path: string, readOnly: boolean): void {
   try {
     stat = statSync(path);
   } catch (error) {
+    if (codeOf(error) === 'ENOTDIR') throw new StartupError(`the database path ${path} runs through a file; give --db a path whose parents are directories`, { cause: error });
     if (codeOf(error) !== 'ENOENT') throw new StartupError(`cannot reach the database ${path} (${codeOf(error)}); check the --db path and its permissions`, { cause: error });
   }
   if (stat?.isDirectory()) {

@@ -16,6 +16,8 @@ export class SessionSubscriptions {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly lastSent = new Map<string, number>();
   private readonly stop: () => void;
+  /** A 2025-11-25 session may be sent notifications only once it is initialized; 2026-07-28 has no handshake. */
+  private ready: boolean;
 
   constructor(
     private readonly server: Server,
@@ -24,6 +26,14 @@ export class SessionSubscriptions {
     /** Send every touched URI and let the transport filter them (2026-07-28 listen streams). */
     private readonly everything = false,
   ) {
+    this.ready = everything;
+    if (!this.ready) {
+      const previous = server.oninitialized;
+      server.oninitialized = () => {
+        previous?.();
+        this.ready = true;
+      };
+    }
     this.stop = bus.subscribe('*', (message) => this.onChange(message));
   }
 
@@ -45,6 +55,7 @@ export class SessionSubscriptions {
   }
 
   private onChange(message: BusMessage) {
+    if (!this.ready) return;
     // Budget alerts also go to the session as MCP log messages (the client's logging/setLevel filters them).
     if (message.topic === 'ledger.alert') {
       const level = message.payload.level === 'hard_limit_reached' ? 'error' : 'warning';

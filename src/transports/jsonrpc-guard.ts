@@ -95,24 +95,28 @@ export function checkMessage(raw: unknown, registry: Registry): Inbound {
   }
 }
 
-const zodDump = /^(Invalid [^:]+): (\[[\s\S]*\])$/;
+// The SDK's own handlers report failed params parsing as zod's issue list, pretty-printed into the message:
+// "Invalid tools/call request: [...]" (-32602), or the bare list (-32603, from McpServer's resources/read and
+// prompts/get).
+const zodDump = /^(?:(Invalid [^:\n]+): )?(\[\s*\{[\s\S]*\}\s*\])$/;
 
-/**
- * The SDK answers malformed params with -32602 and zod's issue list as pretty-printed JSON in the message;
- * this turns that into one readable line (and keeps the issues as data).
- */
+const issueText = (message: string) =>
+  /received undefined$/.test(message) ? 'is required' : message.replace(/^Invalid input: /, '');
+
+/** Turns an SDK zod dump into one readable -32602 line (and keeps the issues as data). */
 export function readableProtocolError(message: JSONRPCMessage): JSONRPCMessage {
   const error = (message as { error?: { code: number; message: string; data?: unknown } }).error;
-  if (!error || error.code !== ProtocolErrorCode.InvalidParams) return message;
+  if (!error || (error.code !== ProtocolErrorCode.InvalidParams && error.code !== ProtocolErrorCode.InternalError)) return message;
   const match = zodDump.exec(error.message);
   if (!match) return message;
-  let issues: { path: PropertyKey[]; message: string }[];
+  let issues: { path?: PropertyKey[]; message?: unknown }[];
   try {
     issues = JSON.parse(match[2]!);
   } catch {
     return message;
   }
-  if (!Array.isArray(issues)) return message;
-  const fields = issues.map((i) => ({ field: fieldOf(i.path ?? []), message: String(i.message).replace(/^Invalid input: /, '') }));
-  return { ...message, error: { ...error, message: `${match[1]}: ${readableIssues(issues)}`, data: { issues: fields } } } as JSONRPCMessage;
+  if (!Array.isArray(issues) || !issues.every((i) => i && typeof i.message === 'string' && Array.isArray(i.path))) return message;
+  const fields = issues.map((i) => ({ field: fieldOf(i.path!), message: issueText(String(i.message)) }));
+  const text = fields.slice(0, 5).map((f) => `${f.field || 'params'}${f.message === 'is required' ? ' ' : ': '}${f.message}`).join('; ');
+  return { ...message, error: { code: ProtocolErrorCode.InvalidParams, message: `${match[1] ?? 'Invalid params'}: ${text}`, data: { issues: fields } } } as JSONRPCMessage;
 }

@@ -9,6 +9,8 @@ export interface StdioOptions {
   graceMs?: number;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** Treat the parent process exiting as the client going away (the CLI: the client spawned us). */
+  watchParent?: boolean;
 }
 
 export interface StdioServing {
@@ -25,6 +27,21 @@ const GONE_KILL_MS = 800;
 const GONE_DEADLINE_MS = 1500;
 /** After the grace period, interrupted calls get this long to report their interruption. */
 const INTERRUPT_ANSWER_MS = 3000;
+/** How often to look whether the client process that spawned us is still there. */
+const PARENT_POLL_MS = 400;
+
+/**
+ * A closed pipe shows only when something is written to it, and a call waiting on a long run writes nothing:
+ * a client killed outright is seen instead by this process being handed to another parent.
+ */
+function watchParent(onGone: () => void): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) onGone();
+  }, PARENT_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 /**
  * Serves MCP on stdin/stdout in both protocol eras (the SDK's serveStdio picks the era from the opening
@@ -74,5 +91,9 @@ export function serveOverStdio(app: App, principal: Principal, options: StdioOpt
 
   wire.onInputEnd = () => void shutdown('stdin closed');
   wire.onOutputGone = (error) => void clientGone(error);
+  if (options.watchParent) {
+    const stop = watchParent(() => void clientGone(new Error('the client process exited')));
+    void done.then(stop);
+  }
   return { shutdown: (reason) => shutdown(reason).then(() => done), clientGone, done };
 }
