@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { Database } from './sqlite/driver.js';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ const committedMigrations = () =>
   (JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }).entries.length;
 
 export interface OpenedDatabase {
-  db: Database.Database;
+  db: Database;
   /** Read whole into memory (a read-only database in a directory we cannot write): later writes are not seen. */
   snapshot: boolean;
 }
@@ -52,7 +52,7 @@ export function openDatabase(path: string, options: { readOnly?: boolean } = {})
  * its own (deferred) BEGIN, so two processes starting on a fresh file can both try to apply the same one; the
  * loser fails on an existing table, and running migrate again then finds nothing left to do.
  */
-export function migrateDatabase(db: Database.Database, attempts = 5): void {
+export function migrateDatabase(db: Database, attempts = 5): void {
   for (let attempt = 1; ; attempt++) {
     try {
       migrate(drizzle(db), { migrationsFolder });
@@ -65,7 +65,7 @@ export function migrateDatabase(db: Database.Database, attempts = 5): void {
 }
 
 /** A read-only process cannot migrate: the database must already be at this build's schema. */
-export function requireMigrated(db: Database.Database): void {
+export function requireMigrated(db: Database): void {
   const expected = committedMigrations();
   let applied = 0;
   try {

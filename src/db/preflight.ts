@@ -1,7 +1,7 @@
 // Checks a database path before anything opens it, so that every way it can be wrong gets one line a person can
 // act on, and so that a file of another application is refused without a single byte of it changing (opening
 // it for writing would already switch its journal mode).
-import Database from 'better-sqlite3';
+import { Database } from './sqlite/driver.js';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StartupError } from '../startup-error.js';
@@ -47,7 +47,7 @@ export const corrupt = (path: string, error: unknown) =>
  * -shm file is missing (SQLite must create it); then, if nothing waits in a -wal file, the file is read whole
  * into memory instead: a snapshot that does not see later writes by other processes.
  */
-export function openReadOnly(path: string): { db: Database.Database; snapshot: boolean } {
+export function openReadOnly(path: string): { db: Database; snapshot: boolean } {
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {

@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import type { Database } from '../../src/db/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { localHuman } from '../../src/domain/principal.js';
@@ -9,7 +9,7 @@ import { newRealm, seedOrg } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
-let db: Database.Database;
+let db: Database;
 const verify = (extra: Record<string, number> = {}) => verifyChain({ store: s.app.store, clock: s.app.clock, principal: localHuman }, { realmId, ...extra });
 const rows = () => db.prepare('SELECT * FROM audit_entries WHERE realm_id = ? ORDER BY seq').all(realmId) as Record<string, any>[];
 
@@ -20,7 +20,7 @@ beforeEach(async () => {
   const m = await s.call('mission_create', { realmId, title: 'Build', createdBy: 'agent-cto', status: 'queued' });
   await s.call('mission_checkout', { realmId, id: m.id, agentId: 'agent-dev-1' });
   await s.call('mission_comment', { realmId, missionId: m.id, authorId: 'agent-dev-1', body: 'started' });
-  db = (s.app.store as unknown as { db: Database.Database }).db;
+  db = (s.app.store as unknown as { db: Database }).db;
 });
 afterEach(() => s.close());
 

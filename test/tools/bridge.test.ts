@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from '../../src/db/sqlite/driver.js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -147,7 +147,7 @@ describe('agent CLIs through the bridge', () => {
 
   it('claude_code: an unknown session is retried once with a fresh one', async () => {
     const rt = await register('claude_code');
-    const db = (app.store as unknown as { db: Database.Database }).db;
+    const db = (app.store as unknown as { db: Database }).db;
     db.prepare('INSERT INTO agent_sessions (realm_id, agent_id, runtime_id, session_id, updated_at) VALUES (?, ?, ?, ?, ?)').run(realmId, 'agent-dev-1', rt.id, '11111111-2222-4333-8444-555555555555', 'x');
     const run = await invoke(rt.id);
     expect(run.status).toBe('completed');

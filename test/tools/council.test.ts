@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from '../../src/db/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/connect.js';
 import { orgSession } from '../helpers/org.js';
@@ -165,7 +165,7 @@ describe('the audit chain as tools', () => {
 
   it('verifies the chain and names a tampered entry', async () => {
     expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true, entryCount: 8, firstInvalidSeq: null, reason: null });
-    const db = (s.app.store as unknown as { db: Database.Database }).db;
+    const db = (s.app.store as unknown as { db: Database }).db;
     db.prepare("UPDATE audit_entries SET details = replace(details, '\"rank\":8', '\"rank\":9') WHERE realm_id = ? AND seq = 3").run(realmId);
     const broken = await s.call('council_verify', { realmId });
     expect(broken).toMatchObject({ valid: false, firstInvalidSeq: 3 });

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database } from './driver.js';
 import { asc, gt, lt, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
@@ -36,7 +36,7 @@ export class SqliteStore implements Store {
   private readonly orm;
 
   constructor(
-    readonly db: Database.Database,
+    readonly db: Database,
     private readonly options: {
       /** This process's id, written on its change rows so that it can skip them when reading the feed. */
       origin?: string;
