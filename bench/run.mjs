@@ -1,8 +1,8 @@
 // Throughput and latency of tool calls over real stdio, against a bare SDK server measured in the same run.
 //   npm run bench                 (builds first)
-//   BENCH_CALLS=5000 node bench/run.mjs
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+//   BENCH_CALLS=5000 node bench/run.mjs      BENCH_ERA=legacy for the 2025-11-25 handshake (default 2026-07-28)
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +10,12 @@ import { performance } from 'node:perf_hooks';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const IN_FLIGHT = 32;
+const ERA = process.env.BENCH_ERA ?? 'modern';
 const here = new URL('.', import.meta.url).pathname;
 
 async function start(args) {
   const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'ignore' });
-  const client = new Client({ name: 'bench', version: '1' });
+  const client = new Client({ name: 'bench', version: '1' }, ERA === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(transport);
   await client.listTools();
   return { client, pid: transport.pid };
@@ -84,7 +85,7 @@ const memory = { baseline: rssMiB(baseline.pid), ours: rssMiB(ours.pid) };
 await baseline.client.close();
 await ours.client.close();
 
-console.log(`control-plane-mcp bench: ${CALLS} calls per row, node ${process.version}, stdio, SQLite file in ${tmpdir()}`);
+console.log(`control-plane-mcp bench: ${CALLS} calls per row, node ${process.version}, stdio (${ERA === 'legacy' ? '2025-11-25' : '2026-07-28'}), SQLite file in ${tmpdir()}`);
 console.log('| workload | calls/s | p50 ms | p95 ms | p99 ms | ratio to baseline |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {

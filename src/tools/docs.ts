@@ -1,22 +1,93 @@
-import type { Registry } from './registry.js';
+import { errorCodes } from '../domain/errors.js';
+import { MAX_NESTING } from '../domain/json-guard.js';
+import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
+import type { RegisteredFunction, Registry } from './registry.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const MiB = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
+
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  items?: JsonSchema;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+};
+
+/** A short type for a JSON schema: `string`, `"a" \| "b"`, `number[]`, `object`. */
+function typeOf(schema: JsonSchema): string {
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' \\| ');
+  if (schema.type === 'array') return `${schema.items ? typeOf(schema.items) : 'any'}[]`;
+  if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
+  return schema.type ?? 'any';
+}
+
+function parameters(f: RegisteredFunction): string[] {
+  const schema = f.tool.inputSchema as JsonSchema;
+  const entries = Object.entries(schema.properties ?? {});
+  if (entries.length === 0) return ['No parameters.', ''];
+  const required = new Set(schema.required ?? []);
+  return [
+    '| parameter | type | | description |',
+    '|---|---|---|---|',
+    ...entries.map(([name, p]) => {
+      const flag = required.has(name) ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional';
+      return `| \`${name}\` | ${typeOf(p)} | ${flag} | ${cell(p.description ?? '')} |`;
+    }),
+    '',
+  ];
+}
+
+const conventions = [
+  '## Conventions',
+  '',
+  '- **Results.** A successful call returns its result as `structuredContent` and the same JSON as one text block. ' +
+    `Past ${MiB(FULL_TEXT_RESULT_BYTES)} the text block is a short summary (the whole result stays in \`structuredContent\`); ` +
+    `past ${MiB(MAX_RESULT_BYTES)} the call fails with \`invalid_input\` saying how to ask for less (\`realm_export\` can write a file instead).`,
+  '- **Errors.** A failed call is a result with `isError: true` and one text block `{"error": {"code", "message", "details"}}`. ' +
+    'Protocol-level problems (not JSON, not JSON-RPC 2.0, a message over the size limit) are JSON-RPC errors (-32700, -32600, -32602).',
+  `- **Inputs.** Every input is a strict object: unknown keys (\`__proto__\` included) are refused and the accepted keys listed. ` +
+    `Strings are trimmed and may not be empty; every string must be well-formed Unicode; no value may sit more than ${MAX_NESTING} levels ` +
+    `below the arguments; one message may be at most ${MiB(MAX_MESSAGE_BYTES)}.`,
+  '- **Lists** take `limit` (1-1000, default 50) and `cursor`, and return `nextCursor` (null on the last page).',
+  '- **Updates** take an optional `expectedVersion`: the write happens only if the record is still at that version, else `conflict` with the current one.',
+  '- **Money** is in cents with up to 4 decimal places.',
+  '',
+  '### Error codes',
+  '',
+  '| code | HTTP status | meaning |',
+  '|---|---|---|',
+  ...Object.entries(errorCodes).map(([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${cell(meaning)} |`),
+  '',
+];
 
 /** docs/tools.md, generated from the declarations (npm run docs); a test keeps the committed copy current. */
 export function renderToolsMarkdown(registry: Registry): string {
-  const out = ['# Tools', '', 'Generated from the function declarations by `npm run docs`; do not edit by hand.', ''];
+  const out = ['# Tools', '', 'Generated from the function declarations by `npm run docs`; do not edit by hand.', '', ...conventions];
   const toolsets = [...new Set(registry.functions.map((f) => f.toolset))];
   for (const toolset of toolsets) {
+    const functions = registry.functions.filter((x) => x.toolset === toolset);
     out.push(`## ${toolset}`, '', '| tool | REST | hints | what it does |', '|---|---|---|---|');
-    for (const f of registry.functions.filter((x) => x.toolset === toolset)) {
+    for (const f of functions) {
       const a = f.tool.annotations!;
       const hints = [a.readOnlyHint && 'read-only', a.destructiveHint && 'destructive', a.idempotentHint && 'idempotent', a.openWorldHint && 'open-world']
         .filter(Boolean)
         .join(', ');
       const rest = f.declaration.rest ? `\`${f.declaration.rest.method} ${f.declaration.rest.path}\`` : '';
-      out.push(`| \`${f.name}\` | ${rest} | ${hints} | ${cell(f.declaration.description)} |`);
+      out.push(`| [\`${f.name}\`](#${f.name}) | ${rest} | ${hints} | ${cell(f.declaration.title)} |`);
     }
     out.push('');
+    for (const f of functions) {
+      const errors = Object.entries(f.declaration.errors).map(([code, when]) => `\`${code}\` (${when})`);
+      out.push(`### ${f.name}`, '', f.declaration.description, '', ...parameters(f));
+      out.push(`Errors: ${errors.length ? `${errors.join('; ')}; ` : ''}\`invalid_input\`, \`internal\`.`, '');
+    }
   }
   return out.join('\n');
 }

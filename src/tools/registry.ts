@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { errorCodes } from '../domain/errors.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
 
@@ -18,7 +19,7 @@ export interface RegistryFilter {
   readOnly?: boolean;
 }
 
-const commonErrors = 'invalid_input (a missing, malformed or unknown field; details.field names it), internal (a bug; details.requestId)';
+const commonErrors = (['invalid_input', 'internal'] as const).map((code) => `${code} (${errorCodes[code].meaning})`).join(', ');
 
 /** The description an LLM reads: the declaration's text, then every error code it can give and when. */
 export function fullDescription(d: FunctionDeclaration): string {
