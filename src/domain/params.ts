@@ -1,6 +1,7 @@
 // Parameter schemas shared by every function, so that bounds and descriptions agree everywhere.
 // Inputs are strict objects at every level; strings are trimmed and may not be empty.
 import { z } from 'zod';
+import { findJsonProblem } from './json-guard.js';
 
 const KiB = 1024;
 
@@ -9,10 +10,17 @@ export const text = (max: number) =>
 
 const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
+/**
+ * How deep a free-form object may nest. Half the input limit (MAX_NESTING), so that a realm's export, which
+ * holds these objects a few levels down, always fits back into realm_import.
+ */
+export const MAX_FREEFORM_NESTING = 32;
+
 /** A free-form JSON object of at most `maxBytes` (metadata, payload, details, context). */
 export const jsonObject = (maxBytes = 64 * KiB) =>
   z
     .record(z.string(), z.unknown())
+    .refine((v) => findJsonProblem(v, MAX_FREEFORM_NESTING)?.kind !== 'too_deep', `must not nest more than ${MAX_FREEFORM_NESTING} levels deep`)
     .refine((v) => jsonSize(v) <= maxBytes, `must be at most ${maxBytes / KiB} KiB of JSON`);
 
 export const agentIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;

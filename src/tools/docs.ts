@@ -1,5 +1,6 @@
 import { errorCodes } from '../domain/errors.js';
 import { MAX_NESTING } from '../domain/json-guard.js';
+import { MAX_FREEFORM_NESTING } from '../domain/params.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
 import type { RegisteredFunction, Registry } from './registry.js';
 
@@ -54,7 +55,8 @@ const conventions = [
     'Protocol-level problems (not JSON, not JSON-RPC 2.0, a message over the size limit) are JSON-RPC errors (-32700, -32600, -32602).',
   `- **Inputs.** Every input is a strict object: unknown keys (\`__proto__\` included) are refused and the accepted keys listed. ` +
     `Strings are trimmed and may not be empty; every string must be well-formed Unicode; no value may sit more than ${MAX_NESTING} levels ` +
-    `below the arguments; one message may be at most ${MiB(MAX_MESSAGE_BYTES)}.`,
+    `below the arguments, and free-form objects (metadata, payload, details, context) at most ${MAX_FREEFORM_NESTING} levels deep, ` +
+    `so that a realm's export always imports back; one message may be at most ${MiB(MAX_MESSAGE_BYTES)}.`,
   '- **Lists** take `limit` (1-1000, default 50) and `cursor`, and return `nextCursor` (null on the last page).',
   '- **Updates** take an optional `expectedVersion`: the write happens only if the record is still at that version, else `conflict` with the current one.',
   '- **Money** is in cents with up to 4 decimal places.',

@@ -77,3 +77,20 @@ describe('the price table', () => {
     expect(priceCents(loadPrices(file), 'llama-local-70b', usage)).toBeCloseTo(12, 6);
   });
 });
+
+describe('deeply nested free-form objects', () => {
+  const nested = (levels: number): unknown => (levels === 0 ? 0 : [nested(levels - 1)]);
+
+  it('nest at most 32 levels, so that every realm exported imports back', async () => {
+    expect(await s.fail('realm_create', { name: 'too deep', owner: 'o', metadata: { deep: nested(32) } })).toMatchObject({
+      code: 'invalid_input',
+      message: 'metadata: must not nest more than 32 levels deep',
+      details: { field: 'metadata' },
+    });
+    const deep = await s.call('realm_create', { name: 'deep', owner: 'o', metadata: { deep: nested(31) } });
+    await s.call('council_activity', { realmId: deep.id, actorKind: 'agent', actorId: 'a', action: 'noted', entityType: 't', entityId: 'e', details: { deep: nested(31) } });
+    const document = await s.call('realm_export', { id: deep.id });
+    const copy = await s.call('realm_import', { data: document, newName: 'deep copy' });
+    expect((await s.call('realm_get', { id: copy.realm.id })).metadata).toEqual({ deep: nested(31) });
+  });
+});
