@@ -14,8 +14,12 @@ export const toolError = (m: Message | undefined) => (m?.result?.isError ? JSON.
  * The server binary on raw pipes, for what a well-behaved SDK client never sends: bytes in, parsed lines out.
  * `exited` resolves with the exit code and when it came.
  */
-export function rawServer(args: string[], options: { env?: Record<string, string>; spawn?: SpawnOptions } = {}) {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+export function rawServer(args: string[], options: { env?: Record<string, string>; spawn?: SpawnOptions; obeyPermissions?: boolean } = {}) {
+  // Root reads and writes whatever the file modes say; without these two capabilities it obeys them like anyone.
+  const [command, prefix] = options.obeyPermissions && process.getuid?.() === 0
+    ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath]]
+    : [process.execPath, []];
+  const child = spawn(command, [...prefix, cliPath, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn', ...options.env },
     ...options.spawn,
@@ -40,9 +44,11 @@ export function rawServer(args: string[], options: { env?: Record<string, string
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
   // Writes after the server went away fail with EPIPE; the tests look at what the server did instead.
   child.stdin.on('error', () => {});
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve, reject) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+    // A process that could not start (say, a Node binary the other user may not run) never exits.
+    child.on('error', reject);
+  });
   const answer = (id: number | string) => messages.find((m) => m.id === id && !m.method);
   return {
     child,

@@ -9,21 +9,12 @@ import { version } from '../../src/version.js';
 import { spawnServer, tempDb } from '../helpers/processes.js';
 import { initialize, rawServer, toolCall } from '../helpers/raw-server.js';
 
-/** A directory others may enter (mkdtemp makes 0700 ones). */
-const openDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-start-'));
-  chmodSync(dir, 0o755);
-  return dir;
-};
+const openDir = () => mkdtempSync(join(tmpdir(), 'cp-start-'));
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/**
- * Runs the binary and waits for it to end: a start-up refusal exits by itself. As root (CI), `asOther` runs it
- * as nobody, for whom the test's root-owned files are read-only; otherwise permissions are taken away instead.
- */
-async function start(args: string[], options: { env?: Record<string, string>; asOther?: boolean; input?: string } = {}) {
-  const root = process.getuid?.() === 0;
-  const server = rawServer(args, { env: options.env, spawn: options.asOther && root ? { uid: 65534, gid: 65534 } : {} });
+/** Runs the binary and waits for it to end: a start-up refusal exits by itself. It obeys file modes, even as root. */
+async function start(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  const server = rawServer(args, { env: options.env, obeyPermissions: true });
   server.end(options.input ?? '');
   const { code } = await server.exited;
   return { code, stderr: server.stderr, messages: server.messages };
@@ -45,8 +36,6 @@ async function ourDatabase(path: string) {
   await s.call('realm_create', { name: 'kept', owner: 'o' });
   await s.close();
 }
-
-const root = process.getuid?.() === 0;
 
 describe('start-up refusals', () => {
   it('a directory given as the database', async () => {
@@ -103,15 +92,15 @@ describe('start-up refusals', () => {
   it('a database this user cannot write, unless --read-only', async () => {
     const file = join(openDir(), 'theirs.db');
     await ourDatabase(file);
-    if (!root) chmodSync(file, 0o444);
-    refused(await start(['--db', file], { asOther: true }), /is not writable by this user; fix its permissions, or serve it read-only with --read-only/);
+    chmodSync(file, 0o444);
+    refused(await start(['--db', file]), /is not writable by this user; fix its permissions, or serve it read-only with --read-only/);
   });
 
   it('a database this user cannot read', async () => {
     const file = join(openDir(), 'secret.db');
     await ourDatabase(file);
     chmodSync(file, 0o000);
-    refused(await start(['--db', file], { asOther: true }), /is not readable by this user/);
+    refused(await start(['--db', file]), /is not readable by this user/);
   });
 
   it('--read-only on a database that does not exist', async () => {
@@ -164,13 +153,10 @@ describe('databases that start', () => {
     const dir = openDir();
     const file = join(dir, 'shared.db');
     await ourDatabase(file);
-    if (!root) {
-      chmodSync(file, 0o444);
-      chmodSync(dir, 0o555);
-    }
+    chmodSync(file, 0o444);
+    chmodSync(dir, 0o555);
     const before = sha256(file);
     const result = await start(['--db', file, '--read-only'], {
-      asOther: true,
       input: initialize() + toolCall(1, 'realm_list', {}) + '\n' + toolCall(2, 'realm_create', { name: 'x', owner: 'o' }) + '\n',
     });
     expect(result.code, result.stderr).toBe(0);
@@ -179,7 +165,8 @@ describe('databases that start', () => {
     // Writing tools are not served at all.
     expect(JSON.parse(result.messages.find((m) => m.id === 2)!.result.content[0].text).error.code).toBe('invalid_input');
     expect(sha256(file)).toBe(before);
-    if (!root) chmodSync(dir, 0o755);
+    expect(readdirSync(dir)).toEqual(['shared.db']);
+    chmodSync(dir, 0o755);
   });
 
 });
