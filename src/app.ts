@@ -12,7 +12,8 @@ import { PulseScheduler } from './scheduler/scheduler.js';
 import { subscribeCommands } from './events/inbound.js';
 import { createLogger } from './logger.js';
 import { catalogue } from './tools/catalogue.js';
-import type { Area } from './tools/declaration.js';
+import { toolName, type Area } from './tools/declaration.js';
+import { holds } from './tools/permissions.js';
 import { Registry } from './tools/registry.js';
 
 export interface AppOptions {
@@ -88,7 +89,10 @@ export function createApp(options: AppOptions): App {
     : new BridgeExecutor({
         store, clock, bus, logger, instanceId,
         prices,
-        controlPlane: options.controlPlane ?? null,
+        // A spawned agent's CLI may use exactly the tools its agent session is served.
+        controlPlane: options.controlPlane
+          ? { ...options.controlPlane, agentTools: catalogue.filter((d) => holds('agent', d.permission)).map((d) => toolName(d.id)) }
+          : null,
         graceMs: options.graceMs,
       });
   const liveness = options.readOnly ? null : startLiveness({ store, clock, logger, instanceId, heartbeatMs: options.heartbeatMs, staleMs: options.staleMs });

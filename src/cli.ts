@@ -3,7 +3,7 @@ import './stdout-guard.js';
 import { resolve } from 'node:path';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, usage } from './config.js';
-import { localHuman } from './domain/principal.js';
+import { agentPrincipal, localAdmin, operatorPrincipal, type Principal } from './domain/principal.js';
 import { createLogger, LogLevelError, stderrSink } from './logger.js';
 import { StartupError } from './startup-error.js';
 import { serveOverStdio } from './transports/stdio.js';
@@ -40,16 +40,23 @@ async function main() {
   if (config === 'version') return void process.stdout.write(`${version}\n`);
 
   let app;
+  let principal: Principal;
   try {
     const logger = createLogger();
     // A spawned agent reaches this server through the same binary on the same database.
     const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
-    app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource });
+    // An agent session never runs other agents' schedules.
+    app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource, scheduler: config.role === 'agent' ? false : undefined });
+    principal = config.role === 'admin' ? localAdmin : config.role === 'operator' ? operatorPrincipal(config.realm!) : agentPrincipal(config.realm!, config.agent!);
+    if (principal.realmId !== undefined && !(await app.store.read((tx) => tx.realms.get(principal.realmId!)))) {
+      await app.close();
+      throw new StartupError(`--realm ${principal.realmId}: no such realm in ${config.db}; check the id (realm_list as an admin shows them)`);
+    }
   } catch (error) {
     return refuseToStart(error);
   }
 
-  const serving = serveOverStdio(app, localHuman, { graceMs: config.shutdownGraceMs, watchParent: true });
+  const serving = serveOverStdio(app, principal, { graceMs: config.shutdownGraceMs, watchParent: true });
   stderrSink.onGone((error) => void serving.clientGone(error));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -59,7 +66,7 @@ async function main() {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  app.logger.info({ db: config.db, tools: app.registry.names.length, readOnly: config.readOnly, version }, 'serving MCP on stdio');
+  app.logger.info({ db: config.db, role: principal.role, realmId: principal.realmId, principalId: principal.id, readOnly: config.readOnly, version }, 'serving MCP on stdio');
   await serving.done;
   process.exit(0);
 }

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { agentIdPattern } from './domain/params.js';
+import type { Role } from './domain/principal.js';
 import { areas, type Area } from './tools/declaration.js';
 
 export interface Config {
@@ -10,6 +12,10 @@ export interface Config {
   pricesSource: string;
   /** How long a shutdown waits for running calls before interrupting them (ms). */
   shutdownGraceMs: number;
+  /** Who the session acts as: the local user is admin unless told otherwise. */
+  role: Role;
+  realm?: string;
+  agent?: string;
 }
 
 export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hierarchy,...] [--read-only]
@@ -20,6 +26,10 @@ export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hie
   --prices FILE           JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
   --shutdown-grace SECS   on stdin EOF, SIGTERM or SIGINT, how long running calls may finish before they are
                           interrupted (default 10, or $CONTROL_PLANE_SHUTDOWN_GRACE)
+  --role ROLE             who the session acts as: admin (default), operator (with --realm), or agent (with
+                          --realm and --agent); or $CONTROL_PLANE_ROLE, $CONTROL_PLANE_REALM, $CONTROL_PLANE_AGENT
+  --realm ID              the one realm an operator or agent works in
+  --agent ID              the agent an agent session is
   --help                  this text
   --version               the version
 
@@ -39,6 +49,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         'read-only': { type: 'boolean', default: false },
         prices: { type: 'string' },
         'shutdown-grace': { type: 'string' },
+        role: { type: 'string' },
+        realm: { type: 'string' },
+        agent: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -64,7 +77,19 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   if (!graceText.trim() || !Number.isFinite(grace) || grace < 0 || grace > 3600) {
     throw new ConfigError(`--shutdown-grace: "${graceText}" is not a number of seconds between 0 and 3600`);
   }
+  const role = values.role ?? env.CONTROL_PLANE_ROLE ?? 'admin';
+  const realm = (values.realm ?? env.CONTROL_PLANE_REALM)?.trim() || undefined;
+  const agent = (values.agent ?? env.CONTROL_PLANE_AGENT)?.trim() || undefined;
+  if (!['admin', 'operator', 'agent'].includes(role)) throw new ConfigError(`--role: "${role}" is not a role; use admin, operator or agent`);
+  if (role !== 'admin' && !realm) throw new ConfigError(`--role ${role} needs --realm ID (the realm it works in)`);
+  if (role === 'agent' && !agent) throw new ConfigError('--role agent needs --agent ID (the agent it is)');
+  if (role === 'admin' && (realm || agent)) throw new ConfigError('--realm and --agent go with --role operator or agent; an admin works in every realm');
+  if (role === 'operator' && agent) throw new ConfigError('--agent goes with --role agent');
+  if (agent && !agentIdPattern.test(agent)) throw new ConfigError(`--agent: "${agent}" is not an agent id`);
   return {
+    role: role as Role,
+    ...(realm ? { realm } : {}),
+    ...(agent ? { agent } : {}),
     db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db',
     toolsets,
     readOnly: values['read-only'],

@@ -29,7 +29,8 @@ export function createMcpServer(app: App, principal: Principal, era: Era = 'lega
     { capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} }, instructions },
   );
   const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
-  const tools: Tool[] = app.registry.functions.map((f) => f.tool);
+  // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
+  const tools: Tool[] = app.registry.functionsFor(principal.role).map((f) => f.tool);
   server.server.setRequestHandler('tools/list', () => ({ tools }));
   server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult> => {
     // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.

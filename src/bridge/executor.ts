@@ -12,7 +12,7 @@ import { adapters } from './adapters/index.js';
 import { runEnvironment } from './environment.js';
 import { priceCents, type PriceTable } from './prices.js';
 import { signalGroup } from './process-group.js';
-import type { RunOutcome, RunRequest, Usage } from './types.js';
+import type { ControlPlaneCommand, RunOutcome, RunRequest, Usage } from './types.js';
 
 export interface ExecutorOptions {
   store: Store;
@@ -22,7 +22,7 @@ export interface ExecutorOptions {
   instanceId: string;
   prices: PriceTable;
   /** How a spawned agent starts this server on the same database (claude_code with connectControlPlane). */
-  controlPlane: { command: string; args: string[] } | null;
+  controlPlane: ControlPlaneCommand | null;
   graceMs?: number;
   /** How often a run's owner looks for cancel requests made by other processes. */
   cancelPollMs?: number;

@@ -22,7 +22,7 @@ export interface RunRequest {
   /** PATH, HOME, locale, the runtime's envVars and the CONTROL_PLANE_* variables. */
   env: Record<string, string>;
   /** How to start this server for an agent that should work on the control plane (claude_code). */
-  controlPlane: { command: string; args: string[] } | null;
+  controlPlane: ControlPlaneCommand | null;
   onSpawn(pid: number, processStart: string | null): void;
   /** Output as it arrives, for callers that stream it (logs, progress). */
   onOutput?(stream: 'stdout' | 'stderr', text: string): void;
@@ -51,4 +51,14 @@ export interface RunOutcome {
 
 export interface Adapter {
   execute(request: RunRequest): Promise<RunOutcome>;
+}
+
+/**
+ * How a spawned agent reaches this server: the command (run as that agent: `--role agent --realm --agent` are
+ * added per run), and the tools the agent role is served, which are the only ones the agent CLI is allowed.
+ */
+export interface ControlPlaneCommand {
+  command: string;
+  args: string[];
+  agentTools: string[];
 }

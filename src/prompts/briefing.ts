@@ -4,7 +4,11 @@ import type { App } from '../app.js';
 import type { DomainContext } from '../domain/context.js';
 import { agentContext } from '../domain/pulse/context.js';
 import { listRealms } from '../domain/realm/lifecycle.js';
+import { DomainError } from '../domain/errors.js';
+import { seesRealm, type Principal } from '../domain/principal.js';
+import { outsideRealm } from '../tools/authorize.js';
 import { asDomainError } from '../tools/dispatch.js';
+import { holds, type Permission } from '../tools/permissions.js';
 
 type Briefing = Exclude<Awaited<ReturnType<typeof agentContext>>, { mode: 'thin' }>;
 
@@ -31,8 +35,21 @@ export function briefingText(b: Briefing): string {
   ].join('\n');
 }
 
+/** Who may be briefed: an operator on its realm's agents, an agent on itself (and nothing for other roles). */
+const BRIEFING: Permission = 'control_plane:missions:read';
+
+function refusal(principal: Principal, realmId: string, agentId: string) {
+  if (!seesRealm(principal, realmId)) return outsideRealm(principal, realmId);
+  if (principal.role === 'agent' && agentId !== principal.id) {
+    return new DomainError('forbidden', `agent ${principal.id} may read its own briefing only`, { reason: 'not_yourself', field: 'agentId' });
+  }
+  return null;
+}
+
 /** The agent_briefing prompt: the context an agent needs to start work, the same a pulse sends. */
 export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
+  const { principal } = ctx;
+  if (!holds(principal.role, BRIEFING)) return;
   mcp.registerPrompt(
     'agent_briefing',
     {
@@ -45,7 +62,8 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
         ),
         agentId: completable(z.string().describe('The agent id'), async (value, context) => {
           const realmId = context?.arguments?.realmId;
-          if (!realmId) return [];
+          if (!realmId || !seesRealm(principal, realmId)) return [];
+          if (principal.role === 'agent') return principal.id.startsWith(value ?? '') ? [principal.id] : [];
           const nodes = await ctx.store.read((tx) => tx.nodes.all(realmId));
           return nodes.map((n) => n.agentId).filter((id) => id.startsWith(value ?? ''));
         }),
@@ -53,6 +71,8 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
     },
     async ({ realmId, agentId }) => {
       try {
+        const refused = refusal(principal, realmId, agentId);
+        if (refused) throw refused;
         const briefing = (await agentContext(ctx, realmId, agentId, 'full')) as Briefing;
         return {
           description: `Briefing for ${agentId} in ${realmId}`,

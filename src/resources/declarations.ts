@@ -7,6 +7,7 @@ import { budgetOverview } from '../domain/ledger/overview.js';
 import { missionBoard } from '../domain/mission/board.js';
 import { pulseOverview } from '../domain/pulse/config.js';
 import { realmSummary, realmsOverview } from '../domain/realm/overview.js';
+import type { Permission } from '../tools/permissions.js';
 
 export const SCHEME = 'controlplane://';
 export const REALMS_URI = `${SCHEME}realms`;
@@ -17,6 +18,8 @@ export interface RealmView {
   /** The last path segment ('' for the realm itself). */
   view: '' | 'tree' | 'budget' | 'audit' | 'directives' | 'missions' | 'pulse';
   name: string;
+  /** What a reader needs (as for the tools: permissions.ts). */
+  permission: Permission;
   title: string;
   description: string;
   read(ctx: DomainContext, realmId: string): Promise<unknown>;
@@ -26,12 +29,14 @@ export const realmsResource = {
   name: 'realms',
   title: 'All realms',
   description: 'Every realm (at most 1000, newest first) with counts of agents, directives, missions and pending proposals.',
+  permission: 'control_plane:realms:read' as Permission,
   read: (ctx: DomainContext) => realmsOverview(ctx),
 };
 
 export const realmViews: RealmView[] = [
   {
     view: '',
+    permission: 'control_plane:realms:read',
     name: 'realm',
     title: 'Realm summary',
     description: 'The realm with a summary of everything in it: agents, directives, missions and proposals by status, budgets, this month\'s spend, and the audit head.',
@@ -39,6 +44,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'tree',
+    permission: 'control_plane:agents:read',
     name: 'org-tree',
     title: 'Org chart',
     description: 'The realm\'s org chart as trees, as hierarchy_tree returns it.',
@@ -46,6 +52,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'budget',
+    permission: 'control_plane:spend:read',
     name: 'budget',
     title: 'Budgets',
     description: 'Every budget of the realm with its check for this month, and this month\'s spend by agent.',
@@ -53,6 +60,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'audit',
+    permission: 'control_plane:audit:read',
     name: 'audit',
     title: 'Audit trail',
     description: 'The newest 50 audit entries and the verification of the whole chain.',
@@ -60,6 +68,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'directives',
+    permission: 'control_plane:directives:read',
     name: 'directives',
     title: 'Directive tree',
     description: 'The realm\'s goals as a tree.',
@@ -67,6 +76,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'missions',
+    permission: 'control_plane:missions:read',
     name: 'missions',
     title: 'Mission board',
     description: 'Missions grouped by status (most urgent first) with counts per status.',
@@ -74,6 +84,7 @@ export const realmViews: RealmView[] = [
   },
   {
     view: 'pulse',
+    permission: 'control_plane:pulses:read',
     name: 'pulse',
     title: 'Pulses',
     description: 'Every pulse of the realm with its next runs, and the dead letters (attempts that failed past their retries).',
@@ -103,4 +114,12 @@ export function urisTouched(topic: string, realmId: string | null): string[] {
   const uris = realmId ? (viewsTouched[topic] ?? ['']).map((view) => realmUri(realmId, view)) : [];
   if (listed.has(topic)) uris.push(REALMS_URI);
   return uris;
+}
+
+/** The realm and view a URI of ours names, or null (a realm id is percent-decoded). */
+export function parseUri(uri: string): { realmId: string | null; view: RealmView | null } | null {
+  if (uri === REALMS_URI) return { realmId: null, view: null };
+  const match = new RegExp(`^${REALMS_URI}/([^/]+)(?:/([a-z]+))?$`).exec(uri);
+  const view = match ? realmViews.find((v) => v.view === (match[2] ?? '')) : undefined;
+  return match && view ? { realmId: decodeURIComponent(match[1]!), view } : null;
 }

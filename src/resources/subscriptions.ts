@@ -1,9 +1,19 @@
 import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import { seesRealm, type Principal } from '../domain/principal.js';
 import type { BusMessage, EventBus } from '../events/bus.js';
 import { urisTouched } from './declarations.js';
 
 const COALESCE_MS = 250;
+
+export interface SubscriptionOptions {
+  /** Send every touched URI and let the transport filter them (2026-07-28 listen streams). */
+  everything: boolean;
+  /** Whether the session may hear about a URI at all. */
+  visible: (uri: string) => boolean;
+  /** Whose session it is: an operator hears of its realm only, an agent of its own budget alerts only. */
+  principal: Principal;
+}
 
 /**
  * One session's resource subscriptions (and the log messages it gets). Changes arrive from the bus after they commit (from this process or,
@@ -23,10 +33,9 @@ export class SessionSubscriptions {
     private readonly server: Server,
     bus: EventBus,
     private readonly logger: Logger,
-    /** Send every touched URI and let the transport filter them (2026-07-28 listen streams). */
-    private readonly everything = false,
+    private readonly options: SubscriptionOptions,
   ) {
-    this.ready = everything;
+    this.ready = options.everything;
     if (!this.ready) {
       const previous = server.oninitialized;
       server.oninitialized = () => {
@@ -56,17 +65,21 @@ export class SessionSubscriptions {
 
   private onChange(message: BusMessage) {
     if (!this.ready) return;
+    const { principal } = this.options;
     // Budget alerts also go to the session as MCP log messages (the client's logging/setLevel filters them).
-    if (message.topic === 'ledger.alert') {
+    const ownAlert = seesRealm(principal, message.realmId) && (principal.role !== 'agent' || message.payload.agentId === principal.id);
+    if (message.topic === 'ledger.alert' && ownAlert) {
       const level = message.payload.level === 'hard_limit_reached' ? 'error' : 'warning';
       this.server
         .sendLoggingMessage({ level, logger: 'ledger', data: { realmId: message.realmId, ...message.payload } })
         .catch((error) => this.logger.debug({ err: error }, 'log message not delivered'));
     }
-    if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string)) {
+    if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string) && seesRealm(principal, message.realmId)) {
       this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
     }
-    for (const uri of urisTouched(message.topic, message.realmId)) if (this.everything || this.uris.has(uri)) this.schedule(uri);
+    for (const uri of urisTouched(message.topic, message.realmId)) {
+      if (this.options.everything ? this.options.visible(uri) : this.uris.has(uri)) this.schedule(uri);
+    }
   }
 
   private schedule(uri: string) {

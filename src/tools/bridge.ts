@@ -17,6 +17,7 @@ export const bridgeFunctions = [
     input: RegisterRuntime,
     output: Runtime,
     rest: { method: 'POST', path: '/api/bridge/runtimes' },
+    permission: 'control_plane:runtimes:write',
     run: (input, ctx) => registerRuntime(ctx, input),
   }),
   declare({
@@ -35,6 +36,7 @@ export const bridgeFunctions = [
     input: Invoke,
     output: Run,
     rest: { method: 'POST', path: '/api/bridge/invoke' },
+    permission: 'control_plane:runs:write',
     run: (input, ctx) => invoke(ctx, input),
   }),
   declare({
@@ -47,6 +49,7 @@ export const bridgeFunctions = [
     input: RunId,
     output: Run,
     rest: { method: 'POST', path: '/api/bridge/cancel' },
+    permission: 'control_plane:runs:write',
     run: (input, ctx) => cancelRun(ctx, input.runId),
   }),
   declare({
@@ -57,6 +60,7 @@ export const bridgeFunctions = [
     input: ListRuntimes,
     output: pageOf('runtimes', Runtime),
     rest: { method: 'GET', path: '/api/bridge/runtimes' },
+    permission: 'control_plane:runtimes:read',
     run: (input, ctx) => listRuntimes(ctx, input),
   }),
   declare({
@@ -67,6 +71,7 @@ export const bridgeFunctions = [
     input: RunId,
     output: Run,
     rest: { method: 'GET', path: '/api/bridge/runs/:runId' },
+    permission: 'control_plane:runs:read',
     run: (input, ctx) => getRun(ctx, input.runId),
   }),
 ];

@@ -29,6 +29,8 @@ export const councilFunctions = [
     input: Submit,
     output: Proposal,
     rest: { method: 'POST', path: '/api/council/proposals' },
+    permission: 'control_plane:proposals:write',
+    actsAs: ['requestedBy'],
     run: (input, ctx) => submitProposal(ctx, input),
   }),
   declare({
@@ -46,6 +48,7 @@ export const councilFunctions = [
     input: Decide,
     output: Proposal,
     rest: { method: 'POST', path: '/api/council/proposals/:id/decide' },
+    permission: 'control_plane:proposals:decide',
     run: (input, ctx) => decideProposal(ctx, input),
   }),
   declare({
@@ -56,6 +59,7 @@ export const councilFunctions = [
     input: ListProposals,
     output: pageOf('proposals', Proposal),
     rest: { method: 'GET', path: '/api/council/proposals/:realmId' },
+    permission: 'control_plane:proposals:read',
     run: (input, ctx) => listProposals(ctx, input),
   }),
   declare({
@@ -74,6 +78,7 @@ export const councilFunctions = [
     input: Override,
     output: z.object({ node: Node, releasedMissions: z.array(z.string()), cancelledRuns: z.array(z.string()) }),
     rest: { method: 'POST', path: '/api/council/override' },
+    permission: 'control_plane:agents:override',
     run: (input, ctx) => overrideAgent(ctx, input),
   }),
   declare({
@@ -86,6 +91,9 @@ export const councilFunctions = [
     input: Activity,
     output: AuditEntry,
     rest: { method: 'POST', path: '/api/council/activity' },
+    permission: 'control_plane:audit:write',
+    actsAs: ['actorId'],
+    fixedForAgents: { actorKind: 'agent' },
     run: (input, ctx) => recordActivity(ctx, input),
   }),
   declare({
@@ -98,6 +106,7 @@ export const councilFunctions = [
     input: ActivityLog,
     output: z.object({ entries: z.array(AuditEntry), count: z.number().int(), nextBefore: z.number().int().nullable() }),
     rest: { method: 'GET', path: '/api/council/activity/:realmId' },
+    permission: 'control_plane:audit:read',
     run: (input, ctx) => activityLog(ctx, input),
   }),
   declare({
@@ -116,6 +125,7 @@ export const councilFunctions = [
       reason: z.string().nullable(),
     }),
     rest: { method: 'GET', path: '/api/council/verify/:realmId' },
+    permission: 'control_plane:audit:read',
     run: (input, ctx) => verifyChain(ctx, input),
   }),
 ];

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DomainContext } from '../domain/context.js';
 import type { ErrorCode } from '../domain/errors.js';
+import type { Permission } from './permissions.js';
 
 export const areas = ['realm', 'hierarchy', 'directive', 'mission', 'ledger', 'council', 'pulse', 'bridge'] as const;
 export type Area = (typeof areas)[number];
@@ -21,6 +22,16 @@ export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends 
   input: I;
   output: O;
   rest: { method: HttpMethod; path: string } | null;
+  /** What a caller needs (which roles hold it: permissions.ts). */
+  permission: Permission;
+  /** Input fields naming who acts: an agent may name only itself there, and an omitted one is itself. */
+  actsAs?: readonly string[];
+  /** Input fields an agent may only give this value for (an omitted one takes it). */
+  fixedForAgents?: Readonly<Record<string, string>>;
+  /** Input fields only an admin may give (paths on the server's machine). */
+  adminOnly?: readonly string[];
+  /** The input field that holds the realm, when it is not `realmId` (the realm tools' `id`). */
+  realmField?: string;
   run(input: z.output<I>, ctx: DomainContext): Promise<z.input<O>>;
 }
 

@@ -20,6 +20,7 @@ export const directiveFunctions = [
     input: CreateDirective,
     output: Directive,
     rest: { method: 'POST', path: '/api/directives' },
+    permission: 'control_plane:directives:write',
     run: (input, ctx) => createDirective(ctx, input),
   }),
   declare({
@@ -30,6 +31,7 @@ export const directiveFunctions = [
     input: GetDirective,
     output: Directive,
     rest: { method: 'GET', path: '/api/directives/:realmId/:id' },
+    permission: 'control_plane:directives:read',
     run: (input, ctx) => getDirective(ctx, input),
   }),
   declare({
@@ -42,6 +44,7 @@ export const directiveFunctions = [
     input: ListDirectives,
     output: pageOf('directives', Directive),
     rest: { method: 'GET', path: '/api/directives/:realmId' },
+    permission: 'control_plane:directives:read',
     run: (input, ctx) => listDirectives(ctx, input),
   }),
   declare({
@@ -61,6 +64,7 @@ export const directiveFunctions = [
     input: UpdateDirective,
     output: Directive,
     rest: { method: 'PATCH', path: '/api/directives/:realmId/:id' },
+    permission: 'control_plane:directives:write',
     run: (input, ctx) => updateDirective(ctx, input),
   }),
   declare({
@@ -73,6 +77,7 @@ export const directiveFunctions = [
     input: GetDirective,
     output: z.object({ ancestry: z.array(Directive), depth: z.number().int() }),
     rest: { method: 'GET', path: '/api/directives/:realmId/:id/ancestry' },
+    permission: 'control_plane:directives:read',
     run: (input, ctx) => directiveAncestry(ctx, input),
   }),
 ];

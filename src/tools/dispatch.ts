@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
+import { authorize } from './authorize.js';
 import { closestNames } from './closest.js';
 import type { Registry } from './registry.js';
 import { guardArguments } from '../domain/json-guard.js';
@@ -36,7 +37,7 @@ export async function callFunction(
 ): Promise<{ ok: true; value: unknown } | { ok: false; error: DomainError }> {
   const fn = registry.get(name);
   if (!fn) {
-    const closest = closestNames(name, registry.names);
+    const closest = closestNames(name, registry.functionsFor(ctx.principal.role).map((f) => f.name));
     return {
       ok: false,
       error: new DomainError('invalid_input', `unknown tool "${name}"; did you mean ${closest.join(', ')}?`, { field: 'name', closest }),
@@ -45,8 +46,10 @@ export async function callFunction(
   // Checked before zod walks the input: nesting, malformed Unicode and __proto__ (see json-guard).
   const unsafe = guardArguments(args, fn.declaration.input);
   if (unsafe) return { ok: false, error: unsafe };
+  const allowed = authorize(fn, ctx.principal, args ?? {});
+  if ('error' in allowed) return { ok: false, error: allowed.error };
   // reportInput keeps the offending value in each issue, so that "missing" and "wrong type" read differently.
-  const parsed = fn.declaration.input.safeParse(args ?? {}, { reportInput: true });
+  const parsed = fn.declaration.input.safeParse(allowed.args, { reportInput: true });
   if (!parsed.success) return { ok: false, error: invalidInputFrom(parsed.error, fn.declaration.input) };
   try {
     return { ok: true, value: await fn.declaration.run(parsed.data, ctx) };

@@ -23,6 +23,7 @@ export const hierarchyFunctions = [
     input: SetNode,
     output: Node,
     rest: { method: 'POST', path: '/api/hierarchy' },
+    permission: 'control_plane:agents:write',
     run: (input, ctx) => setNode(ctx, input),
   }),
   declare({
@@ -35,6 +36,7 @@ export const hierarchyFunctions = [
     input: Tree,
     output: z.object({ roots: z.array(TreeNode) }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/tree' },
+    permission: 'control_plane:agents:read',
     run: (input, ctx) => orgTree(ctx, input),
   }),
   declare({
@@ -47,6 +49,7 @@ export const hierarchyFunctions = [
     input: Find,
     output: z.object({ matches: z.array(Node), count: z.number().int() }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/find' },
+    permission: 'control_plane:agents:read',
     run: (input, ctx) => findByCapability(ctx, input),
   }),
   declare({
@@ -59,6 +62,7 @@ export const hierarchyFunctions = [
     input: Chain,
     output: z.object({ chain: z.array(Node) }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/chain/:agentId' },
+    permission: 'control_plane:agents:read',
     run: (input, ctx) => chainOfCommand(ctx, input),
   }),
   declare({
@@ -76,6 +80,7 @@ export const hierarchyFunctions = [
     input: RemoveNode,
     output: z.object({ removed: Node, reparented: z.array(z.string()), releasedMissions: z.array(z.string()) }),
     rest: { method: 'DELETE', path: '/api/hierarchy/:realmId/:agentId' },
+    permission: 'control_plane:agents:delete',
     run: (input, ctx) => removeNode(ctx, input),
   }),
 ];

@@ -22,6 +22,7 @@ export const ledgerFunctions = [
     input: SetBudget,
     output: Budget,
     rest: { method: 'POST', path: '/api/ledger/budget' },
+    permission: 'control_plane:budgets:write',
     run: (input, ctx) => setBudget(ctx, input),
   }),
   declare({
@@ -35,6 +36,8 @@ export const ledgerFunctions = [
     input: CheckBudget,
     output: Check,
     rest: { method: 'GET', path: '/api/ledger/check/:realmId/:agentId' },
+    permission: 'control_plane:budgets:read',
+    actsAs: ['agentId'],
     run: (input, ctx) => ledgerCheck(ctx, input),
   }),
   declare({
@@ -49,6 +52,8 @@ export const ledgerFunctions = [
     input: RecordSpend,
     output: z.object({ spend: Spend, check: Check }),
     rest: { method: 'POST', path: '/api/ledger/spend' },
+    permission: 'control_plane:spend:write',
+    actsAs: ['agentId'],
     run: (input, ctx) => recordSpend(ctx, input),
   }),
   declare({
@@ -62,6 +67,7 @@ export const ledgerFunctions = [
     input: Summarise,
     output: Summary,
     rest: { method: 'GET', path: '/api/ledger/summary/:realmId' },
+    permission: 'control_plane:spend:read',
     run: (input, ctx) => ledgerSummary(ctx, input),
   }),
 ];

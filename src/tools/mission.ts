@@ -20,6 +20,8 @@ export const missionFunctions = [
     input: CreateMission,
     output: Mission,
     rest: { method: 'POST', path: '/api/missions' },
+    permission: 'control_plane:missions:write',
+    actsAs: ['createdBy'],
     run: (input, ctx) => createMission(ctx, input),
   }),
   declare({
@@ -39,6 +41,8 @@ export const missionFunctions = [
     input: Checkout,
     output: Mission,
     rest: { method: 'POST', path: '/api/missions/:id/checkout' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
     run: (input, ctx) => checkoutMission(ctx, input),
   }),
   declare({
@@ -57,6 +61,8 @@ export const missionFunctions = [
     input: Release,
     output: Mission,
     rest: { method: 'POST', path: '/api/missions/:id/release' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
     run: (input, ctx) => releaseMission(ctx, input),
   }),
   declare({
@@ -76,6 +82,8 @@ export const missionFunctions = [
     input: Transition,
     output: Mission,
     rest: { method: 'PATCH', path: '/api/missions/:id/status' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
     run: (input, ctx) => transitionMission(ctx, input),
   }),
   declare({
@@ -88,6 +96,7 @@ export const missionFunctions = [
     input: ListMissions,
     output: pageOf('missions', Mission),
     rest: { method: 'GET', path: '/api/missions/:realmId' },
+    permission: 'control_plane:missions:read',
     run: (input, ctx) => listMissions(ctx, input),
   }),
   declare({
@@ -98,6 +107,8 @@ export const missionFunctions = [
     input: AddComment,
     output: Comment,
     rest: { method: 'POST', path: '/api/missions/:missionId/comments' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['authorId'],
     run: (input, ctx) => addComment(ctx, input),
   }),
   declare({
@@ -108,6 +119,7 @@ export const missionFunctions = [
     input: ListComments,
     output: pageOf('comments', Comment),
     rest: { method: 'GET', path: '/api/missions/:realmId/:missionId/comments' },
+    permission: 'control_plane:missions:read',
     run: (input, ctx) => listComments(ctx, input),
   }),
 ];

@@ -31,6 +31,7 @@ export const pulseFunctions = [
     input: RegisterPulse,
     output: withNextRuns,
     rest: { method: 'POST', path: '/api/pulse/register' },
+    permission: 'control_plane:pulses:write',
     run: (input, ctx) => registerPulse(ctx, input),
   }),
   declare({
@@ -49,6 +50,7 @@ export const pulseFunctions = [
     input: InvokePulse,
     output: PulseRun,
     rest: { method: 'POST', path: '/api/pulse/invoke' },
+    permission: 'control_plane:pulses:run',
     run: (input, ctx) => invokePulse(ctx, input, tickOptions(ctx)),
   }),
   declare({
@@ -62,6 +64,7 @@ export const pulseFunctions = [
     input: AgentPulse,
     output: PulseRun,
     rest: null,
+    permission: 'control_plane:pulses:run',
     run: async (input, ctx) => (await tickPulse(ctx, { ...input, source: 'cron', byOperator: true }, tickOptions(ctx)))!,
   }),
   declare({
@@ -72,6 +75,7 @@ export const pulseFunctions = [
     input: PulseStatus,
     output: withNextRuns.extend({ recentRuns: z.array(PulseRun) }),
     rest: { method: 'GET', path: '/api/pulse/:realmId/:agentId' },
+    permission: 'control_plane:pulses:read',
     run: (input, ctx) => pulseStatus(ctx, input),
   }),
   declare({
@@ -82,6 +86,7 @@ export const pulseFunctions = [
     input: TogglePulse,
     output: withNextRuns,
     rest: { method: 'PATCH', path: '/api/pulse/:realmId/:agentId' },
+    permission: 'control_plane:pulses:write',
     run: (input, ctx) => togglePulse(ctx, input),
   }),
 ];

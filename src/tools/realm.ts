@@ -31,6 +31,7 @@ export const realmFunctions = [
     input: CreateRealm,
     output: Realm,
     rest: { method: 'POST', path: '/api/realms' },
+    permission: 'control_plane:realms:create',
     run: (input, ctx) => createRealm(ctx, input),
   }),
   declare({
@@ -41,6 +42,8 @@ export const realmFunctions = [
     input: GetRealm,
     output: Realm,
     rest: { method: 'GET', path: '/api/realms/:id' },
+    permission: 'control_plane:realms:read',
+    realmField: 'id',
     run: (input, ctx) => getRealm(ctx, input),
   }),
   declare({
@@ -51,6 +54,7 @@ export const realmFunctions = [
     input: ListRealms,
     output: pageOf('realms', Realm),
     rest: { method: 'GET', path: '/api/realms' },
+    permission: 'control_plane:realms:read',
     run: (input, ctx) => listRealms(ctx, input),
   }),
   declare({
@@ -69,6 +73,8 @@ export const realmFunctions = [
     input: UpdateRealm,
     output: Realm,
     rest: { method: 'PATCH', path: '/api/realms/:id' },
+    permission: 'control_plane:realms:write',
+    realmField: 'id',
     run: (input, ctx) => updateRealm(ctx, input),
   }),
   declare({
@@ -82,6 +88,8 @@ export const realmFunctions = [
     input: DeleteRealm,
     output: z.object({ id: z.string(), name: z.string(), deleted: z.literal(true), counts: z.record(z.string(), z.number().int()) }),
     rest: { method: 'DELETE', path: '/api/realms/:id' },
+    permission: 'control_plane:realms:delete',
+    realmField: 'id',
     run: (input, ctx) => deleteRealm(ctx, input),
   }),
   declare({
@@ -97,6 +105,9 @@ export const realmFunctions = [
     input: ExportInput,
     output: z.union([RealmExport, RealmExportFile]),
     rest: { method: 'POST', path: '/api/realms/:id/export' },
+    permission: 'control_plane:realms:read',
+    adminOnly: ['file'],
+    realmField: 'id',
     run: async ({ file, ...input }, ctx) => {
       const document = await exportRealm(ctx, input);
       return file ? writeExportFile(document, file) : document;
@@ -121,6 +132,8 @@ export const realmFunctions = [
       sourceHeadHash: z.string().nullable(),
     }),
     rest: { method: 'POST', path: '/api/realms/import' },
+    permission: 'control_plane:realms:create',
+    adminOnly: ['file'],
     run: ({ file, data, ...input }, ctx) => importRealm(ctx, { ...input, data: file ? readExportFile(file) : data! }),
   }),
 ];

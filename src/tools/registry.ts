@@ -1,7 +1,9 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { errorCodes } from '../domain/errors.js';
+import type { Role } from '../domain/principal.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
+import { holds } from './permissions.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
 
 export interface RegisteredFunction {
@@ -10,6 +12,8 @@ export interface RegisteredFunction {
   declaration: FunctionDeclaration;
   /** The tools/list entry, computed once. */
   tool: Tool;
+  /** The input field holding the realm an operator or agent must stay in (null: the domain scopes it). */
+  realmField: string | null;
 }
 
 export interface RegistryFilter {
@@ -33,12 +37,16 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
   return ('type' in json ? json : { type: 'object', ...json }) as Tool['inputSchema'];
 }
 
+/** The keys of an object schema (through a refinement). */
+const inputKeys = (schema: z.ZodType) => Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+
 function register(d: FunctionDeclaration): RegisteredFunction {
   const name = toolName(d.id);
   return {
     name,
     toolset: areaOf(d.id),
     declaration: d,
+    realmField: d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null),
     tool: {
       name,
       title: d.title,
@@ -67,6 +75,11 @@ export class Registry {
 
   get functions() {
     return [...this.byName.values()];
+  }
+
+  /** The functions a role may call, in catalogue order: what its tools/list shows. */
+  functionsFor(role: Role | 'system') {
+    return this.functions.filter((f) => holds(role, f.declaration.permission));
   }
 
   get names() {

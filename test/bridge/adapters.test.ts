@@ -33,16 +33,17 @@ describe('claude_code', () => {
     expect(out.error).toContain('No conversation found');
   });
 
-  it('gives the agent this server over MCP when connectControlPlane is set', async () => {
+  it('gives the agent this server over MCP as that agent, allowing exactly the agent tools, when connectControlPlane is set', async () => {
     const state = stateDir();
-    await adapters.claude_code.execute(
-      request('claude_code', state, { runtime: { connectControlPlane: true }, controlPlane: { command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db'] } }),
-    );
+    const controlPlane = { command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db'], agentTools: ['mission_checkout', 'mission_comment'] };
+    await adapters.claude_code.execute(request('claude_code', state, { runtime: { connectControlPlane: true }, controlPlane }));
     const argv = calls(state)[0]!.argv;
     const config = JSON.parse(argv[argv.indexOf('--mcp-config') + 1]!);
-    expect(config).toEqual({ mcpServers: { 'control-plane': { type: 'stdio', command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db'] } } });
+    expect(config).toEqual({
+      mcpServers: { 'control-plane': { type: 'stdio', command: '/usr/bin/node', args: ['/srv/cli.js', '--db', '/data/cp.db', '--role', 'agent', '--realm', 'realm-test', '--agent', 'agent-a'] } },
+    });
     expect(argv).toContain('--strict-mcp-config');
-    expect(argv[argv.indexOf('--allowedTools') + 1]).toBe('mcp__control-plane');
+    expect(argv[argv.indexOf('--allowedTools') + 1]).toBe('mcp__control-plane__mission_checkout,mcp__control-plane__mission_comment');
   });
 });
 

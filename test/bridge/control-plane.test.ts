@@ -1,15 +1,20 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
 import { createApp } from '../../src/app.js';
 import { connect } from '../helpers/connect.js';
 import { calls, fakeCommand, stateDir } from '../helpers/fakes.js';
 import { cliPath, tempDb } from '../helpers/processes.js';
+
+const apps: App[] = [];
+afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close()))));
 
 describe('an agent connected to the control plane', () => {
   it('gets this server over MCP on the same database, and works through its tools', async () => {
     const db = tempDb();
     const state = stateDir();
     const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
+    apps.push(app);
     const s = await connect({ app });
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     await s.call('hierarchy_set', { realmId, agentId: 'agent-a' });
@@ -18,11 +23,44 @@ describe('an agent connected to the control plane', () => {
     const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', missionId: mission.id, context: {}, wait: true });
     expect(run).toMatchObject({ status: 'completed', output: 'checked out and commented' });
     const argv = calls(state)[0]!.argv;
-    expect(argv).toEqual(expect.arrayContaining(['--strict-mcp-config', '--allowedTools', 'mcp__control-plane']));
+    expect(argv).toEqual(expect.arrayContaining(['--strict-mcp-config', '--allowedTools']));
+    expect(argv[argv.indexOf('--allowedTools') + 1]!.split(',')).toContain('mcp__control-plane__mission_checkout');
     // The agent's own calls landed in this database.
     expect((await s.call('mission_list', { realmId })).missions[0]).toMatchObject({ status: 'active', assigneeId: 'agent-a' });
     expect((await s.call('mission_comments', { realmId, missionId: mission.id })).comments[0]).toMatchObject({ authorId: 'agent-a', body: 'picked this up through MCP' });
-    await s.client.close();
-    await app.close();
+    await s.close();
+  });
+
+  it('is that agent: what it tries beyond its role is refused and nothing is written', async () => {
+    const db = tempDb();
+    const state = stateDir();
+    const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
+    apps.push(app);
+    const s = await connect({ app });
+    const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-boss' });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-a', reportsTo: 'agent-boss' });
+    const mission = await s.call('mission_create', { realmId, title: 'Anything', createdBy: 'o', status: 'queued' });
+    const rt = await s.call('bridge_register', { kind: 'claude_code', name: 'claude', command: fakeCommand.claude_code, realmId, connectControlPlane: true, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'escape' } });
+    const before = (await s.call('council_verify', { realmId })).entryCount;
+    const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', missionId: mission.id, context: {}, wait: true });
+    expect(run.status).toBe('completed');
+    const attempts = JSON.parse(run.output);
+    // It is not even shown the operator tools, and its CLI is not allowed them.
+    expect(attempts.tools).not.toContain('bridge_register');
+    expect(attempts.tools).not.toContain('realm_delete');
+    expect(attempts.tools).toContain('mission_checkout');
+    expect(attempts.allowed.split(',')).toEqual(attempts.tools.map((t: string) => `mcp__control-plane__${t}`));
+    const [register, drop, asOther] = attempts.results;
+    expect(register.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:runtimes:write', role: 'agent' } });
+    expect(drop.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:realms:delete', role: 'agent' } });
+    expect(asOther.error).toMatchObject({ code: 'forbidden', details: { field: 'authorId', reason: 'not_yourself' } });
+    // Nothing was written: one runtime (ours), the realm still there, and the chain grew only by the run itself.
+    expect((await s.call('bridge_list', { realmId })).runtimes.map((r: { name: string }) => r.name)).toEqual(['claude']);
+    expect((await s.call('realm_get', { id: realmId })).status).toBe('active');
+    expect((await s.call('mission_comments', { realmId, missionId: mission.id })).count).toBe(0);
+    const after = await s.call('council_activity_log', { realmId, limit: 50 });
+    expect(after.entries.slice(0, after.entries.length - before).map((e: { action: string }) => e.action).sort()).toEqual(['run_finished', 'run_started', 'spend_recorded']);
+    await s.close();
   });
 });

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
-import { localHuman } from '../../src/domain/principal.js';
+import { localAdmin } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
 import { tempDb } from '../helpers/processes.js';
 
@@ -76,7 +76,7 @@ describe(`${CLIENTS} concurrent clients on one server`, () => {
   });
 
   it('leave one unbroken audit chain', async () => {
-    const result = await verifyChain({ store: app.store, clock: app.clock, principal: localHuman }, { realmId });
+    const result = await verifyChain({ store: app.store, clock: app.clock, principal: localAdmin }, { realmId });
     expect(result).toMatchObject({ valid: true, firstInvalidSeq: null });
     // realm + agents + 10 missions + 10 checkouts + 1 update
     expect(result.entryCount).toBe(1 + CLIENTS + 10 + 10 + 1);

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
-import { localHuman } from '../../src/domain/principal.js';
+import { localAdmin } from '../../src/domain/principal.js';
 import { migrationCount, spawnServer, tempDb } from '../helpers/processes.js';
 
 // Several server processes on one database file, as several desktop windows or spawned agents would be.
@@ -78,7 +78,7 @@ describe(`${PROCESSES} server processes on one database file`, () => {
     const [m] = (await servers[0]!.call('mission_list', { realmId, limit: 1 })).missions;
     await Promise.all(servers.flatMap((s, i) => Array.from({ length: 10 }, (_, k) => s.call('mission_comment', { realmId, missionId: m.id, authorId: `agent-${i}`, body: `${k}` }))));
     const app = createApp({ db, logger: pino({ level: 'silent' }) });
-    const result = await verifyChain({ store: app.store, clock: app.clock, principal: localHuman }, { realmId });
+    const result = await verifyChain({ store: app.store, clock: app.clock, principal: localAdmin }, { realmId });
     app.close();
     expect(result).toMatchObject({ valid: true });
     // realm, agents, missions, checkouts, one update, budget_set, 20 spends, one alert, the comments

@@ -3,14 +3,14 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../../src/db/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/domain/audit/verify.js';
-import { localHuman } from '../../src/domain/principal.js';
+import { localAdmin } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
 let db: Database;
-const verify = (extra: Record<string, number> = {}) => verifyChain({ store: s.app.store, clock: s.app.clock, principal: localHuman }, { realmId, ...extra });
+const verify = (extra: Record<string, number> = {}) => verifyChain({ store: s.app.store, clock: s.app.clock, principal: localAdmin }, { realmId, ...extra });
 const rows = () => db.prepare('SELECT * FROM audit_entries WHERE realm_id = ? ORDER BY seq').all(realmId) as Record<string, any>[];
 
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import pino from 'pino';
 import { expect } from 'vitest';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
-import { localHuman, type Principal } from '../../src/domain/principal.js';
+import { localAdmin, type Principal } from '../../src/domain/principal.js';
 import { createMcpServer, type Era } from '../../src/server.js';
 
 export interface ToolError {
@@ -28,7 +28,7 @@ export async function connect(options: Partial<AppOptions> & { principal?: Princ
   const era = options.era ?? 'modern';
   const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), ...options });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const handle = serveStdio(({ era: negotiated }) => createMcpServer(app, options.principal ?? localHuman, negotiated), { transport: serverSide });
+  const handle = serveStdio(({ era: negotiated }) => createMcpServer(app, options.principal ?? localAdmin, negotiated), { transport: serverSide });
   const client = clientFor(era);
   await client.connect(clientSide);
   expect(client.getProtocolEra()).toBe(era);

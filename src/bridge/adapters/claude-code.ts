@@ -2,14 +2,23 @@
 // Failure is is_error on the result event, never judged by subtype (API failures arrive as subtype success).
 import { num, obj, str, stripAnsi } from './common.js';
 import { streamJsonReader } from './stream-json.js';
+import type { ControlPlaneCommand } from '../types.js';
 import type { CliSpec } from './cli.js';
 
 const unknownSessionText = /No conversation found with session ID|not a valid UUID|--resume requires a valid session|does not match any session title/i;
 
-export function mcpConfigArgs(controlPlane: { command: string; args: string[] }): string[] {
-  const config = { mcpServers: { 'control-plane': { type: 'stdio', command: controlPlane.command, args: controlPlane.args } } };
-  // -p mode cannot ask for permission, so our tools are allowed up front.
-  return ['--mcp-config', JSON.stringify(config), '--strict-mcp-config', '--allowedTools', 'mcp__control-plane'];
+const SERVER = 'control-plane';
+
+/**
+ * The agent gets this server as an MCP server running as that agent (`--role agent`: its own realm, its own
+ * identity, the agent's tools only), and the CLI is allowed exactly those tools: `-p` mode cannot ask for
+ * permission, and allowing the whole server would let the agent reach tools it is not served anyway.
+ */
+export function mcpConfigArgs(controlPlane: ControlPlaneCommand, realmId: string, agentId: string): string[] {
+  const args = [...controlPlane.args, '--role', 'agent', '--realm', realmId, '--agent', agentId];
+  const config = { mcpServers: { [SERVER]: { type: 'stdio', command: controlPlane.command, args } } };
+  const allowed = controlPlane.agentTools.map((tool) => `mcp__${SERVER}__${tool}`).join(',');
+  return ['--mcp-config', JSON.stringify(config), '--strict-mcp-config', '--allowedTools', allowed];
 }
 
 export const claudeCode: CliSpec = {
@@ -17,7 +26,8 @@ export const claudeCode: CliSpec = {
     '-p', '--output-format', 'stream-json', '--verbose',
     ...(r.model ? ['--model', r.model] : []),
     ...(r.sessionId ? ['--resume', r.sessionId] : []),
-    ...(r.runtime.connectControlPlane && r.controlPlane ? mcpConfigArgs(r.controlPlane) : []),
+    // A run without a realm (a global runtime used outside any realm) has no control plane to work on.
+    ...(r.runtime.connectControlPlane && r.controlPlane && r.realmId ? mcpConfigArgs(r.controlPlane, r.realmId, r.agentId) : []),
     ...r.runtime.args,
   ],
   provider: () => 'anthropic',

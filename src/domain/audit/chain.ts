@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
-import type { Principal } from '../principal.js';
+import type { Actor } from '../principal.js';
 import type { Step, Tx } from '../store.js';
 import { canonicalJson } from './canonical.js';
 import { GENESIS_HASH, type StoredAuditEntry } from './model.js';
@@ -42,7 +42,7 @@ export const entryHash = (entry: Omit<StoredAuditEntry, 'hash'>) =>
 
 export interface AuditInput {
   realmId: string;
-  actor: Principal;
+  actor: Actor;
   action: string;
   entityType: string;
   entityId: string;

@@ -5,7 +5,7 @@ import { DomainError, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { requireWithinBudget } from '../ledger/check.js';
 import { requireMission } from '../mission/guards.js';
-import { systemPrincipal } from '../principal.js';
+import { seesRealm, systemPrincipal } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import type { Invoke } from './inputs.js';
@@ -150,20 +150,24 @@ export function loseRun(ctx: DomainContext, runId: string): Promise<Run | null> 
   });
 }
 
-export const getRun = (ctx: DomainContext, runId: string) =>
-  ctx.store.read(function* (tx) {
-    const run = yield* tx.runs.get(runId);
-    if (!run) throw notFound('run', runId, { field: 'runId' });
-    return run;
-  });
+/** A run the principal may see: outside its realm a run does not exist for it; an agent sees its own only. */
+function* visibleRun(tx: Tx, ctx: DomainContext, runId: string): Step<Run> {
+  const run = yield* tx.runs.get(runId);
+  if (!run || !seesRealm(ctx.principal, run.realmId)) throw notFound('run', runId, { field: 'runId' });
+  if (ctx.principal.role === 'agent' && run.agentId !== ctx.principal.id) {
+    throw new DomainError('forbidden', `run ${runId} is another agent's; agent ${ctx.principal.id} may read its own runs only`, { reason: 'not_your_run', field: 'runId' });
+  }
+  return run;
+}
+
+export const getRun = (ctx: DomainContext, runId: string) => ctx.store.read((tx) => visibleRun(tx, ctx, runId));
 
 /** Really stops a run: a finished run is conflict; otherwise the launcher stops it wherever it runs. */
 export async function cancelRun(ctx: DomainContext, runId: string): Promise<Run> {
   const runner = ctx.runner;
   if (!runner) throw noRunner();
   const run = await ctx.store.write(function* (tx) {
-    const found = yield* tx.runs.get(runId);
-    if (!found) throw notFound('run', runId, { field: 'runId' });
+    const found = yield* visibleRun(tx, ctx, runId);
     if (found.status !== 'running') {
       throw new DomainError('conflict', `run ${runId} already ended (${found.status})`, { status: found.status });
     }

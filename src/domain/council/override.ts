@@ -5,7 +5,7 @@ import { DomainError } from '../errors.js';
 import { agentDeparts } from '../hierarchy/departure.js';
 import { requireNode } from '../hierarchy/guards.js';
 import type { Node, NodeStatus } from '../hierarchy/model.js';
-import { actorFrom } from '../principal.js';
+import { actorFrom, type Actor } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict, checkVersion } from '../versions.js';
@@ -29,7 +29,13 @@ export function overrideAgent(ctx: DomainContext, input: Override): Promise<Over
 }
 
 /** An override as a step: an approved terminate_agent proposal runs it inside its own transaction. */
-export function* overrideStep(tx: Tx, ctx: DomainContext, input: Override, decidingProposalId: string | null = null): Step<OverrideResult> {
+export function* overrideStep(
+  tx: Tx,
+  ctx: DomainContext,
+  input: Override,
+  // An approved proposal acts as its decider, who may be an agent; operatorId otherwise names a person.
+  decided: { proposalId: string; actor: Actor } | null = null,
+): Step<OverrideResult> {
   yield* requireWritableRealm(tx, input.realmId);
   const node = yield* requireNode(tx, input.realmId, input.targetAgentId, 'targetAgentId');
   checkVersion('agent', node.agentId, node, input.expectedVersion);
@@ -42,7 +48,7 @@ export function* overrideStep(tx: Tx, ctx: DomainContext, input: Override, decid
       allowed,
     });
   }
-  const actor = actorFrom(ctx.principal, input.operatorId);
+  const actor = decided?.actor ?? actorFrom(ctx.principal, input.operatorId, 'human');
   const updated = casOrConflict(
     yield* tx.nodes.update(input.realmId, node.agentId, node.version, { status: move.to, updatedAt: isoNow(ctx.clock) }),
     'agent', node.agentId, node,
@@ -59,7 +65,7 @@ export function* overrideStep(tx: Tx, ctx: DomainContext, input: Override, decid
   tx.announce({ topic: 'hierarchy.changed', realmId: input.realmId, payload: { agentId: node.agentId, event: input.action } });
   // Pause leaves running work alone; terminate hands it back.
   const departure = input.action === 'terminate'
-    ? yield* agentDeparts(tx, ctx, input.realmId, node.agentId, actor, `agent ${node.agentId} terminated: ${input.reason}`, 'disable', decidingProposalId)
+    ? yield* agentDeparts(tx, ctx, input.realmId, node.agentId, actor, `agent ${node.agentId} terminated: ${input.reason}`, 'disable', decided?.proposalId ?? null)
     : { releasedMissions: [], cancelledRuns: [] };
   return { node: updated, releasedMissions: departure.releasedMissions, cancelledRuns: departure.cancelledRuns };
 }

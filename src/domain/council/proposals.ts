@@ -4,6 +4,7 @@ import type { DomainContext } from '../context.js';
 import { requireDirective } from '../directive/guards.js';
 import { DomainError, notFound } from '../errors.js';
 import { requireNode } from '../hierarchy/guards.js';
+import { byId, isAbove } from '../hierarchy/org.js';
 import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -69,6 +70,30 @@ export function submitProposal(ctx: DomainContext, input: Submit): Promise<Propo
   });
 }
 
+/** Whom a proposal is about: the agent it targets, else the one who asked. */
+const subjectOf = (proposal: Proposal) => {
+  const target = (proposal.payload as { agentId?: unknown } | null)?.agentId;
+  return proposal.kind !== 'hire_agent' && typeof target === 'string' ? target : proposal.requestedBy;
+};
+
+/**
+ * Governance that holds: nobody decides their own proposal, and an agent decides only for someone below it
+ * in the chain of command (an admin or operator, deciding as a person, may decide any proposal of its realm).
+ */
+function* requireMayDecide(tx: Tx, ctx: DomainContext, proposal: Proposal, decidedBy: string): Step<void> {
+  const decider = actorFrom(ctx.principal, decidedBy);
+  if (decider.id === proposal.requestedBy) {
+    throw new DomainError('forbidden', `${decider.id} asked for proposal ${proposal.id}, so may not decide it`, { reason: 'own_proposal', field: 'decidedBy' });
+  }
+  if (decider.kind !== 'agent') return;
+  const subject = subjectOf(proposal);
+  if (!isAbove(decider.id, subject, byId(yield* tx.nodes.all(proposal.realmId)))) {
+    throw new DomainError('forbidden', `agent ${decider.id} does not stand above ${subject} in the chain of command, so may not decide proposal ${proposal.id}`, {
+      reason: 'not_above', field: 'decidedBy', subject,
+    });
+  }
+}
+
 /** Approves or rejects a pending proposal; approval carries it out in the same transaction. */
 export function decideProposal(ctx: DomainContext, input: Decide): Promise<Proposal> {
   return ctx.store.write(function* (tx) {
@@ -79,6 +104,7 @@ export function decideProposal(ctx: DomainContext, input: Decide): Promise<Propo
       throw new DomainError('conflict', `proposal ${proposal.id} is already ${proposal.status}`, { status: proposal.status, currentVersion: proposal.version });
     }
     checkVersion('proposal', proposal.id, proposal, input.expectedVersion);
+    yield* requireMayDecide(tx, ctx, proposal, input.decidedBy);
     const effect = input.approved ? yield* effects[proposal.kind](tx, ctx, proposal, input.decidedBy) : null;
     const decided = casOrConflict(
       yield* tx.proposals.update(input.realmId, proposal.id, proposal.version, {

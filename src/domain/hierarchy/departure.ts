@@ -3,7 +3,7 @@ import { targetAgent } from '../council/payloads.js';
 import type { DomainContext } from '../context.js';
 import { isoNow } from '../clock.js';
 import { requeueMission } from '../mission/requeue.js';
-import type { Principal } from '../principal.js';
+import type { Actor } from '../principal.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict } from '../versions.js';
 
@@ -17,7 +17,7 @@ export function* agentDeparts(
   ctx: DomainContext,
   realmId: string,
   agentId: string,
-  actor: Principal,
+  actor: Actor,
   reason: string,
   pulse: 'disable' | 'delete',
   /** A proposal being decided right now (a terminate_agent approval), which must not cancel itself. */

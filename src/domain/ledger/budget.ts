@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { newId } from '../ids.js';
-import type { Principal } from '../principal.js';
+import type { Actor } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
@@ -17,7 +17,7 @@ export function setBudget(ctx: DomainContext, input: SetBudget): Promise<Budget>
  * Upserts the realm's or an agent's budget and re-arms its alerts. A step, so that an approved
  * budget_override proposal runs it inside its own transaction.
  */
-export function* putBudget(tx: Tx, ctx: DomainContext, input: Omit<SetBudget, 'expectedVersion'> & { expectedVersion?: number }, actor: Principal): Step<Budget> {
+export function* putBudget(tx: Tx, ctx: DomainContext, input: Omit<SetBudget, 'expectedVersion'> & { expectedVersion?: number }, actor: Actor): Step<Budget> {
   yield* requireWritableRealm(tx, input.realmId);
   const agentId = input.agentId ?? null;
   const existing = yield* tx.ledger.budget(input.realmId, agentId);

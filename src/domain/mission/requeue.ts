@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { Clock } from '../clock.js';
-import type { Principal } from '../principal.js';
+import type { Actor } from '../principal.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict } from '../versions.js';
 import type { Mission } from './model.js';
@@ -10,7 +10,7 @@ import type { Mission } from './model.js';
  * Sends a mission back to queued with no assignee, inside the caller's unit of work: a release, or an agent
  * leaving the org (removed or terminated).
  */
-export function* requeueMission(tx: Tx, clock: Clock, mission: Mission, actor: Principal, reason: string): Step<Mission> {
+export function* requeueMission(tx: Tx, clock: Clock, mission: Mission, actor: Actor, reason: string): Step<Mission> {
   const updated = casOrConflict(
     yield* tx.missions.update(mission.realmId, mission.id, mission.version, {
       status: 'queued',

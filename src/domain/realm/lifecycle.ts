@@ -45,6 +45,15 @@ export const getRealm = (ctx: DomainContext, input: { id: string }) =>
   ctx.store.read((tx) => requireRealm(tx, input.id));
 
 export function listRealms(ctx: DomainContext, input: ListRealms) {
+  const own = ctx.principal.realmId;
+  // An operator or agent sees its one realm.
+  if (own !== undefined) {
+    return ctx.store.read(function* (tx) {
+      const realm = yield* tx.realms.get(own);
+      const realms = realm && (!input.status || realm.status === input.status) ? [realm] : [];
+      return { realms, count: realms.length, nextCursor: null };
+    });
+  }
   const filters = definedOnly({ status: input.status });
   const after = decodeCursor(input.cursor, filters);
   return ctx.store.read(function* (tx) {

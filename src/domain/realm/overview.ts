@@ -10,10 +10,12 @@ const sum = (counts: Record<string, number>, keys?: string[]) =>
 
 /** Every realm (at most 1000, newest first) with counts of what is in it. */
 export function realmsOverview(ctx: DomainContext) {
+  const own = ctx.principal.realmId;
   return ctx.store.read(function* (tx) {
     const rows = yield* tx.realms.page({ after: null, limit: OVERVIEW_LIMIT });
     const realms = [];
     for (const { record } of rows) {
+      if (own !== undefined && record.id !== own) continue;
       const c = yield* tx.realms.statusCounts(record.id);
       realms.push({
         ...record,

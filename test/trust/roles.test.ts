@@ -1,0 +1,180 @@
+// Who may do what, through real sessions: the in-memory client with each principal (stdio with --role is in
+// roles-stdio.test.ts).
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { agentPrincipal, operatorPrincipal } from '../../src/domain/principal.js';
+import { catalogue } from '../../src/tools/catalogue.js';
+import { toolName } from '../../src/tools/declaration.js';
+import { connect } from '../helpers/connect.js';
+import { seedOrg } from '../helpers/org.js';
+
+type Session = Awaited<ReturnType<typeof connect>>;
+
+/** What an agent is served: reading the org, goals, missions and proposals, working, spending, proposing. */
+const agentTools = [
+  'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get', 'directive_list', 'directive_ancestry',
+  'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments',
+  'ledger_check', 'ledger_spend', 'council_submit', 'council_proposals', 'council_activity', 'bridge_run',
+];
+const everyTool = catalogue.map((d) => toolName(d.id));
+
+let app: App;
+let admin: Session;
+let realmId: string;
+let otherRealm: string;
+let agent: Session;
+let operator: Session;
+let missionId: string;
+beforeAll(async () => {
+  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+  admin = await connect({ app });
+  realmId = (await admin.call('realm_create', { name: 'ours', owner: 'o' })).id;
+  otherRealm = (await admin.call('realm_create', { name: 'theirs', owner: 'o' })).id;
+  await seedOrg(admin, realmId);
+  await seedOrg(admin, otherRealm);
+  missionId = (await admin.call('mission_create', { realmId, title: 'm', createdBy: 'o', status: 'queued' })).id;
+  agent = await connect({ app, principal: agentPrincipal(realmId, 'agent-dev-1') });
+  operator = await connect({ app, principal: operatorPrincipal(realmId) });
+});
+afterAll(async () => {
+  for (const s of [agent, operator, admin]) await s.close();
+  await app.close();
+});
+
+describe('an agent', () => {
+  it('is served exactly the agent tools', () => {
+    expect(agent.tools.map((t) => t.name).sort()).toEqual([...agentTools].sort());
+  });
+
+  it('is refused every other tool, with the permission named', async () => {
+    for (const name of everyTool.filter((t) => !agentTools.includes(t))) {
+      const error = await agent.fail(name, { realmId });
+      expect(error, name).toMatchObject({ code: 'forbidden', details: { role: 'agent', permission: expect.stringMatching(/^control_plane:[a-z]+:[a-z]+$/) } });
+      expect(error.message, name).toContain(error.details!.permission as string);
+    }
+    expect((await agent.fail('realm_delete', { id: realmId, confirm: 'ours' })).details).toMatchObject({ permission: 'control_plane:realms:delete' });
+    // Nothing happened.
+    expect((await admin.call('realm_get', { id: realmId })).status).toBe('active');
+  });
+
+  it('works as itself, with its realm and id filled in when left out', async () => {
+    const taken = await agent.call('mission_checkout', { id: missionId });
+    expect(taken).toMatchObject({ status: 'active', assigneeId: 'agent-dev-1' });
+    await agent.call('mission_comment', { missionId, body: 'on it' });
+    const spend = await agent.call('ledger_spend', { costCents: 1.5, provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1 });
+    expect(spend.spend).toMatchObject({ agentId: 'agent-dev-1', realmId });
+    const activity = await agent.call('council_activity', { action: 'deploy.started', entityType: 'service', entityId: 'api' });
+    expect(activity).toMatchObject({ actorKind: 'agent', actorId: 'agent-dev-1' });
+    const proposal = await agent.call('council_submit', { kind: 'custom', title: 'More GPUs' });
+    expect(proposal.requestedBy).toBe('agent-dev-1');
+    const log = await admin.call('council_activity_log', { realmId, limit: 5 });
+    expect(log.entries.filter((e: { actorId: string }) => e.actorId === 'agent-dev-1').every((e: { actorKind: string }) => e.actorKind === 'agent')).toBe(true);
+  });
+
+  it('may not name another agent in any acting field', async () => {
+    const attempts: [string, Record<string, unknown>, string][] = [
+      ['mission_checkout', { realmId, id: missionId, agentId: 'agent-dev-2' }, 'agentId'],
+      ['mission_release', { realmId, id: missionId, agentId: 'agent-cto' }, 'agentId'],
+      ['mission_transition', { realmId, id: missionId, status: 'review', agentId: 'agent-cto' }, 'agentId'],
+      ['mission_comment', { realmId, missionId, authorId: 'agent-ceo', body: 'x' }, 'authorId'],
+      ['ledger_spend', { realmId, agentId: 'agent-dev-2', costCents: 1, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 }, 'agentId'],
+      ['ledger_check', { realmId, agentId: 'agent-cfo' }, 'agentId'],
+      ['council_submit', { realmId, kind: 'custom', title: 't', requestedBy: 'agent-ceo' }, 'requestedBy'],
+      ['council_activity', { realmId, actorKind: 'agent', actorId: 'agent-ceo', action: 'x', entityType: 't', entityId: 'e' }, 'actorId'],
+      ['council_activity', { realmId, actorKind: 'human', actorId: 'agent-dev-1', action: 'x', entityType: 't', entityId: 'e' }, 'actorKind'],
+    ];
+    for (const [name, args, field] of attempts) {
+      expect(await agent.fail(name, args), name).toMatchObject({ code: 'forbidden', details: { field, reason: 'not_yourself' } });
+    }
+  });
+
+  it('may not reach another realm', async () => {
+    const other = await agent.fail('mission_list', { realmId: otherRealm });
+    expect(other).toMatchObject({ code: 'forbidden', details: { reason: 'other_realm', requested: otherRealm } });
+    expect((await agent.fail('hierarchy_tree', { realmId: otherRealm })).code).toBe('forbidden');
+  });
+
+  it('reads only its own runs', async () => {
+    const rt = await admin.call('bridge_register', { kind: 'http', name: 'h', url: 'http://127.0.0.1:9/none', realmId });
+    const mine = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    const theirs = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-2', context: {}, wait: true });
+    expect((await agent.call('bridge_run', { runId: mine.id })).agentId).toBe('agent-dev-1');
+    expect(await agent.fail('bridge_run', { runId: theirs.id })).toMatchObject({ code: 'forbidden', details: { reason: 'not_your_run' } });
+  });
+
+  it('sees only its realm\'s org, goals and missions as resources, and its own briefing', async () => {
+    const { resourceTemplates } = await agent.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['/directives', '/missions', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`));
+    expect((await agent.client.listResources()).resources).toEqual([]);
+    const tree = await agent.client.readResource({ uri: `controlplane://realms/${realmId}/tree` });
+    expect(JSON.parse((tree.contents[0] as { text: string }).text).roots[0].agentId).toBe('agent-ceo');
+    await expect(agent.client.readResource({ uri: `controlplane://realms/${otherRealm}/tree` })).rejects.toMatchObject({ code: -32602, data: { code: 'forbidden', reason: 'other_realm' } });
+    await expect(agent.client.readResource({ uri: `controlplane://realms/${realmId}/budget` })).rejects.toMatchObject({ code: -32602 });
+    const own = await agent.client.getPrompt({ name: 'agent_briefing', arguments: { realmId, agentId: 'agent-dev-1' } });
+    expect((own.messages[0]!.content as { text: string }).text).toContain('You are agent-dev-1');
+    await expect(agent.client.getPrompt({ name: 'agent_briefing', arguments: { realmId, agentId: 'agent-cfo' } })).rejects.toMatchObject({ code: -32602, data: { code: 'forbidden' } });
+  });
+});
+
+describe('an operator', () => {
+  it('is served everything but making, importing and deleting realms', () => {
+    expect(operator.tools.map((t) => t.name)).toEqual(everyTool.filter((t) => !['realm_create', 'realm_delete', 'realm_import'].includes(t)));
+  });
+
+  it('works inside its realm and nowhere else', async () => {
+    expect((await operator.call('realm_list')).realms.map((r: { id: string }) => r.id)).toEqual([realmId]);
+    expect((await operator.fail('realm_get', { id: otherRealm })).details).toMatchObject({ reason: 'other_realm' });
+    expect((await operator.fail('realm_create', { name: 'x', owner: 'o' })).details).toMatchObject({ permission: 'control_plane:realms:create' });
+    expect((await operator.fail('hierarchy_set', { realmId: otherRealm, agentId: 'spy' })).code).toBe('forbidden');
+    await operator.call('hierarchy_set', { agentId: 'agent-new', reportsTo: 'agent-cto' });
+    expect((await admin.call('hierarchy_chain', { realmId, agentId: 'agent-new' })).chain).toHaveLength(3);
+  });
+
+  it('registers runtimes for its realm only, never global ones, and cannot read another realm\'s runs', async () => {
+    const rt = await operator.call('bridge_register', { kind: 'http', name: 'mine', url: 'http://127.0.0.1:9/x' });
+    expect(rt.realmId).toBe(realmId);
+    const foreign = await admin.call('bridge_register', { kind: 'http', name: 'theirs', url: 'http://127.0.0.1:9/y', realmId: otherRealm });
+    const run = await admin.call('bridge_invoke', { runtimeId: foreign.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    expect(await operator.fail('bridge_run', { runId: run.id })).toMatchObject({ code: 'not_found' });
+    expect(await operator.fail('realm_export', { id: realmId, file: '/tmp/x.json' })).toMatchObject({ code: 'forbidden', details: { field: 'file' } });
+  });
+
+  it('overrides as a person: the audit entry says human', async () => {
+    await operator.call('council_override', { operatorId: 'human:ops-alice', action: 'pause', targetAgentId: 'agent-dev-3', reason: 'maintenance' });
+    await operator.call('council_override', { operatorId: 'ops-bob', action: 'resume', targetAgentId: 'agent-dev-3', reason: 'done' });
+    const log = await admin.call('council_activity_log', { realmId, limit: 2 });
+    expect(log.entries.map((e: { actorKind: string; actorId: string }) => [e.actorKind, e.actorId])).toEqual([['human', 'ops-bob'], ['human', 'human:ops-alice']]);
+  });
+});
+
+describe('governance', () => {
+  const submit = (requestedBy: string, payload: Record<string, unknown>, kind = 'budget_override') =>
+    admin.call('council_submit', { realmId, kind, title: 'raise', requestedBy, payload });
+
+  it('refuses a proposal decided by whoever asked for it', async () => {
+    const p = await agent.call('council_submit', { kind: 'budget_override', title: 'raise me', payload: { agentId: 'agent-dev-1', monthlyCents: 999999 } });
+    expect(await admin.fail('council_decide', { realmId, id: p.id, approved: true, decidedBy: 'agent-dev-1' })).toMatchObject({ code: 'forbidden', details: { reason: 'own_proposal' } });
+    expect((await admin.call('council_proposals', { realmId, status: 'pending' })).proposals.map((x: { id: string }) => x.id)).toContain(p.id);
+  });
+
+  it('lets an agent decide only for someone below it; an admin or operator decides any', async () => {
+    const forPeer = await submit('agent-dev-2', { agentId: 'agent-dev-2', monthlyCents: 500 });
+    expect(await admin.fail('council_decide', { realmId, id: forPeer.id, approved: true, decidedBy: 'agent-dev-1' })).toMatchObject({
+      code: 'forbidden', details: { reason: 'not_above', subject: 'agent-dev-2' },
+    });
+    const approved = await admin.call('council_decide', { realmId, id: forPeer.id, approved: true, decidedBy: 'agent-cto' });
+    expect(approved).toMatchObject({ status: 'approved', decidedBy: 'agent-cto' });
+    const other = await submit('agent-dev-3', { agentId: 'agent-dev-3', monthlyCents: 500 });
+    expect((await operator.call('council_decide', { id: other.id, approved: false, decidedBy: 'human:ops-alice' })).status).toBe('rejected');
+    const last = (await admin.call('council_activity_log', { realmId, limit: 1 })).entries[0];
+    expect(last).toMatchObject({ action: 'proposal_rejected', actorKind: 'human', actorId: 'human:ops-alice' });
+  });
+
+  it('keeps council_override and council_decide from agents', async () => {
+    expect((await agent.fail('council_override', { realmId, operatorId: 'agent-dev-1', action: 'pause', targetAgentId: 'agent-dev-2', reason: 'x' })).details)
+      .toMatchObject({ permission: 'control_plane:agents:override' });
+    expect((await agent.fail('council_decide', { realmId, id: 'prop-x', approved: true, decidedBy: 'agent-dev-1' })).details)
+      .toMatchObject({ permission: 'control_plane:proposals:decide' });
+  });
+});
