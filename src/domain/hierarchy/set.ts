@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/chain.js';
+import { requireRuntimeFor } from '../bridge/guards.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
@@ -31,6 +32,7 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
   }
 
   if (input.reportsTo) yield* checkManager(tx, input.realmId, input.agentId, input.reportsTo);
+  if (input.runtimeId) yield* requireRuntimeFor(tx, input.realmId, input.runtimeId);
 
   const now = isoNow(ctx.clock);
   let node: Node;

@@ -1,4 +1,6 @@
 import { appendAudit } from '../audit/chain.js';
+import { requireRunIn } from '../bridge/guards.js';
+import { requireMission } from '../mission/guards.js';
 import type { DomainContext } from '../context.js';
 import { newId } from '../ids.js';
 import { actorFrom, systemPrincipal } from '../principal.js';
@@ -22,6 +24,11 @@ const alertNames = { warning: 'soft_threshold', critical: 'hard_limit_reached' }
  */
 export function* spendStep(tx: Tx, ctx: DomainContext, input: RecordSpend): Step<{ spend: Spend; check: Check }> {
   yield* requireRealm(tx, input.realmId);
+  // What a spend refers to is in its realm. The bridge's own spends (system) name their run's mission.
+  if (ctx.principal.role !== 'system') {
+    if (input.missionId) yield* requireMission(tx, input.realmId, input.missionId, 'missionId');
+    if (input.runId) yield* requireRunIn(tx, input.realmId, input.runId);
+  }
   if (input.eventId) {
     const first = yield* tx.ledger.spendByEvent(input.realmId, input.eventId);
     if (first) return { spend: first, check: yield* checkBudgets(tx, ctx.clock, input.realmId, input.agentId) };

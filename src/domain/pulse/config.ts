@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { notFound } from '../errors.js';
+import { requireRuntimeFor } from '../bridge/guards.js';
 import { requireNode } from '../hierarchy/guards.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
@@ -26,10 +27,7 @@ export function registerPulse(ctx: DomainContext, input: RegisterPulse) {
   return ctx.store.write(function* (tx) {
     yield* requireWritableRealm(tx, input.realmId);
     yield* requireNode(tx, input.realmId, input.agentId);
-    if (input.runtimeId) {
-      const runtime = yield* tx.runtimes.get(input.runtimeId);
-      if (!runtime || (runtime.realmId && runtime.realmId !== input.realmId)) throw notFound('runtime', input.runtimeId, { field: 'runtimeId' });
-    }
+    if (input.runtimeId) yield* requireRuntimeFor(tx, input.realmId, input.runtimeId);
     const existing = yield* tx.pulses.config(input.realmId, input.agentId);
     checkCron(input.cron, input.timezone ?? existing?.timezone ?? 'UTC');
     const now = isoNow(ctx.clock);
