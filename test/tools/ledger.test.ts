@@ -116,7 +116,8 @@ describe('spend', () => {
   });
 
   it('summarises by any grouping over a window, largest first', async () => {
-    await spend(5, { model: 'a', missionId: 'msn-1', billingCode: 'x' });
+    const mission = await s.call('mission_create', { realmId, title: 'paid work', createdBy: 'o' });
+    await spend(5, { model: 'a', missionId: mission.id, billingCode: 'x' });
     await spend(7, { model: 'b', agentId: 'agent-dev-2', provider: 'openai' });
     await spend(1, { model: 'a' });
     const byModel = await s.call('ledger_summary', { realmId, groupBy: 'model' });
@@ -125,7 +126,7 @@ describe('spend', () => {
       { key: 'b', cents: 7, inputTokens: 100, outputTokens: 50, events: 1 },
       { key: 'a', cents: 6, inputTokens: 200, outputTokens: 100, events: 2 },
     ]);
-    expect((await s.call('ledger_summary', { realmId, groupBy: 'mission' })).breakdown.map((b: { key: string }) => b.key)).toEqual(['none', 'msn-1']);
+    expect((await s.call('ledger_summary', { realmId, groupBy: 'mission' })).breakdown.map((b: { key: string }) => b.key)).toEqual(['none', mission.id]);
     expect((await s.call('ledger_summary', { realmId, groupBy: 'provider' })).breakdown[0]).toMatchObject({ key: 'openai', cents: 7 });
     const window = await s.call('ledger_summary', { realmId, since: '2026-11-20T11:00:00+01:00', until: '2026-11-20T10:00:00.001Z' });
     expect(window).toMatchObject({ since: '2026-11-20T10:00:00.000Z', eventCount: 3 });
