@@ -175,7 +175,7 @@ export const changes = sqliteTable(
   },
 );
 
-// Money is integer hundredths of a cent ("units"): 4.25 cents is 425.
+// Money is integer ten-thousandths of a cent ("units"): 4.25 cents is 42500, 0.0049 cents is 49.
 export const budgets = sqliteTable(
   'budgets',
   {

@@ -23,4 +23,20 @@ describe('database connections', () => {
     expect(tables).toEqual(expect.arrayContaining(['__drizzle_migrations', 'audit_entries', 'audit_heads', 'changes', 'realms', 'missions', 'budgets', 'spend', 'spend_totals', 'proposals']));
     db.close();
   });
+
+  it('scale money stored in hundredths of a cent to ten-thousandths, once', async () => {
+    const path = tempDb();
+    const { db } = openDatabase(path);
+    migrateDatabase(db);
+    db.exec(`INSERT INTO spend (id, realm_id, agent_id, cost_units, provider, model, input_tokens, output_tokens, timestamp)
+             VALUES ('spn-1', 'realm-1', 'a', 425, 'p', 'm', 0, 0, '2026-11-01T00:00:00.000Z')`);
+    db.exec(`INSERT INTO spend_totals (realm_id, agent_id, period, units) VALUES ('realm-1', 'a', '2026-11', 425)`);
+    // As a database from before the migration: the money rows in hundredths, the migration not yet applied.
+    db.exec(`DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)`);
+    migrateDatabase(db);
+    migrateDatabase(db);
+    expect(db.prepare('SELECT cost_units AS units FROM spend').get()).toEqual({ units: 42_500 });
+    expect(db.prepare('SELECT units FROM spend_totals').get()).toEqual({ units: 42_500 });
+    db.close();
+  });
 });

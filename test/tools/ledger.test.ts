@@ -91,15 +91,29 @@ describe('budgets and checks', () => {
 });
 
 describe('spend', () => {
-  it('keeps fractional cents to hundredths, rounding half up', async () => {
+  it('keeps every digit of fractional cents, and refuses more than 4 decimals', async () => {
     expect((await spend(4.25)).spend.costCents).toBe(4.25);
-    expect((await spend(0.0425)).spend.costCents).toBe(0.04);
-    expect((await spend(4.245)).spend.costCents).toBe(4.25);
-    expect((await spend(0.005)).spend.costCents).toBe(0.01);
+    expect((await spend(0.0425)).spend.costCents).toBe(0.0425);
+    expect((await spend(1.2345)).spend.costCents).toBe(1.2345);
+    expect((await spend(0.0049)).spend.costCents).toBe(0.0049);
     const { totalCents } = await s.call('ledger_summary', { realmId });
-    expect(totalCents).toBe(8.55);
-    const tooPrecise = await s.fail('ledger_spend', { realmId, agentId: 'a', costCents: 0.00001, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 });
-    expect(tooPrecise).toMatchObject({ code: 'invalid_input', details: { field: 'costCents' } });
+    expect(totalCents).toBe(5.5319);
+    for (const costCents of [0.00001, 1.23456, 2.5e-7]) {
+      const tooPrecise = await s.fail('ledger_spend', { realmId, agentId: 'a', costCents, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0 });
+      expect(tooPrecise).toMatchObject({ code: 'invalid_input', details: { field: 'costCents' } });
+    }
+    expect((await s.call('ledger_summary', { realmId })).eventCount).toBe(4);
+  });
+
+  it('adds 10,000 spends of 0.0049 cents up to exactly 49 cents, in every total', async () => {
+    await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 100 });
+    for (let i = 0; i < 10_000; i++) {
+      await s.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 0.0049, provider: 'p', model: 'tiny', inputTokens: 1, outputTokens: 1 });
+    }
+    expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(49);
+    expect((await s.call('ledger_summary', { realmId, groupBy: 'model' })).breakdown[0]).toMatchObject({ key: 'tiny', cents: 49, events: 10_000 });
+    const check = await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' });
+    expect(check).toMatchObject({ spentCents: 49, remainingCents: 51, utilizationPct: 49 });
   });
 
   it('returns the first spend for a repeated eventId, counting it once', async () => {

@@ -14,7 +14,7 @@ export const payloadSchemas: Record<ProposalKind, z.ZodType<Record<string, unkno
     runtimeId: entityId('runtime').optional(),
   }),
   terminate_agent: z.strictObject({ agentId }),
-  budget_override: z.strictObject({ agentId: agentId.optional(), monthlyCents: z.number().int().min(0).max(1e12) }),
+  budget_override: z.strictObject({ agentId: agentId.optional(), monthlyCents: z.number().int().min(0).max(1e11) }),
   realm_suspend: z.strictObject({}),
   strategy_change: z.strictObject({
     directiveId: entityId('directive'),

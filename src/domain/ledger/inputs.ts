@@ -3,10 +3,11 @@ import { agentId, entityId, expectedVersion, principalId, realmId, text } from '
 import { groupings } from './model.js';
 import { hasAtMostDecimals } from './money.js';
 
+// Bounded so that sums of units stay exact integers in JavaScript (2^53 is about 9e15 units).
 export const cents = z
   .number()
   .min(0)
-  .max(1e12)
+  .max(1e10)
   .refine((v) => hasAtMostDecimals(v, 4), 'must have at most 4 decimals (e.g. 4.25 cents)');
 
 /** RFC 3339 with any offset; normalised to UTC ISO strings. */
@@ -14,7 +15,7 @@ const instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).to
 
 export const SetBudget = z.strictObject({
   realmId,
-  monthlyCents: z.number().int().min(0).max(1e12).describe('The monthly budget in whole cents.'),
+  monthlyCents: z.number().int().min(0).max(1e11).describe('The monthly budget in whole cents.'),
   agentId: agentId.optional().describe('The agent the budget is for; omit for the realm\'s own budget.'),
   softThreshold: z.number().gt(0).max(1).optional().describe('Fraction of the budget that raises a warning (default 0.8).'),
   hardLimit: z.boolean().optional().describe('Refuse work that would reach the budget (default true).'),
@@ -31,7 +32,7 @@ export const CheckBudget = z.strictObject({
 export const RecordSpend = z.strictObject({
   realmId,
   agentId: principalId('The agent that spent (need not be a node).'),
-  costCents: cents.describe('The cost in cents, up to 4 decimals (stored to hundredths of a cent).'),
+  costCents: cents.describe('The cost in cents, up to 4 decimals, kept exactly (more decimals are refused).'),
   provider: text(64).describe('e.g. anthropic, openai.'),
   model: text(200),
   inputTokens: z.number().int().min(0),

@@ -1,15 +1,21 @@
 import type { Clock } from '../clock.js';
 
-// Money is stored as integer hundredths of a cent ("units"): agent CLIs report fractions such as $0.0425.
-export const UNITS_PER_CENT = 100;
+// Money is stored as integer ten-thousandths of a cent ("units"): agent CLIs report fractions such as $0.0425,
+// and one small model call can cost 0.0049 cents. Inputs carry at most 4 decimals, so nothing is ever rounded
+// away: a thousand calls of 0.0049 cents are exactly 4.9 cents.
+export const UNITS_PER_CENT = 10_000;
 
-/** Cents (up to 4 decimals) to units, rounded half up. toFixed absorbs binary noise (4.245 * 100 = 424.4999...). */
-export const centsToUnits = (cents: number) => Math.round(Number((cents * UNITS_PER_CENT).toFixed(6)));
+/** Cents (at most 4 decimals, checked by the schema) to units. toFixed absorbs binary noise (1.2345 * 1e4 = 12344.999...). */
+export const centsToUnits = (cents: number) => Math.round(Number((cents * UNITS_PER_CENT).toFixed(3)));
 export const unitsToCents = (units: number) => units / UNITS_PER_CENT;
 
+/** Whether the number, as JSON writes it, has at most `decimals` digits after the point (1e-7 has seven). */
 export const hasAtMostDecimals = (value: number, decimals: number) => {
-  const scaled = value * 10 ** decimals;
-  return Math.abs(scaled - Math.round(scaled)) < 1e-6;
+  const text = String(value);
+  const exponent = /e([+-]\d+)$/.exec(text);
+  const mantissa = exponent ? text.slice(0, exponent.index) : text;
+  const fraction = mantissa.includes('.') ? mantissa.length - mantissa.indexOf('.') - 1 : 0;
+  return fraction - (exponent ? Number(exponent[1]) : 0) <= decimals;
 };
 
 /** The budget period: the current calendar month in UTC. It rolls over by itself. */

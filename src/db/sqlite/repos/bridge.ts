@@ -1,3 +1,4 @@
+import { centsToUnits, unitsToCents } from '../../../domain/ledger/money.js';
 import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Run, Runtime } from '../../../domain/bridge/model.js';
 import type { RunRepo, RuntimeRepo, SessionRepo } from '../../../domain/store.js';
@@ -11,8 +12,8 @@ type RunRow = typeof bridgeRuns.$inferSelect;
 export const runtimeRecord = (row: RuntimeRow) => withoutOrd(row) as Runtime;
 export const runtimeRow = (r: Runtime) => r;
 export const runRecord = ({ ord: _o, pid: _p, processStart: _s, cancelRequested: _c, costUnits, ...r }: RunRow): Run =>
-  ({ ...r, costCents: costUnits === null ? null : costUnits / 100 }) as Run;
-const runRow = ({ costCents, ...r }: Run) => ({ ...r, costUnits: costCents === null ? null : Math.round(costCents * 100), pid: null, processStart: null, cancelRequested: false });
+  ({ ...r, costCents: costUnits === null ? null : unitsToCents(costUnits) }) as Run;
+const runRow = ({ costCents, ...r }: Run) => ({ ...r, costUnits: costCents === null ? null : centsToUnits(costCents), pid: null, processStart: null, cancelRequested: false });
 
 const newestFirst: SortColumn[] = [{ column: runtimes.ord, desc: true }];
 
@@ -59,7 +60,7 @@ export function runRepo(db: Db): RunRepo {
       const { costCents, ...rest } = patch;
       const row = db
         .update(bridgeRuns)
-        .set({ ...rest, ...(costCents !== undefined ? { costUnits: costCents === null ? null : Math.round(costCents * 100) } : {}) } as never)
+        .set({ ...rest, ...(costCents !== undefined ? { costUnits: costCents === null ? null : centsToUnits(costCents) } : {}) } as never)
         .where(and(eq(bridgeRuns.id, id), eq(bridgeRuns.status, 'running')))
         .returning()
         .get();

@@ -1,3 +1,4 @@
+import { centsToUnits, unitsToCents } from '../../../domain/ledger/money.js';
 import { and, asc, count, eq, gte, isNull, lt, sql, sum } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Budget, Grouping, Spend } from '../../../domain/ledger/model.js';
@@ -10,8 +11,8 @@ type SpendRow = typeof spend.$inferSelect;
 
 export const budgetRecord = ({ ord: _o, alertLevel: _l, alertPeriod: _p, ...b }: BudgetRow): Budget => b;
 export const budgetRow = (b: Budget) => ({ ...b, alertLevel: null, alertPeriod: null });
-export const spendRecord = ({ ord: _o, costUnits, ...s }: SpendRow): Spend => ({ ...s, costCents: costUnits / 100 });
-export const spendRow = ({ costCents, ...s }: Spend) => ({ ...s, costUnits: Math.round(costCents * 100) });
+export const spendRecord = ({ ord: _o, costUnits, ...s }: SpendRow): Spend => ({ ...s, costCents: unitsToCents(costUnits) });
+export const spendRow = ({ costCents, ...s }: Spend) => ({ ...s, costUnits: centsToUnits(costCents) });
 
 const groupColumn: Record<Grouping, SQLiteColumn> = {
   agent: spend.agentId,
