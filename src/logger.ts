@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { scrub } from './domain/secrets.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -51,7 +52,12 @@ export function createLogger(level = process.env.CONTROL_PLANE_LOG_LEVEL ?? 'inf
     throw new LogLevelError(`CONTROL_PLANE_LOG_LEVEL: unknown level "${level}"; use one of ${logLevels.join(', ')}`);
   }
   return pino(
-    { name: 'control-plane-mcp', level, redact: { paths: ['*.envVars', '*.headers', '*.token', '*.apiKey'], censor: '[REDACTED]' } },
+    {
+      name: 'control-plane-mcp',
+      level,
+      // The secret detector runs over every log line's fields too (errors keep their own serializer).
+      formatters: { log: (fields) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Error ? v : scrub({ [k]: v }).value[k]])) },
+    },
     stderrSink,
   );
 }

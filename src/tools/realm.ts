@@ -106,7 +106,7 @@ export const realmFunctions = [
     output: z.union([RealmExport, RealmExportFile]),
     rest: { method: 'POST', path: '/api/realms/:id/export' },
     permission: 'control_plane:realms:read',
-    adminOnly: ['file'],
+    adminOnly: ['file', 'scrubSecrets'],
     realmField: 'id',
     run: async ({ file, ...input }, ctx) => {
       const document = await exportRealm(ctx, input);

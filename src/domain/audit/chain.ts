@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { Actor } from '../principal.js';
+import { scrub } from '../secrets.js';
 import type { Step, Tx } from '../store.js';
 import { canonicalJson } from './canonical.js';
 import { GENESIS_HASH, type StoredAuditEntry } from './model.js';
@@ -61,7 +62,8 @@ export function* appendAudit(tx: Tx, clock: Clock, input: AuditInput): Step<Stor
     action: input.action,
     entityType: input.entityType,
     entityId: input.entityId,
-    details: input.details === undefined || input.details === null ? null : canonicalJson(input.details),
+    // Secrets are removed before hashing: a secret value never becomes part of the chain.
+    details: input.details === undefined || input.details === null ? null : canonicalJson(scrub(input.details).value),
     prevHash: head?.hash ?? GENESIS_HASH,
     timestamp: clock.now().toISOString(),
   };

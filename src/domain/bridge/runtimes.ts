@@ -5,18 +5,15 @@ import { DomainError, invalidInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, definedOnly, toPage } from '../pagination.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
-import { isSecretKey, REDACTED } from '../realm/scrub.js';
+import { redactMap } from '../secrets.js';
 import type { RegisterRuntime, ListRuntimes } from './inputs.js';
 import type { Runtime } from './model.js';
 
 // Agent CLIs default to their own binary.
 const defaultCommands: Partial<Record<Runtime['kind'], string>> = { claude_code: 'claude', codex: 'codex', cursor: 'cursor-agent', opencode: 'opencode' };
 
-const redact = (values: Record<string, string> | null) =>
-  values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, isSecretKey(k) ? REDACTED : v]));
-
 /** A runtime as callers see it: secret-looking envVars and headers values are never echoed. */
-export const redacted = (r: Runtime): Runtime => ({ ...r, envVars: redact(r.envVars), headers: redact(r.headers) });
+export const redacted = (r: Runtime): Runtime => ({ ...r, envVars: redactMap(r.envVars), headers: redactMap(r.headers) });
 
 export function registerRuntime(ctx: DomainContext, input: RegisterRuntime): Promise<Runtime> {
   const kind = input.kind as Runtime['kind'];

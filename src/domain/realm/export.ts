@@ -3,7 +3,7 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import type { Step, Tx } from '../store.js';
 import { requireRealm } from './guards.js';
-import { scrub } from './scrub.js';
+import { scrub } from '../secrets.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, sections, type RealmExport } from './transfer-model.js';
 
 const AUDIT_PAGE = 1000;
