@@ -61,6 +61,14 @@ export interface App {
   close(options?: { killAfterMs?: number }): Promise<void>;
 }
 
+/** Every 1,000th entry of a realm's chain, written by this process, is logged: an anchor for council_verify. */
+export const ANCHOR_EVERY = 1000;
+const logAnchors = (bus: EventBus, logger: Logger) =>
+  bus.subscribe('audit.appended', (m) => {
+    const seq = Number(m.payload.seq);
+    if (m.origin === 'local' && seq % ANCHOR_EVERY === 0) logger.info({ realmId: m.realmId, anchor: { seq, hash: m.payload.hash } }, 'audit anchor');
+  });
+
 export function createApp(options: AppOptions): App {
   const logger = options.logger ?? createLogger();
   // Everything that can be refused is checked before the database is touched.
@@ -82,6 +90,7 @@ export function createApp(options: AppOptions): App {
   const stopLocal = store.onCommit((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'local' })));
   const stopRemote = store.watchOtherProcesses((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'remote' })));
   const stopCommands = subscribeCommands(bus, { store, clock }, logger);
+  const stopAnchors = logAnchors(bus, logger);
   const registry = new Registry(catalogue, { toolsets: options.toolsets, readOnly: options.readOnly });
   // A read-only process neither runs agents nor recovers others' runs.
   const runner = options.readOnly
@@ -120,6 +129,7 @@ export function createApp(options: AppOptions): App {
         await runner?.close(closeOptions);
         await liveness?.stop();
         stopCommands();
+        stopAnchors();
         stopRemote();
         stopLocal();
         store.close();

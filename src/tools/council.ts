@@ -114,7 +114,8 @@ export const councilFunctions = [
     title: 'Verify audit chain',
     description:
       'Check the realm\'s audit trail has not been altered: walks the SHA-256 hash chain and reports the first entry ' +
-      'that does not match. Returns {valid, entryCount, headHash, firstInvalidSeq, reason}.',
+      'that does not match. With an anchor {seq, hash} recorded earlier it also catches a chain rewritten together ' +
+      'with its head, or truncated below the anchor. Returns {valid, entryCount, headHash, firstInvalidSeq, reason}.',
     errors: { not_found: 'the realm does not exist' },
     input: Verify,
     output: z.object({

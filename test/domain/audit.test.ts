@@ -84,3 +84,49 @@ describe('the audit chain', () => {
     expect(await verify()).toMatchObject({ valid: false, firstInvalidSeq: 4 });
   });
 });
+
+describe('an anchor', () => {
+  /** Rehashes every entry from `fromSeq` on, and the head, as someone with write access to the file could. */
+  function rewriteFrom(fromSeq: number) {
+    let prev = fromSeq === 1 ? '0'.repeat(64) : rows()[fromSeq - 2]!.hash;
+    for (const e of rows().filter((r) => r.seq >= fromSeq)) {
+      const hash = createHash('sha256').update(canonicalize({
+        id: e.id, seq: e.seq, prevHash: prev, timestamp: e.timestamp, realmId: e.realm_id, actorKind: e.actor_kind,
+        actorId: e.actor_id, action: e.action, entityType: e.entity_type, entityId: e.entity_id,
+        details: e.details === null ? null : JSON.parse(e.details),
+      })!, 'utf8').digest('hex');
+      db.prepare('UPDATE audit_entries SET prev_hash = ?, hash = ? WHERE realm_id = ? AND seq = ?').run(prev, hash, realmId, e.seq);
+      prev = hash;
+    }
+    const last = rows().at(-1)!;
+    db.prepare('UPDATE audit_heads SET seq = ?, hash = ? WHERE realm_id = ?').run(last.seq, last.hash, realmId);
+  }
+
+  it('taken from an export, catches a chain rewritten together with its head', async () => {
+    const { source } = await s.call('realm_export', { id: realmId });
+    const anchor = { seq: source.auditEntryCount, hash: source.auditHeadHash };
+    expect(await s.call('council_verify', { realmId, anchor })).toMatchObject({ valid: true });
+    db.prepare("UPDATE audit_entries SET actor_id = 'agent-dev-2' WHERE realm_id = ? AND seq = 10").run(realmId);
+    rewriteFrom(10);
+    // On its own the rewritten chain verifies: every hash is consistent.
+    expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true });
+    const caught = await s.call('council_verify', { realmId, anchor });
+    expect(caught).toMatchObject({ valid: false, firstInvalidSeq: anchor.seq });
+    expect(caught.reason).toContain('rewritten');
+  });
+
+  it('catches a chain cut below it, head and all', async () => {
+    const all = rows();
+    const anchor = { seq: all.length, hash: all.at(-1)!.hash };
+    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq > 6').run(realmId);
+    db.prepare('UPDATE audit_heads SET seq = 6, hash = ? WHERE realm_id = ?').run(all[5]!.hash, realmId);
+    expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true, entryCount: 6 });
+    const caught = await s.call('council_verify', { realmId, anchor });
+    expect(caught).toMatchObject({ valid: false, firstInvalidSeq: 7 });
+    expect(caught.reason).toContain('truncated');
+  });
+
+  it('must be 64 hex digits', async () => {
+    expect(await s.fail('council_verify', { realmId, anchor: { seq: 1, hash: 'abc' } })).toMatchObject({ code: 'invalid_input', details: { field: 'anchor.hash' } });
+  });
+});

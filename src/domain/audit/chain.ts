@@ -69,7 +69,7 @@ export function* appendAudit(tx: Tx, clock: Clock, input: AuditInput): Step<Stor
   };
   const entry: StoredAuditEntry = { ...base, hash: entryHash(base) };
   yield* tx.audit.append(entry);
-  tx.announce({ topic: 'audit.appended', realmId: input.realmId, payload: { seq: entry.seq, action: entry.action, entityId: entry.entityId } });
+  tx.announce({ topic: 'audit.appended', realmId: input.realmId, payload: { seq: entry.seq, hash: entry.hash, action: entry.action, entityId: entry.entityId } });
   return entry;
 }
 

@@ -10,6 +10,26 @@ export interface VerifyInput {
   realmId: string;
   fromSeq?: number;
   toSeq?: number;
+  /** A (seq, hash) recorded earlier: the chain must still reach it and carry that hash there. */
+  anchor?: { seq: number; hash: string };
+}
+
+/**
+ * An anchor pins every entry up to its seq (each hash covers the one before): a chain rewritten together with
+ * its head row still verifies on its own, but no longer has the anchored hash; a chain cut below the anchor
+ * no longer reaches it.
+ */
+async function anchorProblem(ctx: DomainContext, realmId: string, anchor: { seq: number; hash: string }): Promise<VerifyResult | null> {
+  const [row] = await ctx.store.read((tx) => tx.audit.range(realmId, anchor.seq, 1));
+  if (!row || row.seq !== anchor.seq) {
+    const head = await ctx.store.read((tx) => tx.audit.head(realmId));
+    const last = head?.seq ?? 0;
+    return { valid: false, entryCount: last, headHash: head?.hash ?? null, firstInvalidSeq: last + 1, reason: `the chain ends at seq ${last}, below the anchor at seq ${anchor.seq}: it was truncated` };
+  }
+  if (row.hash !== anchor.hash) {
+    return { valid: false, entryCount: 0, headHash: null, firstInvalidSeq: anchor.seq, reason: `the entry at seq ${anchor.seq} is not the anchored one (hash ${row.hash.slice(0, 12)}..., anchored ${anchor.hash.slice(0, 12)}...): the chain was rewritten` };
+  }
+  return null;
 }
 
 /**
@@ -34,6 +54,10 @@ export async function verifyChain(ctx: DomainContext, input: VerifyInput): Promi
     await yieldToEventLoop();
   }
   const result = verifier.result();
+  if (input.anchor) {
+    const problem = await anchorProblem(ctx, input.realmId, input.anchor);
+    if (problem) return { ...problem, entryCount: problem.entryCount || result.entryCount, headHash: problem.headHash ?? result.headHash };
+  }
   const walkedToHead = input.toSeq === undefined || input.toSeq >= (head?.seq ?? 0);
   if (walkedToHead && head && result.headHash !== head.hash) {
     const lastSeq = fromSeq + result.entryCount - 1;

@@ -72,6 +72,13 @@ export const Verify = z.strictObject({
   realmId,
   fromSeq: seq.optional(),
   toSeq: seq.optional(),
+  anchor: z
+    .strictObject({
+      seq: seq.describe('The seq the hash was recorded at.'),
+      hash: z.string().trim().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').describe('The entry hash recorded then.'),
+    })
+    .optional()
+    .describe('A {seq, hash} recorded earlier (an export\'s source {auditEntryCount, auditHeadHash}, or the server log\'s "audit anchor" lines): also catches a chain rewritten together with its head, or cut below the anchor.'),
 });
 
 export type Submit = z.output<typeof Submit>;
