@@ -2,6 +2,7 @@ import { errorCodes } from '../domain/errors.js';
 import { MAX_NESTING } from '../domain/json-guard.js';
 import { MAX_FREEFORM_NESTING } from '../domain/params.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
+import { holds, roles } from './permissions.js';
 import type { RegisteredFunction, Registry } from './registry.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -61,6 +62,11 @@ const conventions = [
   '- **Updates** take an optional `expectedVersion`: the write happens only if the record is still at that version, else `conflict` with the current one.',
   '- **Money** is in cents with up to 4 decimal places.',
   '',
+  '- **Who may call what.** Every caller is a principal: an `admin` (everything), an `operator` (everything inside its one ' +
+    'realm but making, importing or deleting realms) or an `agent` (its realm, as itself). Each tool needs one permission; the ' +
+    'roles holding it are in the tables below. An operator or agent may leave `realmId` out (it is filled in) and may name no ' +
+    'other realm; refusals are `forbidden` with `details.permission` or `details.field`.',
+  '',
   '### Error codes',
   '',
   '| code | HTTP status | meaning |',
@@ -75,19 +81,22 @@ export function renderToolsMarkdown(registry: Registry): string {
   const toolsets = [...new Set(registry.functions.map((f) => f.toolset))];
   for (const toolset of toolsets) {
     const functions = registry.functions.filter((x) => x.toolset === toolset);
-    out.push(`## ${toolset}`, '', '| tool | REST | hints | what it does |', '|---|---|---|---|');
+    out.push(`## ${toolset}`, '', '| tool | REST | hints | who may call it | what it does |', '|---|---|---|---|---|');
     for (const f of functions) {
       const a = f.tool.annotations!;
       const hints = [a.readOnlyHint && 'read-only', a.destructiveHint && 'destructive', a.idempotentHint && 'idempotent', a.openWorldHint && 'open-world']
         .filter(Boolean)
         .join(', ');
       const rest = f.declaration.rest ? `\`${f.declaration.rest.method} ${f.declaration.rest.path}\`` : '';
-      out.push(`| [\`${f.name}\`](#${f.name}) | ${rest} | ${hints} | ${cell(f.declaration.title)} |`);
+      const who = roles.filter((role) => holds(role, f.declaration.permission)).join(', ');
+      out.push(`| [\`${f.name}\`](#${f.name}) | ${rest} | ${hints} | ${who} | ${cell(f.declaration.title)} |`);
     }
     out.push('');
     for (const f of functions) {
       const errors = Object.entries(f.declaration.errors).map(([code, when]) => `\`${code}\` (${when})`);
-      out.push(`### ${f.name}`, '', f.declaration.description, '', ...parameters(f));
+      const acts = f.declaration.actsAs?.length ? ` An agent names only itself in ${f.declaration.actsAs.map((a) => `\`${a}\``).join(', ')} (left out, it is filled in).` : '';
+      const admin = f.declaration.adminOnly?.length ? ` Only an admin may give ${f.declaration.adminOnly.map((a) => `\`${a}\``).join(', ')}.` : '';
+      out.push(`### ${f.name}`, '', f.declaration.description, '', `Permission: \`${f.declaration.permission}\`.${acts}${admin}`, '', ...parameters(f));
       out.push(`Errors: ${errors.length ? `${errors.join('; ')}; ` : ''}\`invalid_input\`, \`internal\`.`, '');
     }
   }
