@@ -14,6 +14,7 @@ import { createLogger } from './logger.js';
 import { catalogue } from './tools/catalogue.js';
 import { toolName, type Area } from './tools/declaration.js';
 import { holds } from './tools/permissions.js';
+import type { CallObserver } from './tools/dispatch.js';
 import { Registry } from './tools/registry.js';
 
 export interface AppOptions {
@@ -59,6 +60,8 @@ export interface App {
   scheduler: PulseScheduler | null;
   /** Stops schedules and runs (runs are recorded as interrupted), then the store. `killAfterMs`: see BridgeExecutor.close. */
   close(options?: { killAfterMs?: number }): Promise<void>;
+  /** Told of every tool call and REST request (the HTTP mode's metrics set it). */
+  observeCall?: CallObserver;
 }
 
 /** Every 1,000th entry of a realm's chain, written by this process, is logged: an anchor for council_verify. */

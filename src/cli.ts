@@ -2,7 +2,10 @@
 import './stdout-guard.js';
 import { resolve } from 'node:path';
 import { createApp } from './app.js';
-import { ConfigError, parseConfig, usage } from './config.js';
+import { tokenCommand, tokenUsage } from './commands/token.js';
+import type { App } from './app.js';
+import { ConfigError, parseConfig, usage, type Config } from './config.js';
+import { loopbackHosts, serveHttp } from './transports/http/server.js';
 import { agentPrincipal, localAdmin, operatorPrincipal, type Principal } from './domain/principal.js';
 import { createLogger, LogLevelError, stderrSink } from './logger.js';
 import { StartupError } from './startup-error.js';
@@ -27,6 +30,16 @@ function refuseToStart(error: unknown): Promise<never> {
 }
 
 async function main() {
+  if (process.argv[2] === 'token') {
+    try {
+      process.stdout.write(`${await tokenCommand(process.argv.slice(3), process.env)}\n`);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`control-plane-mcp: ${error.message}\n\n${tokenUsage}\n`);
+      process.exit(2);
+    }
+  }
   let config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
@@ -56,6 +69,8 @@ async function main() {
     return refuseToStart(error);
   }
 
+  if (config.http) return serveOverHttp(app, config.http, config.shutdownGraceMs);
+
   const serving = serveOverStdio(app, principal, { graceMs: config.shutdownGraceMs, watchParent: true });
   stderrSink.onGone((error) => void serving.clientGone(error));
   let signals = 0;
@@ -69,6 +84,36 @@ async function main() {
   app.logger.info({ db: config.db, role: principal.role, realmId: principal.realmId, principalId: principal.id, readOnly: config.readOnly, version }, 'serving MCP on stdio');
   await serving.done;
   process.exit(0);
+}
+
+/** --http: serves until SIGTERM or SIGINT, then lets requests in flight finish (up to the grace period). */
+async function serveOverHttp(app: App, options: NonNullable<Config['http']>, graceMs: number) {
+  let serving;
+  try {
+    if (options.noAuth && !loopbackHosts.has(options.host)) {
+      throw new StartupError(`--no-auth serves everything to anyone who can connect: only on a loopback --host (127.0.0.1, ::1, localhost), not ${options.host}`);
+    }
+    serving = await serveHttp(app, options);
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      return refuseToStart(new StartupError(`--port ${options.port} on --host ${options.host}: cannot listen (${code}); choose another --port or --host`, { cause: error }));
+    }
+    return refuseToStart(error);
+  }
+  if (options.noAuth) app.logger.warn('serving HTTP without tokens (--no-auth): every local process is admin');
+  app.logger.info({ url: serving.url, mcp: `${serving.url}/mcp`, api: `${serving.url}/api/docs`, version }, 'serving HTTP');
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    app.logger.info({ reason: signal }, 'shutting down: finishing the requests in flight');
+    const deadline = setTimeout(() => process.exit(0), graceMs + 5000);
+    deadline.unref();
+    void serving.close().then(() => app.close()).then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 void main().catch(refuseToStart);

@@ -16,9 +16,13 @@ export interface Config {
   role: Role;
   realm?: string;
   agent?: string;
+  /** Serve HTTP (MCP, REST, health, metrics) instead of stdio. */
+  http?: { port: number; host: string; noAuth: boolean; allowedHosts: string[]; sessionIdleMs: number };
 }
 
 export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hierarchy,...] [--read-only]
+       control-plane-mcp --http [--port 3111] [--host 127.0.0.1] [--no-auth] [--db PATH]
+       control-plane-mcp token create|list|revoke ...    (control-plane-mcp token --help)
 
   --db PATH               SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
   --toolsets LIST         serve only these areas: ${areas.join(', ')}
@@ -30,6 +34,13 @@ export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hie
                           --realm and --agent); or $CONTROL_PLANE_ROLE, $CONTROL_PLANE_REALM, $CONTROL_PLANE_AGENT
   --realm ID              the one realm an operator or agent works in
   --agent ID              the agent an agent session is
+  --http                  serve HTTP instead of stdio: MCP at /mcp (both protocol eras), REST under /api (OpenAPI
+                          at /api/openapi.json, a reference at /api/docs), /healthz, /readyz and /metrics
+  --port N                the HTTP port (default 3111; 0 picks a free one)
+  --host ADDR             the address to listen on (default 127.0.0.1)
+  --no-auth               accept HTTP requests without a token, as the local admin (loopback hosts only)
+  --allowed-hosts LIST    host names the Host and Origin headers may carry when not on loopback
+  --session-idle SECS     close a 2025-11-25 MCP session unused this long (default 1800)
   --help                  this text
   --version               the version
 
@@ -50,6 +61,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         prices: { type: 'string' },
         'shutdown-grace': { type: 'string' },
         role: { type: 'string' },
+        http: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'no-auth': { type: 'boolean', default: false },
+        'allowed-hosts': { type: 'string' },
+        'session-idle': { type: 'string' },
         realm: { type: 'string' },
         agent: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -86,7 +103,25 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   if (role === 'admin' && (realm || agent)) throw new ConfigError('--realm and --agent go with --role operator or agent; an admin works in every realm');
   if (role === 'operator' && agent) throw new ConfigError('--agent goes with --role agent');
   if (agent && !agentIdPattern.test(agent)) throw new ConfigError(`--agent: "${agent}" is not an agent id`);
+  const httpOnly = ['port', 'host', 'no-auth', 'allowed-hosts', 'session-idle'].filter((f) => values[f as keyof typeof values] !== undefined && values[f as keyof typeof values] !== false);
+  if (!values.http && httpOnly.length) throw new ConfigError(`--${httpOnly[0]} goes with --http`);
+  if (values.http && role !== 'admin') throw new ConfigError('--role is for stdio sessions; over HTTP each token says who the caller is');
+  const port = Number(values.port ?? 3111);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${values.port}" is not a port number`);
+  const idle = Number(values['session-idle'] ?? 1800);
+  if (!Number.isFinite(idle) || idle <= 0) throw new ConfigError(`--session-idle: "${values['session-idle']}" is not a number of seconds`);
   return {
+    ...(values.http
+      ? {
+          http: {
+            port,
+            host: values.host ?? '127.0.0.1',
+            noAuth: values['no-auth'],
+            allowedHosts: (values['allowed-hosts'] ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+            sessionIdleMs: idle * 1000,
+          },
+        }
+      : {}),
     role: role as Role,
     ...(realm ? { realm } : {}),
     ...(agent ? { agent } : {}),

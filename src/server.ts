@@ -17,12 +17,24 @@ const instructions = [
 /** The protocol era of a connection: 2025-11-25 (initialize handshake) or 2026-07-28 (per-request envelope). */
 export type Era = 'legacy' | 'modern';
 
+export interface ServerOptions {
+  era?: Era;
+  /**
+   * Keep this instance's own resource subscriptions and log messages (a stdio connection, a 2025 HTTP session).
+   * A per-request 2026 HTTP instance leaves them to the endpoint, which publishes changes to listen streams.
+   */
+  notifications?: boolean;
+  /** Where the calls come from, for the metrics (stdio, mcp). */
+  transport?: string;
+}
+
 /**
  * One MCP server per connection: the transports' factories (serveStdio, the HTTP handlers) call this for every
  * connection, in either era. tools/list and tools/call are served from the registry rather than
  * McpServer.registerTool, so that zod is the only validator and every error carries a code.
  */
-export function createMcpServer(app: App, principal: Principal, era: Era = 'legacy'): McpServer {
+export function createMcpServer(app: App, principal: Principal, options: ServerOptions | Era = {}): McpServer {
+  const { era = 'legacy', notifications = true, transport = 'stdio' } = typeof options === 'string' ? { era: options } : options;
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
     // The SDK adds neither resources.subscribe nor logging by itself.
@@ -43,14 +55,16 @@ export function createMcpServer(app: App, principal: Principal, era: Era = 'lega
             progress: (p) =>
               void reqCtx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => {}),
           };
-    return callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger);
+    return callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger, app.observeCall, transport);
   });
-  const subscriptions = registerResources(server, app, ctx, era);
+  const subscriptions = registerResources(server, app, ctx, era, notifications);
   registerBriefing(server, app, ctx);
-  const previousOnClose = server.server.onclose;
-  server.server.onclose = () => {
-    previousOnClose?.();
-    subscriptions.close();
-  };
+  if (subscriptions) {
+    const previousOnClose = server.server.onclose;
+    server.server.onclose = () => {
+      previousOnClose?.();
+      subscriptions.close();
+    };
+  }
   return server;
 }

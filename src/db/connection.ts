@@ -64,15 +64,20 @@ export function migrateDatabase(db: Database, attempts = 5): void {
   }
 }
 
-/** A read-only process cannot migrate: the database must already be at this build's schema. */
-export function requireMigrated(db: Database): void {
-  const expected = committedMigrations();
+/** How many of this build's migrations the database has. */
+export function migrationState(db: Database): { applied: number; expected: number } {
   let applied = 0;
   try {
     applied = (db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
   } catch {
     // No migrations table: a new, empty database.
   }
+  return { applied, expected: committedMigrations() };
+}
+
+/** A read-only process cannot migrate: the database must already be at this build's schema. */
+export function requireMigrated(db: Database): void {
+  const { applied, expected } = migrationState(db);
   if (applied < expected) {
     throw new StartupError(`the database ${db.name} has ${applied} of this version's ${expected} migrations, and --read-only cannot apply them; start once without --read-only to upgrade it`);
   }

@@ -408,3 +408,18 @@ export const pulseSlots = sqliteTable(
   },
   (t) => [uniqueIndex('pulse_slots_key').on(t.realmId, t.agentId, t.scheduledFor)],
 );
+
+// API tokens for the HTTP transport. Global, like instances and leases: a token need not belong to a realm.
+// Only a SHA-256 of the secret part is kept.
+export const tokens = sqliteTable('tokens', {
+  ord: ord(),
+  id: text('id').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  realmId: text('realm_id'),
+  agentId: text('agent_id'),
+  secretHash: text('secret_hash').notNull(),
+  createdAt: text('created_at').notNull(),
+  expiresAt: text('expires_at'),
+  revokedAt: text('revoked_at'),
+});

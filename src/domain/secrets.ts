@@ -55,6 +55,7 @@ const secretShapes: { pattern: RegExp; keep?: (match: RegExpExecArray) => string
   { pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g }, // SendGrid
   { pattern: /\bhf_[A-Za-z0-9]{30,}\b/g }, // Hugging Face
   { pattern: /\bnpm_[A-Za-z0-9]{36}\b/g }, // npm
+  { pattern: /\bcpt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/g }, // ours (control-plane API tokens)
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g }, // JWTs
   { pattern: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, keep: (m) => `${m[1]} ` },
   { pattern: /\b(AccountKey|SharedAccessKey|Password|Pwd)=[^;\s"']+/gi, keep: (m) => `${m[1]}=` }, // connection strings

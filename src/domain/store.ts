@@ -14,6 +14,7 @@ import type { Directive, DirectiveLevel, DirectiveStatus, Priority } from './dir
 import type { Node } from './hierarchy/model.js';
 import type { Comment, Mission, MissionStatus } from './mission/model.js';
 import type { Realm, RealmStatus } from './realm/model.js';
+import type { StoredToken } from './tokens/model.js';
 
 export type Step<T> = Generator<Promise<unknown>, T, unknown>;
 export type Work<T> = (tx: Tx) => Step<T>;
@@ -23,6 +24,8 @@ export interface Announcement {
   topic: string;
   realmId: string | null;
   payload: Record<string, unknown>;
+  /** When another process committed it (set on announcements read from the change feed). */
+  committedAt?: string;
 }
 
 export interface Store {
@@ -37,6 +40,8 @@ export interface Store {
    * (SQLite: polling PRAGMA data_version and reading the changes table; PostgreSQL: LISTEN/NOTIFY).
    */
   watchOtherProcesses(listener: (announcements: Announcement[]) => void): () => void;
+  /** Whether the database answers, and how many of this build's migrations it has (for readiness checks). */
+  health(): Promise<{ migrations: { applied: number; expected: number } }>;
   close(): void;
 }
 
@@ -66,6 +71,7 @@ export interface Tx {
   pulses: PulseRepo;
   processes: ProcessRepo;
   realmData: RealmDataRepo;
+  tokens: TokenRepo;
   /** Records a change for the change feed and the bus; published only if the transaction commits. */
   announce(announcement: Announcement): void;
 }
@@ -122,6 +128,8 @@ export interface MissionRepo {
   assignedTo(realmId: string, agentId: string, statuses: readonly MissionStatus[]): Step<Mission[]>;
   /** Missions in these statuses, priority then age, at most `limit`. */
   inStatuses(realmId: string, statuses: readonly MissionStatus[], limit: number): Step<Mission[]>;
+  /** How many missions of every realm are in each status (for metrics). */
+  countByStatus(): Step<{ status: MissionStatus; count: number }[]>;
 }
 
 export interface CommentRepo {
@@ -263,6 +271,14 @@ export interface PulseRepo {
   claimSlot(realmId: string, agentId: string, scheduledFor: string, instanceId: string): Step<boolean>;
   runningFor(realmId: string, agentId: string): Step<PulseRun[]>;
   deadLetters(realmId: string, limit: number): Step<PulseRun[]>;
+}
+
+/** API tokens (global: a token may span realms). */
+export interface TokenRepo {
+  insert(token: StoredToken): Step<void>;
+  get(id: string): Step<StoredToken | null>;
+  all(): Step<StoredToken[]>;
+  revoke(id: string, at: string): Step<void>;
 }
 
 /** Server processes sharing this database, and the leases they hold. */

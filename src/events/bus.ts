@@ -19,6 +19,8 @@ export interface BusMessage {
   payload: Record<string, unknown>;
   /** local: committed by this process; remote: seen in the change feed, committed by another process. */
   origin: 'local' | 'remote';
+  /** For a remote message: when the other process committed it. */
+  committedAt?: string;
 }
 
 type Handler = (message: BusMessage) => void | Promise<void>;

@@ -19,6 +19,12 @@ function protocolErrorOf(error: unknown, app: App, what: string): ProtocolError 
   return new ProtocolError(code, domain.code === 'not_found' ? `Resource ${what} not found: ${domain.message}` : domain.message, { code: domain.code, ...domain.details });
 }
 
+/** Whether a principal may hear about changes to a URI (the same rule as reading it). */
+export function mayWatch(principal: Principal, uri: string): boolean {
+  const parsed = parseUri(uri);
+  return parsed !== null && refusal(principal, parsed.view?.permission ?? realmsResource.permission, parsed.realmId, uri) === null;
+}
+
 /** Whether a principal may read a view of a realm: its role holds the view's permission, and the realm is its own. */
 function refusal(principal: Principal, permission: Permission, realmId: string | null, uri: string) {
   if (!holds(principal.role, permission)) return lacks(principal, permission, `read ${uri}`);
@@ -45,7 +51,7 @@ async function realmIds(ctx: DomainContext, prefix: string) {
  * The resources of one session: the views its principal may read (others are not even listed), listing with
  * realm-id completion, and subscriptions.
  */
-export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, era: Era) {
+export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, era: Era, notifications = true) {
   const { principal } = ctx;
   if (holds(principal.role, realmsResource.permission)) {
     mcp.registerResource(realmsResource.name, REALMS_URI, { title: realmsResource.title, description: realmsResource.description, mimeType: 'application/json' }, (uri) =>
@@ -66,11 +72,9 @@ export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, 
     });
   }
 
+  if (!notifications) return null;
   // A session is told only about what it may read: its realm's views its role holds, its own budget alerts.
-  const visible = (uri: string) => {
-    const parsed = parseUri(uri);
-    return parsed !== null && refusal(principal, parsed.view?.permission ?? realmsResource.permission, parsed.realmId, uri) === null;
-  };
+  const visible = (uri: string) => mayWatch(principal, uri);
   // On 2026-07-28 connections the client's subscriptions/listen filter is kept by the SDK, which drops the
   // updates nobody listens to; resources/subscribe exists only on 2025-11-25 connections.
   const subscriptions = new SessionSubscriptions(mcp.server, app.bus, app.logger, { everything: era === 'modern', visible, principal });

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
@@ -79,7 +80,18 @@ export function successResult(name: string, value: unknown): CallToolResult {
   return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };
 }
 
-export async function callTool(registry: Registry, name: string, args: unknown, ctx: DomainContext, log: Logger): Promise<CallToolResult> {
+/** Told of every call: which function, through which transport, how it ended (ok or an error code), how long it took. */
+export type CallObserver = (call: { name: string; transport: string; outcome: string; seconds: number }) => void;
+
+/** callFunction, timed and reported to the observer (the metrics). */
+export async function observedCall(registry: Registry, name: string, args: unknown, ctx: DomainContext, log: Logger, observe: CallObserver | undefined, transport: string) {
+  const started = performance.now();
   const outcome = await callFunction(registry, name, args, ctx, log);
+  observe?.({ name: registry.get(name) ? name : 'unknown', transport, outcome: outcome.ok ? 'ok' : outcome.error.code, seconds: (performance.now() - started) / 1000 });
+  return outcome;
+}
+
+export async function callTool(registry: Registry, name: string, args: unknown, ctx: DomainContext, log: Logger, observe?: CallObserver, transport = 'mcp'): Promise<CallToolResult> {
+  const outcome = await observedCall(registry, name, args, ctx, log, observe, transport);
   return outcome.ok ? successResult(name, outcome.value) : errorResult(outcome.error);
 }

@@ -45,7 +45,7 @@ const problemText: Record<JsonProblem['kind'], string> = {
 };
 
 /** Parses one line of the stdio stream. */
-export function parseLine(line: string, registry: Registry): Inbound {
+export function parseLine(line: string, registry: Registry, mayWatch?: WatchCheck): Inbound {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -53,11 +53,14 @@ export function parseLine(line: string, registry: Registry): Inbound {
     const reason = error instanceof RangeError ? 'nested too deeply to parse' : (error as Error).message;
     return { reply: protocolError(null, ProtocolErrorCode.ParseError, `Parse error: the message is not valid JSON (${reason})`), problem: 'parse error' };
   }
-  return checkMessage(raw, registry);
+  return checkMessage(raw, registry, mayWatch);
 }
 
+/** Whether the caller may be told about changes to a URI (a subscriptions/listen filter is checked with it). */
+export type WatchCheck = (uri: string) => boolean;
+
 /** Checks one parsed message (an element of a stdio line or an HTTP body). */
-export function checkMessage(raw: unknown, registry: Registry): Inbound {
+export function checkMessage(raw: unknown, registry: Registry, mayWatch?: WatchCheck): Inbound {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const what = Array.isArray(raw) ? 'a batch (an array); MCP takes one message at a time' : `a ${raw === null ? 'null' : typeof raw}`;
     return { reply: protocolError(null, ProtocolErrorCode.InvalidRequest, `Invalid Request: a JSON-RPC message must be an object, not ${what}`), problem: 'not an object' };
@@ -85,6 +88,15 @@ export function checkMessage(raw: unknown, registry: Registry): Inbound {
     const code = top === 'params' ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InvalidRequest;
     const text = `${code === ProtocolErrorCode.InvalidParams ? 'Invalid params' : 'Invalid Request'}: ${fieldOf(problem.path.slice(0, 8)) || 'the message'} ${problemText[problem.kind]}`;
     return answer(protocolError(id, code, text, { field: fieldOf(problem.path.slice(0, 8)) }), text);
+  }
+  // A 2026-07-28 listen stream is served by the SDK, which would watch any URI: the caller's rights are checked here.
+  if (message.method === 'subscriptions/listen' && mayWatch && isRequest) {
+    const wanted = ((message.params as Raw | undefined)?.notifications as Raw | undefined)?.resourceSubscriptions;
+    const refused = Array.isArray(wanted) ? wanted.find((uri) => typeof uri !== 'string' || !mayWatch(uri)) : undefined;
+    if (refused !== undefined) {
+      const text = `Invalid params: this principal may not watch ${String(refused)}`;
+      return { reply: protocolError(id, ProtocolErrorCode.InvalidParams, text, { code: 'forbidden', uri: refused }), problem: text };
+    }
   }
   try {
     return { deliver: parseJSONRPCMessage(message) };

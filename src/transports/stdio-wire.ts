@@ -6,7 +6,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { Registry } from '../tools/registry.js';
-import { parseLine, protocolError, readableProtocolError } from './jsonrpc-guard.js';
+import { parseLine, protocolError, readableProtocolError, type WatchCheck } from './jsonrpc-guard.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 
 export interface StdioWireOptions {
@@ -15,6 +15,8 @@ export interface StdioWireOptions {
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   maxMessageBytes?: number;
+  /** Which URIs the session's principal may watch (2026 listen streams). */
+  mayWatch?: WatchCheck;
 }
 
 const NEWLINE = 0x0a;
@@ -221,7 +223,7 @@ export class StdioWire implements Transport {
       return;
     }
     if (!line.trim()) return;
-    const inbound = parseLine(line, this.options.registry);
+    const inbound = parseLine(line, this.options.registry, this.options.mayWatch);
     if ('deliver' in inbound) {
       const message = inbound.deliver;
       if ('method' in message && 'id' in message) this.track(message.id);

@@ -1,6 +1,7 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { App } from '../app.js';
 import type { Principal } from '../domain/principal.js';
+import { mayWatch } from '../resources/register.js';
 import { createMcpServer } from '../server.js';
 import { StdioWire } from './stdio-wire.js';
 
@@ -50,7 +51,7 @@ function watchParent(onGone: () => void): () => void {
  */
 export function serveOverStdio(app: App, principal: Principal, options: StdioOptions = {}): StdioServing {
   const { logger } = app;
-  const wire = new StdioWire({ registry: app.registry, logger, input: options.input, output: options.output });
+  const wire = new StdioWire({ registry: app.registry, logger, input: options.input, output: options.output, mayWatch: (uri) => mayWatch(principal, uri) });
   const handle = serveStdio(({ era }) => createMcpServer(app, principal, era), {
     transport: wire,
     onerror: (error) => logger.debug({ err: error }, 'stdio connection reported an error'),

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
   agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodes,
-  proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendTotals,
+  proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendTotals, tokens,
 } from '../schema.js';
 import { runtimeRecord, runtimeRow } from './repos/bridge.js';
 import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
@@ -55,4 +55,6 @@ export const realmTables: RealmTable[] = [
   table({ name: 'audit_heads', table: auditHeads, realmColumn: auditHeads.realmId, section: null }),
   table({ name: 'audit_archive', table: auditArchive, realmColumn: auditArchive.realmId, section: null }),
   table({ name: 'changes', table: changes, realmColumn: changes.realmId, section: null }),
+  // A deleted realm's operator and agent tokens go with it; an export never carries tokens.
+  table({ name: 'tokens', table: tokens, realmColumn: tokens.realmId, section: null }),
 ];

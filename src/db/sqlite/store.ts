@@ -2,6 +2,7 @@ import type { Database } from './driver.js';
 import { asc, gt, lt, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
+import { migrationState } from '../connection.js';
 import { changes } from '../schema.js';
 import { auditRepo } from './repos/audit.js';
 import { commentRepo } from './repos/comments.js';
@@ -14,6 +15,7 @@ import { missionRepo } from './repos/missions.js';
 import { nodeRepo } from './repos/nodes.js';
 import { realmDataRepo } from './repos/realm-data.js';
 import { realmRepo } from './repos/realms.js';
+import { tokenRepo } from './repos/tokens.js';
 
 /** Runs a unit of work whose steps never yield: SQLite statements are synchronous. */
 function runToEnd<T>(steps: Step<T>): T {
@@ -66,6 +68,7 @@ export class SqliteStore implements Store {
       pulses: pulseRepo(orm),
       processes: processRepo(orm),
       realmData: realmDataRepo(orm),
+      tokens: tokenRepo(orm),
       announce: (a) => {
         if (!this.pending) throw new Error('announce() outside a write');
         this.pending.push(a);
@@ -140,7 +143,7 @@ export class SqliteStore implements Store {
           const rows = this.orm.select().from(changes).where(gt(changes.ord, seen)).orderBy(asc(changes.ord)).all();
           seen = rows.at(-1)?.ord ?? seen;
           const theirs = rows.filter((r) => r.origin !== origin);
-          if (theirs.length) listener(theirs.map((r) => ({ topic: r.topic, realmId: r.realmId, payload: JSON.parse(r.payload) as Record<string, unknown> })));
+          if (theirs.length) listener(theirs.map((r) => ({ topic: r.topic, realmId: r.realmId, payload: JSON.parse(r.payload) as Record<string, unknown>, committedAt: r.createdAt })));
         }
         if (!this.db.readonly && Date.now() - lastPrune > keepMs / 10) {
           lastPrune = Date.now();
@@ -155,6 +158,15 @@ export class SqliteStore implements Store {
     // The feed must not keep a finished process alive.
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  health() {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return Promise.resolve({ migrations: migrationState(this.db) });
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   close() {

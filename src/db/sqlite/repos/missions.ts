@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo } from '../../../domain/store.js';
@@ -51,6 +51,13 @@ export function missionRepo(db: Db): MissionRepo {
         .limit(q.limit)
         .all();
       return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
+    },
+    *countByStatus() {
+      return db
+        .select({ status: missions.status, count: count() })
+        .from(missions)
+        .groupBy(missions.status)
+        .all() as { status: Mission['status']; count: number }[];
     },
     *inStatuses(realmId, statuses, limit) {
       return db
