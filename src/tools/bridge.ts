@@ -32,6 +32,7 @@ export const bridgeFunctions = [
       forbidden: 'the runtime belongs to another realm, or the agent is not a node, paused or terminated',
       budget_exceeded: 'the agent or the realm is past a hard budget limit',
       realm_suspended: 'the realm is suspended or archived',
+      runtime_error: 'with wait: the runtime could not be started or reached (details.runId: the run, recorded as failed)',
     },
     input: Invoke,
     output: Run,

@@ -208,3 +208,16 @@ describe('bridge_cancel', () => {
     await other.close();
   });
 });
+
+describe('a runtime that cannot be reached', () => {
+  it('answers a waiting bridge_invoke with runtime_error (502), and records the run as failed', async () => {
+    const http = await s.call('bridge_register', { kind: 'http', name: 'down', url: 'http://127.0.0.1:9/agent', realmId });
+    const error = await s.fail('bridge_invoke', { runtimeId: http.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    expect(error).toMatchObject({ code: 'runtime_error', details: { runtimeId: http.id, runId: expect.stringMatching(/^brun-/) } });
+    expect(await s.call('bridge_run', { runId: error.details!.runId })).toMatchObject({ status: 'failed', error: expect.stringMatching(/^runtime unreachable: request failed/) });
+    const missing = await s.call('bridge_register', { kind: 'process', name: 'gone', command: '/no/such/binary', realmId });
+    expect((await s.fail('bridge_invoke', { runtimeId: missing.id, agentId: 'agent-dev-1', context: {}, wait: true })).code).toBe('runtime_error');
+    // Without wait the run is simply returned; it fails in the background.
+    expect((await s.call('bridge_invoke', { runtimeId: http.id, agentId: 'agent-dev-1', context: {} })).status).toBe('running');
+  });
+});

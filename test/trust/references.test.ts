@@ -19,7 +19,7 @@ beforeAll(async () => {
   b.runtime = (await s.call('bridge_register', { kind: 'http', name: 'b', url: 'http://127.0.0.1:9/', realmId: b.realm })).id;
   b.mission = (await s.call('mission_create', { realmId: b.realm, title: 'b', createdBy: 'o' })).id;
   b.directive = (await s.call('directive_create', { realmId: b.realm, title: 'b', level: 'realm' })).id;
-  b.run = (await s.call('bridge_invoke', { runtimeId: b.runtime, agentId: 'agent-b', context: {}, wait: true })).id;
+  b.run = (await s.call('bridge_invoke', { runtimeId: b.runtime, agentId: 'agent-b', context: {} })).id;
 });
 afterAll(async () => {
   await s.close();

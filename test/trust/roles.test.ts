@@ -97,8 +97,8 @@ describe('an agent', () => {
 
   it('reads only its own runs', async () => {
     const rt = await admin.call('bridge_register', { kind: 'http', name: 'h', url: 'http://127.0.0.1:9/none', realmId });
-    const mine = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true });
-    const theirs = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-2', context: {}, wait: true });
+    const mine = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} });
+    const theirs = await admin.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-2', context: {} });
     expect((await agent.call('bridge_run', { runId: mine.id })).agentId).toBe('agent-dev-1');
     expect(await agent.fail('bridge_run', { runId: theirs.id })).toMatchObject({ code: 'forbidden', details: { reason: 'not_your_run' } });
   });
@@ -135,7 +135,7 @@ describe('an operator', () => {
     const rt = await operator.call('bridge_register', { kind: 'http', name: 'mine', url: 'http://127.0.0.1:9/x' });
     expect(rt.realmId).toBe(realmId);
     const foreign = await admin.call('bridge_register', { kind: 'http', name: 'theirs', url: 'http://127.0.0.1:9/y', realmId: otherRealm });
-    const run = await admin.call('bridge_invoke', { runtimeId: foreign.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    const run = await admin.call('bridge_invoke', { runtimeId: foreign.id, agentId: 'agent-dev-1', context: {} });
     expect(await operator.fail('bridge_run', { runId: run.id })).toMatchObject({ code: 'not_found' });
     expect(await operator.fail('realm_export', { id: realmId, file: '/tmp/x.json' })).toMatchObject({ code: 'forbidden', details: { field: 'file' } });
   });

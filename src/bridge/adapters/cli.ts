@@ -1,6 +1,6 @@
 import { runProcess, type ProcessOutcome } from '../process-group.js';
 import type { Adapter, RunOutcome, RunRequest } from '../types.js';
-import { emptyOutcome, jsonLine, promptWithContext, statusOf, stderrTail } from './common.js';
+import { emptyOutcome, jsonLine, promptWithContext, statusOf, stderrTail, unreachable } from './common.js';
 
 /** What a stream parser concludes once the process has ended. */
 export interface Parsed {
@@ -51,7 +51,7 @@ export function cliAdapter(spec: CliSpec): Adapter {
         ...emptyOutcome(proc),
         status: statusOf(proc, parsed.succeeded && !proc.spawnError),
         output: parsed.output,
-        error: parsed.succeeded ? null : (parsed.error ?? proc.spawnError ?? stderrTail(proc.stderr) ?? `exited with code ${proc.exitCode}`),
+        error: parsed.succeeded ? null : (parsed.error ?? unreachable(proc.spawnError) ?? stderrTail(proc.stderr) ?? `exited with code ${proc.exitCode}`),
         sessionId: parsed.sessionId,
         usage: parsed.usage,
         usageSnapshot: parsed.usageSnapshot ?? parsed.usage,

@@ -1,3 +1,4 @@
+import { UNREACHABLE } from '../../domain/bridge/model.js';
 import type { ProcessOutcome } from '../process-group.js';
 import type { RunOutcome, RunRequest, RunStatus } from '../types.js';
 
@@ -50,3 +51,6 @@ export const textBlocks = (event: Record<string, unknown>): string[] =>
     .map(obj)
     .filter((b) => b.type === 'text' && typeof b.text === 'string')
     .map((b) => b.text as string);
+
+/** The error of a run whose runtime could not be started or reached (bridge_invoke with wait answers runtime_error). */
+export const unreachable = (reason: string | null) => (reason === null ? null : `${UNREACHABLE}: ${reason}`);

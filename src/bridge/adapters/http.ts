@@ -1,5 +1,6 @@
 // http: POST {runId, agentId, realmId, missionId, context, prompt} as JSON with the runtime's headers; a timeout or
 // a cancel aborts the request. 2xx is completed with the body as output; anything else failed with "HTTP <status>".
+import { unreachable } from './common.js';
 import type { Adapter, RunOutcome } from '../types.js';
 import { MAX_STREAM_BYTES } from '../process-group.js';
 
@@ -41,7 +42,7 @@ export const httpAdapter: Adapter = {
     } catch (error) {
       if (request.signal.aborted) return outcome('cancelled', { error: 'cancelled' });
       if (timeout.aborted) return outcome('timed_out', { error: `no answer within ${request.timeoutMs} ms` });
-      return outcome('failed', { error: `request failed: ${(error as Error).message}` });
+      return outcome('failed', { error: unreachable(`request failed: ${(error as Error).message}`) });
     }
   },
 };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../process-group.js';
 import type { Adapter } from '../types.js';
-import { emptyOutcome, statusOf, stderrTail } from './common.js';
+import { emptyOutcome, statusOf, stderrTail, unreachable } from './common.js';
 
 export const CONTEXT_ARG_LIMIT = 100 * 1024;
 
@@ -40,7 +40,7 @@ export const processAdapter: Adapter = {
         ...emptyOutcome(proc),
         status: statusOf(proc, ok),
         output: proc.stdout,
-        error: ok ? null : (proc.spawnError ?? stderrTail(proc.stderr) ?? (proc.signal ? `killed by ${proc.signal}` : `exited with code ${proc.exitCode}`)),
+        error: ok ? null : (unreachable(proc.spawnError) ?? stderrTail(proc.stderr) ?? (proc.signal ? `killed by ${proc.signal}` : `exited with code ${proc.exitCode}`)),
         sessionId: null,
         usage: null,
         usageSnapshot: null,

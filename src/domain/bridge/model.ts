@@ -48,3 +48,6 @@ export const Run = z.object({
   finishedAt: z.string().nullable(),
 });
 export type Run = z.infer<typeof Run>;
+
+/** How a failed run's error starts when the runtime could not be started or reached at all (no answer to judge). */
+export const UNREACHABLE = 'runtime unreachable';

@@ -10,7 +10,7 @@ import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import type { Invoke } from './inputs.js';
 import type { RunPlan } from './launcher.js';
-import type { Run, RunStatus } from './model.js';
+import { UNREACHABLE, type Run, type RunStatus } from './model.js';
 import { noRunner } from './runtimes.js';
 
 /** Sessions of realm-less runs (global runtimes) are kept under this realm id. */
@@ -188,9 +188,19 @@ export async function invoke(ctx: DomainContext, input: Invoke): Promise<Run> {
   report();
   // Every 5 s, well inside the 10 s the spec asks for, so clients that reset their timeout on progress wait on.
   const ticker = ctx.progress ? setInterval(report, 5000) : undefined;
+  let done: Run;
   try {
-    return await finished;
+    done = await finished;
   } finally {
     clearInterval(ticker);
   }
+  // A runtime that never answered is the caller's upstream failing (502), not a run that tried and failed.
+  if (done.status === 'failed' && done.error?.startsWith(UNREACHABLE)) {
+    throw new DomainError('runtime_error', `runtime ${done.runtimeId} could not be reached: ${done.error.slice(UNREACHABLE.length + 2)} (the run is recorded as failed)`, {
+      runId: done.id,
+      runtimeId: done.runtimeId,
+      error: done.error,
+    });
+  }
+  return done;
 }
