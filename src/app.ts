@@ -43,6 +43,8 @@ export interface AppOptions {
   renewMs?: number;
   retryPollMs?: number;
   retryBaseMs?: number;
+  /** Test-only: serve the fixtures the MCP conformance suite calls by name (src/conformance/fixtures.ts). */
+  conformanceFixtures?: boolean;
 }
 
 /** Everything one server process shares between its sessions: the store, the clock, the registry, the logger. */
@@ -62,6 +64,7 @@ export interface App {
   close(options?: { killAfterMs?: number }): Promise<void>;
   /** Told of every tool call and REST request (the HTTP mode's metrics set it). */
   observeCall?: CallObserver;
+  conformanceFixtures?: boolean;
 }
 
 /** Every 1,000th entry of a realm's chain, written by this process, is logged: an anchor for council_verify. */
@@ -126,6 +129,7 @@ export function createApp(options: AppOptions): App {
     registry,
     runner,
     scheduler,
+    conformanceFixtures: options.conformanceFixtures ?? false,
     close: (closeOptions = {}) =>
       (closed ??= (async () => {
         await scheduler?.close();

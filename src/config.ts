@@ -16,6 +16,8 @@ export interface Config {
   role: Role;
   realm?: string;
   agent?: string;
+  /** Test-only: also serve the fixtures the MCP conformance suite calls by name. */
+  conformanceFixtures: boolean;
   /** Serve HTTP (MCP, REST, health, metrics) instead of stdio. */
   http?: { port: number; host: string; noAuth: boolean; allowedHosts: string[]; sessionIdleMs: number };
 }
@@ -41,6 +43,7 @@ export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hie
   --no-auth               accept HTTP requests without a token, as the local admin (loopback hosts only)
   --allowed-hosts LIST    host names the Host and Origin headers may carry when not on loopback
   --session-idle SECS     close a 2025-11-25 MCP session unused this long (default 1800)
+  --conformance-fixtures  (for testing) also serve the fixtures the official MCP conformance suite calls
   --help                  this text
   --version               the version
 
@@ -67,6 +70,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         'no-auth': { type: 'boolean', default: false },
         'allowed-hosts': { type: 'string' },
         'session-idle': { type: 'string' },
+        'conformance-fixtures': { type: 'boolean', default: false },
         realm: { type: 'string' },
         agent: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -123,6 +127,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
         }
       : {}),
     role: role as Role,
+    conformanceFixtures: values['conformance-fixtures'],
     ...(realm ? { realm } : {}),
     ...(agent ? { agent } : {}),
     db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db',

@@ -1,4 +1,7 @@
-import { McpServer, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
+import { McpServer, type CallToolResult, type InputRequiredResult, type Tool } from '@modelcontextprotocol/server';
+import {
+  fixtureResourceUris, fixtureTools, registerFixtureResourcesAndPrompts, registerHeaderFixture, requestStateCodec, type FixtureHooks,
+} from './conformance/fixtures.js';
 import type { App } from './app.js';
 import type { DomainContext } from './domain/context.js';
 import type { Principal } from './domain/principal.js';
@@ -26,6 +29,8 @@ export interface ServerOptions {
   notifications?: boolean;
   /** Where the calls come from, for the metrics (stdio, mcp). */
   transport?: string;
+  /** How the conformance fixtures announce list changes (default: this instance's own notifications). */
+  fixtureHooks?: FixtureHooks;
 }
 
 /**
@@ -34,17 +39,28 @@ export interface ServerOptions {
  * McpServer.registerTool, so that zod is the only validator and every error carries a code.
  */
 export function createMcpServer(app: App, principal: Principal, options: ServerOptions | Era = {}): McpServer {
-  const { era = 'legacy', notifications = true, transport = 'stdio' } = typeof options === 'string' ? { era: options } : options;
+  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks } = typeof options === 'string' ? { era: options } : options;
+  const fixturesOn = app.conformanceFixtures === true;
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
-    // The SDK adds neither resources.subscribe nor logging by itself.
-    { capabilities: { tools: { listChanged: false }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} }, instructions },
+    {
+      // The SDK adds neither resources.subscribe nor logging by itself.
+      capabilities: { tools: { listChanged: fixturesOn }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: fixturesOn }, logging: {} },
+      instructions,
+      ...(fixturesOn ? { requestState: { verify: requestStateCodec.verify } } : {}),
+    },
   );
   const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
+  const fixtures = new Map(
+    (fixturesOn ? fixtureTools(fixtureHooks ?? { toolsChanged: () => server.sendToolListChanged(), promptsChanged: () => server.sendPromptListChanged() }) : []).map((f) => [f.tool.name, f]),
+  );
+  if (fixturesOn) registerHeaderFixture(server);
   // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
-  const tools: Tool[] = app.registry.functionsFor(principal.role).map((f) => f.tool);
+  const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => f.tool), ...[...fixtures.values()].map((f) => f.tool)];
   server.server.setRequestHandler('tools/list', () => ({ tools }));
-  server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult> => {
+  server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
+    const fixture = fixtures.get(request.params.name);
+    if (fixture) return fixture.run(request.params.arguments ?? {}, reqCtx);
     // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.
     const token = request.params._meta?.progressToken;
     const callCtx: DomainContext =
@@ -57,8 +73,9 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
           };
     return callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger, app.observeCall, transport);
   });
-  const subscriptions = registerResources(server, app, ctx, era, notifications);
+  const subscriptions = registerResources(server, app, ctx, era, notifications, fixturesOn ? fixtureResourceUris : []);
   registerBriefing(server, app, ctx);
+  if (fixturesOn) registerFixtureResourcesAndPrompts(server);
   if (subscriptions) {
     const previousOnClose = server.server.onclose;
     server.server.onclose = () => {

@@ -51,7 +51,7 @@ async function realmIds(ctx: DomainContext, prefix: string) {
  * The resources of one session: the views its principal may read (others are not even listed), listing with
  * realm-id completion, and subscriptions.
  */
-export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, era: Era, notifications = true) {
+export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, era: Era, notifications = true, otherUris: readonly string[] = []) {
   const { principal } = ctx;
   if (holds(principal.role, realmsResource.permission)) {
     mcp.registerResource(realmsResource.name, REALMS_URI, { title: realmsResource.title, description: realmsResource.description, mimeType: 'application/json' }, (uri) =>
@@ -80,6 +80,8 @@ export function registerResources(mcp: McpServer, app: App, ctx: DomainContext, 
   const subscriptions = new SessionSubscriptions(mcp.server, app.bus, app.logger, { everything: era === 'modern', visible, principal });
   mcp.server.setRequestHandler('resources/subscribe', (request) => {
     const { uri } = request.params;
+    // Resources registered besides ours (the conformance fixtures) may be subscribed to; they never change.
+    if (otherUris.includes(uri)) return {};
     const parsed = parseUri(uri);
     if (!parsed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} not found`);
     const refused = refusal(principal, parsed.view?.permission ?? realmsResource.permission, parsed.realmId, uri);

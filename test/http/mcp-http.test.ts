@@ -128,7 +128,7 @@ describe('the /mcp endpoint', () => {
     expect((await post(`{"x":"${'a'.repeat(17 * 1024 * 1024)}"}`)).status).toBe(413);
     const bad = await post('{not json');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe(-32700);
+    expect(((await bad.json()) as any).error.code).toBe(-32700);
   });
 });
 
@@ -169,10 +169,10 @@ describe('tokens over MCP', () => {
     expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', id, '--db', db]).status).toBe(0);
     const afterRevoke = await call(revoked);
     expect(afterRevoke.status).toBe(401);
-    expect((await afterRevoke.json()).error).toMatchObject({ code: 'unauthorized', details: { reason: 'revoked' } });
+    expect(((await afterRevoke.json()) as any).error).toMatchObject({ code: 'unauthorized', details: { reason: 'revoked' } });
     const shortLived = makeToken(db, 'admin', { expires: '1s' });
     expect((await call(shortLived)).status).not.toBe(401);
     await new Promise((r) => setTimeout(r, 1200));
-    expect((await (await call(shortLived)).json()).error.details.reason).toBe('expired');
+    expect(((await (await call(shortLived)).json()) as any).error.details.reason).toBe('expired');
   });
 });

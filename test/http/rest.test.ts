@@ -54,7 +54,7 @@ describe('every REST route', () => {
       : path.startsWith('/api/council') ? spare.proposal
       : spare.mission;
     for (const d of routed) {
-      const path = d.rest!.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(value(name, d.rest!.path)));
+      const path = d.rest!.path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(value(name, d.rest!.path)!));
       // realm_delete would end the fixture; it is reached with a confirm that does not match.
       const body = d.id === 'realm::delete' ? undefined : ['POST', 'PATCH'].includes(d.rest!.method) ? {} : undefined;
       const response = await call(d.rest!.method, d.id === 'realm::delete' ? `${path}?confirm=wrong` : path, body);

@@ -14,6 +14,7 @@ import { urisTouched } from '../../resources/declarations.js';
 import { mayWatch } from '../../resources/register.js';
 import { createMcpServer } from '../../server.js';
 import { checkMessage, protocolError, readableProtocolError } from '../jsonrpc-guard.js';
+import { sessionEventStore } from './event-store.js';
 import { BodyTooLarge, isJson, readBody, sendJson } from './io.js';
 
 interface Session {
@@ -75,7 +76,8 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
   const onerror = (error: Error) => app.logger.debug({ err: error }, 'MCP over HTTP reported an error');
   let modernInFlight = 0;
   const modern = createMcpHandler(
-    ({ authInfo: info }) => createMcpServer(app, (info?.extra as { principal: Principal }).principal, { era: 'modern', notifications: false, transport: 'mcp' }),
+    ({ authInfo: info }) =>
+      createMcpServer(app, (info?.extra as { principal: Principal }).principal, { era: 'modern', notifications: false, transport: 'mcp', fixtureHooks: { toolsChanged: () => modern.notify.toolsChanged(), promptsChanged: () => modern.notify.promptsChanged() } }),
     { legacy: 'reject', maxRequestBodySize: options.maxBytes, onerror },
   );
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: options.maxBytes, onerror });
@@ -95,6 +97,9 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
   async function openSession(req: IncomingMessage, res: ServerResponse, principal: Principal, body: unknown) {
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: sessionEventStore(),
+      // How soon a client whose SSE stream was closed should come back (with Last-Event-ID).
+      retryInterval: 1000,
       onsessioninitialized: (id) => void sessions.set(id, { transport, principal, lastSeen: Date.now() }),
       onsessionclosed: (id) => void sessions.delete(id),
     });
