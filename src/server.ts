@@ -31,6 +31,11 @@ export interface ServerOptions {
   transport?: string;
   /** How the conformance fixtures announce list changes (default: this instance's own notifications). */
   fixtureHooks?: FixtureHooks;
+  /**
+   * The one method this instance will serve (a 2026-07-28 HTTP request names it in its Mcp-Method header): a
+   * tools/* request needs no resources or prompts registered, which is most of the cost of making a server.
+   */
+  method?: string;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface ServerOptions {
  * McpServer.registerTool, so that zod is the only validator and every error carries a code.
  */
 export function createMcpServer(app: App, principal: Principal, options: ServerOptions | Era = {}): McpServer {
-  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks } = typeof options === 'string' ? { era: options } : options;
+  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks, method } = typeof options === 'string' ? { era: options } : options;
   const fixturesOn = app.conformanceFixtures === true;
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
@@ -73,6 +78,7 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
           };
     return callTool(app.registry, request.params.name, request.params.arguments, callCtx, app.logger, app.observeCall, transport);
   });
+  if (method?.startsWith('tools/')) return server;
   const subscriptions = registerResources(server, app, ctx, era, notifications, fixturesOn ? fixtureResourceUris : []);
   registerBriefing(server, app, ctx);
   if (fixturesOn) registerFixtureResourcesAndPrompts(server);

@@ -60,7 +60,7 @@ export function parseLine(line: string, registry: Registry, mayWatch?: WatchChec
 export type WatchCheck = (uri: string) => boolean;
 
 /** Checks one parsed message (an element of a stdio line or an HTTP body). */
-export function checkMessage(raw: unknown, registry: Registry, mayWatch?: WatchCheck): Inbound {
+export function checkMessage(raw: unknown, registry: Registry, mayWatch?: WatchCheck, options: { shape?: boolean } = {}): Inbound {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     const what = Array.isArray(raw) ? 'a batch (an array); MCP takes one message at a time' : `a ${raw === null ? 'null' : typeof raw}`;
     return { reply: protocolError(null, ProtocolErrorCode.InvalidRequest, `Invalid Request: a JSON-RPC message must be an object, not ${what}`), problem: 'not an object' };
@@ -98,6 +98,7 @@ export function checkMessage(raw: unknown, registry: Registry, mayWatch?: WatchC
       return { reply: protocolError(id, ProtocolErrorCode.InvalidParams, text, { code: 'forbidden', uri: refused }), problem: text };
     }
   }
+  if (options.shape === false) return { deliver: message as JSONRPCMessage };
   try {
     return { deliver: parseJSONRPCMessage(message) };
   } catch (error) {

@@ -4,7 +4,7 @@
 //  - 2025-11-25 clients get sessions (NodeStreamableHTTPServerTransport, keyed by mcp-session-id), so their
 //    resources/subscribe works: each session's server keeps its subscriptions, as on stdio. Idle sessions are
 //    evicted; DELETE and close clean up.
-import { createMcpHandler, isLegacyRequest, type AuthInfo, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { createMcpHandler, PROTOCOL_VERSION_META_KEY, type AuthInfo, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -63,11 +63,16 @@ function publishChanges(app: App, notify: { resourceUpdated(uri: string): void; 
   };
 }
 
-/** A web Request carrying the node request's method and headers, for the SDK's era test. */
-function probeOf(req: IncomingMessage): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  return new Request(`http://localhost${req.url ?? '/mcp'}`, { method: req.method, headers });
+/**
+ * Which era a request belongs to, by the SDK's own body-first rule: a POST whose params claim a protocol
+ * revision in _meta is 2026-07-28 (the modern leg answers it, a bad claim included); anything else (initialize,
+ * claim-less messages, the GET stream and DELETE of a session) is 2025-11-25. Read from the parsed body rather
+ * than through isLegacyRequest, which would build a second web Request for every call.
+ */
+function isModern(req: IncomingMessage, body: unknown): boolean {
+  if (req.method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
+  return meta !== undefined && PROTOCOL_VERSION_META_KEY in meta;
 }
 
 const authInfo = (principal: Principal): AuthInfo => ({ token: 'bearer', clientId: principal.id, scopes: [], extra: { principal } });
@@ -76,8 +81,14 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
   const onerror = (error: Error) => app.logger.debug({ err: error }, 'MCP over HTTP reported an error');
   let modernInFlight = 0;
   const modern = createMcpHandler(
-    ({ authInfo: info }) =>
-      createMcpServer(app, (info?.extra as { principal: Principal }).principal, { era: 'modern', notifications: false, transport: 'mcp', fixtureHooks: { toolsChanged: () => modern.notify.toolsChanged(), promptsChanged: () => modern.notify.promptsChanged() } }),
+    ({ authInfo: info, requestInfo }) =>
+      createMcpServer(app, (info?.extra as { principal: Principal }).principal, {
+        era: 'modern',
+        notifications: false,
+        transport: 'mcp',
+        method: requestInfo?.headers.get('mcp-method') ?? undefined,
+        fixtureHooks: { toolsChanged: () => modern.notify.toolsChanged(), promptsChanged: () => modern.notify.promptsChanged() },
+      }),
     { legacy: 'reject', maxRequestBodySize: options.maxBytes, onerror },
   );
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: options.maxBytes, onerror });
@@ -127,14 +138,15 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
         return sendJson(res, 400, protocolError(null, -32700, `Parse error: the body is not valid JSON (${(error as Error).message})`));
       }
       // The checks stdio makes on every message (nesting, Unicode, __proto__, who may watch what).
-      const inbound = checkMessage(body, app.registry, (uri) => mayWatch(principal, uri));
+      // The shape is left to the SDK, which validates every message anyway.
+      const inbound = checkMessage(body, app.registry, (uri) => mayWatch(principal, uri), { shape: false });
       if ('reply' in inbound) {
         app.logger.warn({ problem: inbound.problem }, 'refused an inbound message');
         return inbound.reply ? sendJson(res, 200, readableProtocolError(inbound.reply)) : void res.writeHead(202).end();
       }
       body = inbound.deliver satisfies JSONRPCMessage;
     }
-    if (await isLegacyRequest(probeOf(req), body, { maxRequestBodySize: options.maxBytes })) {
+    if (!isModern(req, body)) {
       const sessionId = req.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {
         const session = sessions.get(sessionId);
