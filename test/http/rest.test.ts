@@ -90,6 +90,9 @@ describe('error statuses', () => {
     const agent = makeToken(db, 'agent', { realm: ids.realm, agent: 'agent-a' });
     expect((await call('POST', '/api/realms', { name: 'x', owner: 'o' }, agent)).body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:realms:create' } });
     expect((await call('GET', `/api/missions/${ids.other}`, undefined, agent)).status).toBe(403);
+    expect((await call('POST', `/api/missions/${ids.mission}/comments`, { realmId: ids.realm, authorId: 'agent-boss', body: 'as my boss' }, agent)).body.error)
+      .toMatchObject({ code: 'forbidden', details: { field: 'authorId', reason: 'not_yourself' } });
+    expect((await call('POST', '/api/hierarchy', { realmId: ids.realm, agentId: 'agent-x' }, agent)).body.error.details.permission).toBe('control_plane:agents:write');
     expect((await call('GET', '/api/realms/realm-nope')).status).toBe(404);
     expect((await call('PATCH', `/api/realms/${ids.realm}`, { expectedVersion: 99, name: 'x' })).status).toBe(409);
     const m = (await call('POST', '/api/missions', { realmId: ids.realm, title: 'cannot start', createdBy: 'agent-boss', status: 'queued' })).body;
@@ -116,6 +119,18 @@ describe('error statuses', () => {
     expect(wrong.headers.get('allow')).toBe('POST, GET');
     expect((await call('GET', '/api/nothing/here')).status).toBe(404);
     expect((await api(server.url, admin, 'POST', '/api/realms', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+  });
+});
+
+describe('who the audit chain says acted', () => {
+  it('is the token\'s principal, for mutations only', async () => {
+    const alice = makeToken(db, 'operator', { realm: ids.realm, name: 'alice' });
+    const before = (await call('GET', `/api/council/verify/${ids.realm}`)).body.entryCount;
+    await call('GET', `/api/hierarchy/${ids.realm}/tree`, undefined, alice);
+    expect((await call('GET', `/api/council/verify/${ids.realm}`)).body.entryCount).toBe(before);
+    await call('POST', '/api/hierarchy', { agentId: 'agent-hired-by-alice' }, alice);
+    const last = (await call('GET', `/api/council/activity/${ids.realm}?limit=1`)).body.entries[0];
+    expect(last).toMatchObject({ actorKind: 'human', actorId: 'human:alice', entityId: 'agent-hired-by-alice' });
   });
 });
 
