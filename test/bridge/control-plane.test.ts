@@ -9,17 +9,24 @@ import { cliPath, tempDb } from '../helpers/processes.js';
 const apps: App[] = [];
 afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close()))));
 
+/** A server on a file whose claude_code runtime (the fake) gets this server; agent-a reports to agent-boss. */
+async function connectedRealm(envVars: Record<string, string> = {}) {
+  const db = tempDb();
+  const state = stateDir();
+  const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
+  apps.push(app);
+  const s = await connect({ app });
+  const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
+  await s.call('hierarchy_set', { realmId, agentId: 'agent-boss' });
+  await s.call('hierarchy_set', { realmId, agentId: 'agent-a', reportsTo: 'agent-boss' });
+  const mission = await s.call('mission_create', { realmId, title: 'Fix the login page', createdBy: 'o', status: 'queued' });
+  const rt = await s.call('bridge_register', { kind: 'claude_code', name: 'claude', command: fakeCommand.claude_code, realmId, connectControlPlane: true, envVars: { FAKE_STATE: state, ...envVars } });
+  return { s, state, realmId, mission, rt };
+}
+
 describe('an agent connected to the control plane', () => {
   it('gets this server over MCP on the same database, and works through its tools', async () => {
-    const db = tempDb();
-    const state = stateDir();
-    const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
-    apps.push(app);
-    const s = await connect({ app });
-    const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
-    await s.call('hierarchy_set', { realmId, agentId: 'agent-a' });
-    const mission = await s.call('mission_create', { realmId, title: 'Fix the login page', createdBy: 'o', status: 'queued' });
-    const rt = await s.call('bridge_register', { kind: 'claude_code', name: 'claude', command: fakeCommand.claude_code, realmId, connectControlPlane: true, envVars: { FAKE_STATE: state } });
+    const { s, state, realmId, mission, rt } = await connectedRealm();
     const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', missionId: mission.id, context: {}, wait: true });
     expect(run).toMatchObject({ status: 'completed', output: 'checked out and commented' });
     const argv = calls(state)[0]!.argv;
@@ -32,16 +39,7 @@ describe('an agent connected to the control plane', () => {
   });
 
   it('is that agent: what it tries beyond its role is refused and nothing is written', async () => {
-    const db = tempDb();
-    const state = stateDir();
-    const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
-    apps.push(app);
-    const s = await connect({ app });
-    const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
-    await s.call('hierarchy_set', { realmId, agentId: 'agent-boss' });
-    await s.call('hierarchy_set', { realmId, agentId: 'agent-a', reportsTo: 'agent-boss' });
-    const mission = await s.call('mission_create', { realmId, title: 'Anything', createdBy: 'o', status: 'queued' });
-    const rt = await s.call('bridge_register', { kind: 'claude_code', name: 'claude', command: fakeCommand.claude_code, realmId, connectControlPlane: true, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'escape' } });
+    const { s, realmId, mission, rt } = await connectedRealm({ FAKE_SCENARIO: 'escape' });
     const before = (await s.call('council_verify', { realmId })).entryCount;
     const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', missionId: mission.id, context: {}, wait: true });
     expect(run.status).toBe('completed');
