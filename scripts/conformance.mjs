@@ -39,8 +39,10 @@ for (const requirements of ['2025-11-25', '2026-07-28']) {
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
-  // The suite prints every check; the summary is what matters in a CI log.
+  // The suite prints every check; a CI log needs the failed ones and the summary.
   const output = `${run.stdout}${run.stderr}`;
+  const failures = output.split('\n').filter((line) => /FAILURE|WARNING/.test(line));
+  if (failures.length) console.log(failures.join('\n'));
   console.log(output.slice(Math.max(0, output.indexOf('=== SUMMARY ==='))));
   if (run.status !== 0) {
     failed = true;

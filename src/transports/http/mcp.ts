@@ -4,7 +4,7 @@
 //  - 2025-11-25 clients get sessions (NodeStreamableHTTPServerTransport, keyed by mcp-session-id), so their
 //    resources/subscribe works: each session's server keeps its subscriptions, as on stdio. Idle sessions are
 //    evicted; DELETE and close clean up.
-import { createMcpHandler, PROTOCOL_VERSION_META_KEY, type AuthInfo, type JSONRPCMessage } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, createMcpHandler, type AuthInfo, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -64,15 +64,23 @@ function publishChanges(app: App, notify: { resourceUpdated(uri: string): void; 
 }
 
 /**
- * Which era a request belongs to, by the SDK's own body-first rule: a POST whose params claim a protocol
- * revision in _meta is 2026-07-28 (the modern leg answers it, a bad claim included); anything else (initialize,
- * claim-less messages, the GET stream and DELETE of a session) is 2025-11-25. Read from the parsed body rather
- * than through isLegacyRequest, which would build a second web Request for every call.
+ * Whether the SDK classifies a request as 2025-11-25 traffic, by its own rules (body first, then the
+ * MCP-Protocol-Version and Mcp-Method headers), called on what we already parsed rather than through
+ * isLegacyRequest, which builds a second web Request for every call.
  */
-function isModern(req: IncomingMessage, body: unknown): boolean {
-  if (req.method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const meta = (body as { params?: { _meta?: Record<string, unknown> } }).params?._meta;
-  return meta !== undefined && PROTOCOL_VERSION_META_KEY in meta;
+function isLegacy(req: IncomingMessage, body: unknown): boolean {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const outcome = classifyInboundRequest({
+    httpMethod: req.method ?? 'GET',
+    protocolVersionHeader: header('mcp-protocol-version'),
+    mcpMethodHeader: header('mcp-method'),
+    mcpNameHeader: header('mcp-name'),
+    ...(body === undefined ? {} : { body }),
+  } as never);
+  return outcome.kind === 'legacy';
 }
 
 const authInfo = (principal: Principal): AuthInfo => ({ token: 'bearer', clientId: principal.id, scopes: [], extra: { principal } });
@@ -146,7 +154,7 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
       }
       body = inbound.deliver satisfies JSONRPCMessage;
     }
-    if (!isModern(req, body)) {
+    if (isLegacy(req, body)) {
       const sessionId = req.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {
         const session = sessions.get(sessionId);
