@@ -81,16 +81,26 @@ describe.each(['legacy', 'modern'] as const)('MCP over HTTP, %s era', (era) => {
 });
 
 describe('2025-11-25 sessions', () => {
-  it('are evicted when idle, and then answer 404', async () => {
-    const c = await httpClient(server.url, admin, 'legacy');
-    const sessionId = c.transport.sessionId!;
-    await c.call('realm_list');
+  it('are evicted when idle (no request and no open stream), and then answer 404', async () => {
+    // A client that went away without DELETE: it initialized, made a call, and left no stream open.
+    const headers = { 'mcp-protocol-version': '2025-11-25', accept: 'application/json, text/event-stream' };
+    const init = await api(server.url, admin, 'POST', '/mcp', {
+      jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'gone', version: '1' } },
+    }, headers);
+    const sessionId = init.headers.get('mcp-session-id')!;
+    expect(sessionId).toBeTruthy();
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} };
+    expect((await api(server.url, admin, 'POST', '/mcp', call, { ...headers, 'mcp-session-id': sessionId })).status).toBe(200);
+    // A client listening on its stream is in use however long it stays quiet.
+    const listener = await httpClient(server.url, admin, 'legacy');
+    const listening = listener.transport.sessionId;
     await new Promise((r) => setTimeout(r, 4500));
-    const stale = await api(server.url, admin, 'POST', '/mcp', { jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} }, {
-      'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25', accept: 'application/json, text/event-stream',
-    });
+    const stale = await api(server.url, admin, 'POST', '/mcp', call, { ...headers, 'mcp-session-id': sessionId });
     expect(stale.status).toBe(404);
     expect(stale.body.error.message).toMatch(/Session not found/);
+    expect((await listener.client.listTools()).tools.length).toBeGreaterThan(0);
+    expect(listener.transport.sessionId).toBe(listening);
+    await listener.close();
   });
 
   it('answer only the token that opened them', async () => {

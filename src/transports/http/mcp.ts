@@ -21,6 +21,8 @@ interface Session {
   transport: NodeStreamableHTTPServerTransport;
   principal: Principal;
   lastSeen: number;
+  /** Responses still open (a GET stream, a long call): a client that is listening is not idle. */
+  open: number;
 }
 
 export interface McpEndpointOptions {
@@ -105,7 +107,7 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const [id, session] of sessions) {
-      if (now - session.lastSeen < options.sessionIdleMs) continue;
+      if (session.open > 0 || now - session.lastSeen < options.sessionIdleMs) continue;
       sessions.delete(id);
       app.logger.info({ sessionId: id }, 'closing an idle MCP session');
       void session.transport.close().catch(onerror);
@@ -119,7 +121,7 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
       eventStore: sessionEventStore(),
       // How soon a client whose SSE stream was closed should come back (with Last-Event-ID).
       retryInterval: 1000,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, lastSeen: Date.now() }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, principal, lastSeen: Date.now(), open: 0 }),
       onsessionclosed: (id) => void sessions.delete(id),
     });
     transport.onclose = () => {
@@ -162,6 +164,11 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
           return sendJson(res, 404, protocolError(null, -32001, 'Session not found: it ended or was evicted; initialize a new one'));
         }
         session.lastSeen = Date.now();
+        session.open++;
+        res.once('close', () => {
+          session.open--;
+          session.lastSeen = Date.now();
+        });
         return session.transport.handleRequest(req, res, body);
       }
       if (req.method === 'POST' && (body as { method?: string }).method === 'initialize') return openSession(req, res, principal, body);
