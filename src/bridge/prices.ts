@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fieldOf } from '../domain/validation.js';
 import { StartupError } from '../startup-error.js';
+import { defaultPrices } from './price-table.js';
 import type { Usage } from './types.js';
 
 /** USD per million tokens. */
@@ -12,22 +13,7 @@ export interface Price {
 }
 export type PriceTable = Record<string, Price>;
 
-// Built-in list prices, matched by the longest model-name prefix. Override with --prices FILE or
-// CONTROL_PLANE_PRICES (a JSON object of the same shape); unknown models cost nothing and are logged.
-export const defaultPrices: PriceTable = {
-  'claude-opus': { input: 15, output: 75, cachedInput: 1.5 },
-  'claude-sonnet': { input: 3, output: 15, cachedInput: 0.3 },
-  'claude-haiku': { input: 1, output: 5, cachedInput: 0.1 },
-  opus: { input: 15, output: 75, cachedInput: 1.5 },
-  sonnet: { input: 3, output: 15, cachedInput: 0.3 },
-  haiku: { input: 1, output: 5, cachedInput: 0.1 },
-  'gpt-5-mini': { input: 0.25, output: 2, cachedInput: 0.025 },
-  'gpt-5-nano': { input: 0.05, output: 0.4, cachedInput: 0.005 },
-  'gpt-5': { input: 1.25, output: 10, cachedInput: 0.125 },
-  'gpt-4.1': { input: 2, output: 8, cachedInput: 0.5 },
-  o3: { input: 2, output: 8, cachedInput: 0.5 },
-  'o4-mini': { input: 1.1, output: 4.4, cachedInput: 0.275 },
-};
+export { defaultPrices, PRICES_TAKEN } from './price-table.js';
 
 const PriceFile = z.record(
   z.string().min(1),
@@ -56,15 +42,42 @@ export function loadPrices(file: string | undefined, source = '--prices'): Price
   return { ...defaultPrices, ...parsed.data };
 }
 
+/**
+ * A model name as the price table keys it: lower case, without provider or cloud prefixes ("anthropic/",
+ * "us.anthropic.", "openai."), context, version and date suffixes ("[1m]", "@20250929", "-v1:0",
+ * "-20251001", "-2025-04-14", "-latest"), and Claude's names in one order with dashed versions (Cursor's
+ * "Claude 4.5 Sonnet" and "sonnet-4.5" are "claude-sonnet-4-5").
+ */
+export function normaliseModel(model: string): string {
+  let name = model.trim().toLowerCase().replace(/\s+/g, '-');
+  name = name.replace(/\[[^\]]*\]$/, '').replace(/@.*$/, '');
+  name = name.slice(name.lastIndexOf('/') + 1);
+  name = name.replace(/^(?:(?:us|eu|apac|global|jp|au)\.)?(?:anthropic|openai|google|xai)\./, '');
+  name = name.replace(/-v\d+(?::\d+)?$/, '').replace(/-(?:\d{8}|\d{4}-\d{2}-\d{2})$/, '').replace(/-latest$/, '');
+  if (!/claude|opus|sonnet|haiku|fable|mythos/.test(name)) return name;
+  name = name.replace(/(\d)\.(\d)/g, '$1-$2');
+  // "claude-4-5-sonnet" (a display name) is "claude-sonnet-4-5"; Claude 3 ids really are "claude-3-5-sonnet".
+  const versionFirst = /^(?:claude-)?((\d+)(?:-\d+)?)-(opus|sonnet|haiku)(.*)$/.exec(name);
+  if (versionFirst && Number(versionFirst[2]) >= 4) return `claude-${versionFirst[3]}-${versionFirst[1]}${versionFirst[4]}`;
+  return /^(opus|sonnet|haiku|fable|mythos)-\d/.test(name) ? `claude-${name}` : name;
+}
+
+/** The table's entry for a model: the longest key equal to its normalised name or a prefix of it up to a "-". */
+export function priceOf(table: PriceTable, model: string): Price | null {
+  const name = normaliseModel(model);
+  let best: { key: string; price: Price } | null = null;
+  for (const [key, price] of Object.entries(table)) {
+    const k = normaliseModel(key);
+    if ((name === k || name.startsWith(`${k}-`)) && (!best || k.length > best.key.length)) best = { key: k, price };
+  }
+  return best?.price ?? null;
+}
+
 /** The cost in cents of the tokens, or null for a model the table does not know. */
 export function priceCents(table: PriceTable, model: string | null, usage: Usage): number | null {
   if (!model) return null;
-  const name = model.toLowerCase().replace(/^[a-z0-9-]+\//, '');
-  const key = Object.keys(table)
-    .filter((k) => name.startsWith(k.toLowerCase()))
-    .sort((a, b) => b.length - a.length)[0];
-  if (!key) return null;
-  const p = table[key]!;
+  const p = priceOf(table, model);
+  if (!p) return null;
   const usd = (usage.inputTokens * p.input + usage.outputTokens * p.output + usage.cachedInputTokens * (p.cachedInput ?? p.input)) / 1e6;
   return usd * 100;
 }
