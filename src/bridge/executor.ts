@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { RunLauncher, RunPlan } from '../domain/bridge/launcher.js';
-import type { Run } from '../domain/bridge/model.js';
+import { UNREACHABLE, type Run, type Runtime } from '../domain/bridge/model.js';
 import { finishRun, getRun, NO_REALM, type RunResult } from '../domain/bridge/runs.js';
 import type { Clock } from '../domain/clock.js';
 import type { DomainContext } from '../domain/context.js';
@@ -9,9 +9,10 @@ import { systemPrincipal } from '../domain/principal.js';
 import type { Store } from '../domain/store.js';
 import type { EventBus } from '../events/bus.js';
 import { adapters } from './adapters/index.js';
-import { runEnvironment } from './environment.js';
+import { runEnvironment, runHeaders, runMarker } from './environment.js';
+import { MissingEnvironment } from '../domain/bridge/env-references.js';
 import { priceCents, type PriceTable } from './prices.js';
-import { signalGroup } from './process-group.js';
+import { signalRun } from './process-tree.js';
 import type { ControlPlaneCommand, RunOutcome, RunRequest, Usage } from './types.js';
 
 export interface ExecutorOptions {
@@ -29,6 +30,12 @@ export interface ExecutorOptions {
 }
 
 const round4 = (n: number) => Math.round(n * 1e4) / 1e4;
+
+/** A run that failed before (or outside) its runtime: nothing ran, nothing is billed. */
+const failedResult = (error: string): RunResult => ({
+  status: 'failed', output: null, outputTruncated: false, error, stderrTruncated: false, exitCode: null, signal: null,
+  sessionId: null, usage: null, costCents: null, provider: null, model: null, permissionDenials: null, keepSession: null,
+});
 
 /** The abort reason of runs stopped because this server is shutting down. */
 const SHUTDOWN = 'shutdown';
@@ -51,6 +58,18 @@ export class BridgeExecutor implements RunLauncher {
 
   workDirExists(path: string) {
     return existsSync(path) && statSync(path).isDirectory();
+  }
+
+  refusal(runtime: Runtime) {
+    const check = adapters[runtime.kind].refusal;
+    if (!check) return null;
+    let env: Record<string, string>;
+    try {
+      env = runEnvironment({ id: 'check', agentId: '', realmId: runtime.realmId, missionId: null }, runtime);
+    } catch {
+      env = { ...runtime.envVars }; // a reference the server cannot resolve yet is judged at run time
+    }
+    return check(runtime, env);
   }
 
   launch(run: Run, plan: RunPlan): Promise<Run> {
@@ -77,18 +96,23 @@ export class BridgeExecutor implements RunLauncher {
   }
 
   /**
-   * Stops every run of this process (recorded as interrupted) and waits for them to be recorded. With
-   * `killAfterMs`, process groups still alive then are killed outright (a client that went away gets no grace).
+   * Stops every run of this process (recorded as interrupted) and waits for them to be recorded, never past
+   * the grace period: what is still running then is killed, and recording gets two seconds more (a run not
+   * recorded by then is marked lost by the next process's sweep). `killAfterMs` shortens the grace (a client
+   * that went away gets none).
    */
   async close(options: { killAfterMs?: number } = {}) {
     clearInterval(this.poller);
-    const runs = [...this.running.values()];
-    for (const { controller } of runs) controller.abort(SHUTDOWN);
-    const kill = options.killAfterMs === undefined
-      ? undefined
-      : setTimeout(() => runs.forEach((r) => r.pid !== undefined && signalGroup(r.pid, 'SIGKILL')), options.killAfterMs);
-    await Promise.allSettled(runs.map((r) => r.done));
+    const runs = [...this.running.entries()];
+    for (const [, { controller }] of runs) controller.abort(SHUTDOWN);
+    const killAfter = Math.min(options.killAfterMs ?? Infinity, this.options.graceMs ?? 5000);
+    const kill = setTimeout(() => {
+      for (const [id, r] of runs) signalRun({ ...(r.pid !== undefined ? { pgid: r.pid } : {}), marker: runMarker(id) }, 'SIGKILL');
+    }, killAfter);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(runs.map(([, r]) => r.done)), new Promise((resolve) => (giveUp = setTimeout(resolve, killAfter + 2000)))]);
     clearTimeout(kill);
+    clearTimeout(giveUp);
   }
 
   private async pollCancels() {
@@ -105,6 +129,15 @@ export class BridgeExecutor implements RunLauncher {
     try {
       const sessionKey = [run.realmId ?? NO_REALM, run.agentId, run.runtimeId] as const;
       const stored = await this.options.store.read((tx) => tx.sessions.get(...sessionKey));
+      let env: Record<string, string>;
+      let headers: Record<string, string>;
+      try {
+        env = runEnvironment(run, plan.runtime);
+        headers = runHeaders(plan.runtime);
+      } catch (error) {
+        if (!(error instanceof MissingEnvironment)) throw error;
+        return finishRun(this.system, run.id, { ...failedResult(`${UNREACHABLE}: ${error.message}`), model: run.model });
+      }
       const request: RunRequest = {
         runId: run.id,
         realmId: run.realmId,
@@ -119,7 +152,9 @@ export class BridgeExecutor implements RunLauncher {
         timeoutMs: plan.timeoutMs,
         graceMs: this.options.graceMs ?? 5000,
         signal,
-        env: runEnvironment(run, plan.runtime),
+        env,
+        headers,
+        marker: runMarker(run.id),
         controlPlane: this.options.controlPlane,
         onSpawn: (pid, processStart) => {
           const local = this.running.get(run.id);
@@ -135,6 +170,7 @@ export class BridgeExecutor implements RunLauncher {
         await this.options.store.write((tx) => tx.sessions.clear(...sessionKey));
         outcome = await adapter.execute({ ...request, sessionId: null, previousUsage: null });
       }
+      if (outcome.leftovers > 0) this.options.logger.info({ runId: run.id, processes: outcome.leftovers }, 'stopped processes the run left behind');
       if (outcome.status === 'cancelled' && signal.reason === SHUTDOWN) outcome = { ...outcome, error: INTERRUPTED };
       const costCents = this.costCents(outcome);
       const finished = await finishRun(this.system, run.id, this.result(outcome, costCents));
@@ -142,10 +178,7 @@ export class BridgeExecutor implements RunLauncher {
       return finished;
     } catch (error) {
       this.options.logger.error({ err: error, runId: run.id }, 'run failed inside the server');
-      return finishRun(this.system, run.id, {
-        status: 'failed', output: null, outputTruncated: false, error: 'internal error while running; see the server log', stderrTruncated: false,
-        exitCode: null, signal: null, sessionId: null, usage: null, costCents: null, keepSession: null,
-      });
+      return finishRun(this.system, run.id, { ...failedResult('internal error while running; see the server log'), model: run.model });
     }
   }
 
@@ -161,6 +194,9 @@ export class BridgeExecutor implements RunLauncher {
       sessionId: outcome.sessionId,
       usage: outcome.usage,
       costCents,
+      provider: outcome.provider,
+      model: outcome.model,
+      permissionDenials: outcome.permissionDenials,
       // Session ids from failed runs are never kept.
       keepSession: outcome.status === 'completed' && outcome.sessionId ? { sessionId: outcome.sessionId, usage: outcome.usageSnapshot } : null,
     };

@@ -1,8 +1,11 @@
 import { execa } from 'execa';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { type RunProcesses, signalRun, sweepRun } from './process-tree.js';
 
 export const MAX_STREAM_BYTES = 1024 * 1024;
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** How long the pipes may stay open once everything we could find of a run has gone. */
+const PIPE_DRAIN_MS = 1000;
 
 export interface SpawnSpec {
   command: string;
@@ -11,6 +14,8 @@ export interface SpawnSpec {
   cwd?: string;
   /** The whole environment of the child (nothing is inherited implicitly). */
   env: Record<string, string>;
+  /** `NAME=value` in `env` that marks every descendant of this run, even one that left the process group. */
+  marker?: string;
   /** Written to stdin, which is then closed (agent CLIs read stdin to EOF before they start). */
   stdin?: string;
   timeoutMs: number;
@@ -35,6 +40,8 @@ export interface ProcessOutcome {
   cancelled: boolean;
   /** The process could not be started (e.g. no such command). */
   spawnError: string | null;
+  /** How many processes the run left behind when its command ended (all stopped since). */
+  leftovers: number;
 }
 
 /** The start time of a process (clock ticks since boot), so that a reused pid is never mistaken for ours. */
@@ -47,47 +54,17 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-/** Signals a whole process group; false when it no longer exists. */
-export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Whether any live (non-zombie) process is still in the group. Zombies answer kill(0) until someone reaps
- * them, which in a container may be never; /proc tells them apart.
+ * Kills what a dead owner left of a run: its group, only if the leader is still the process we started (a
+ * reused pid is never signalled), and every process carrying the run's marker.
  */
-export function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return signalGroup(pgid, 0);
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') return true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return false;
+export function stopLeftovers(pgid: number | null, processStart: string | null, marker: string): boolean {
+  const ownGroup = pgid !== null && processStart !== null && processStartTime(pgid) === processStart;
+  return signalRun({ ...(ownGroup ? { pgid: pgid! } : {}), marker }, 'SIGKILL');
 }
 
-/** Stops a group that a dead owner left behind, only if its leader is still the process we started. */
-export function stopLeftoverGroup(pgid: number, processStart: string | null): boolean {
-  if (processStart === null || processStartTime(pgid) !== processStart) return false;
-  return signalGroup(pgid, 'SIGKILL');
-}
-
-class BoundedText {
+/** The first `max` bytes of a stream (stdout: the answer starts there). */
+class HeadText {
   private chunks: string[] = [];
   private bytes = 0;
   truncated = false;
@@ -108,13 +85,39 @@ class BoundedText {
   }
 }
 
+/** The last `max` bytes of a stream (stderr: the error a CLI ends with comes last, after its logs). */
+class TailText {
+  private chunks: string[] = [];
+  private bytes = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+  add(chunk: string) {
+    this.chunks.push(chunk);
+    this.bytes += Buffer.byteLength(chunk);
+    while (this.bytes > this.max && this.chunks.length > 1) {
+      this.bytes -= Buffer.byteLength(this.chunks.shift()!);
+      this.truncated = true;
+    }
+  }
+  toString() {
+    const text = this.chunks.join('');
+    if (this.bytes <= this.max) return text;
+    this.truncated = true;
+    return Buffer.from(text).subarray(-this.max).toString('utf8');
+  }
+}
+
+type LeaderEnd = { code: number | null; signal: NodeJS.Signals | null };
+
 /**
- * Runs one command in its own process group (detached), so that a timeout or a cancel stops the whole tree:
- * SIGTERM to the group, SIGKILL after the grace period. Resolves only once the group is gone.
+ * Runs one command in its own process group (detached). A timeout or a cancel stops the whole run: SIGTERM,
+ * then SIGKILL after the grace period. However the command ends, whatever it left behind (in its group, or
+ * escaped from it but carrying `spec.marker`) is stopped the same way before this resolves, and pipes that
+ * something out of reach still holds open are not waited for.
  */
 export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
-  const stdout = new BoundedText(MAX_STREAM_BYTES);
-  const stderr = new BoundedText(MAX_STREAM_BYTES);
+  const stdout = new HeadText(MAX_STREAM_BYTES);
+  const stderr = new TailText(MAX_STREAM_BYTES);
   const child = execa(spec.command, spec.args, {
     cwd: spec.cwd,
     env: spec.env,
@@ -127,6 +130,7 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
     ...(spec.stdin !== undefined ? { input: spec.stdin } : { stdin: 'ignore' as const }),
   });
   const pid = child.pid;
+  const run: RunProcesses = { ...(pid !== undefined ? { pgid: pid } : {}), ...(spec.marker ? { marker: spec.marker } : {}) };
   if (pid !== undefined) spec.onSpawn?.(pid, processStartTime(pid));
 
   let partial = '';
@@ -150,17 +154,18 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
     spec.onOutput?.('stderr', chunk);
   });
 
+  const graceMs = spec.graceMs ?? 5000;
   let timedOut = false;
   let cancelled = false;
   let killTimer: NodeJS.Timeout | undefined;
   let killed = false;
   const terminate = () => {
     if (pid === undefined || killTimer) return;
-    signalGroup(pid, 'SIGTERM');
+    signalRun(run, 'SIGTERM');
     killTimer = setTimeout(() => {
       killed = true;
-      signalGroup(pid, 'SIGKILL');
-    }, spec.graceMs ?? 5000);
+      signalRun(run, 'SIGKILL');
+    }, graceMs);
   };
   const timeout = setTimeout(() => {
     timedOut = true;
@@ -173,20 +178,29 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
   if (spec.signal?.aborted) onAbort();
   spec.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const result = await child;
+  // Wait for the leader's end, not the pipes': a descendant that escaped the group may hold them open for ever.
+  let leader: LeaderEnd | null = null;
+  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => resolve(void (leader = { code, signal }))));
+  const settled = child.then(() => true as const);
+  await Promise.race([exited, settled]);
   clearTimeout(timeout);
   spec.signal?.removeEventListener('abort', onAbort);
-  if (partial && spec.onStdoutLine) spec.onStdoutLine(partial);
-  if (killTimer && pid !== undefined) {
-    // The leader is gone; give what it left in its group until the grace period ends, then kill the rest.
-    while (!killed && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
-    clearTimeout(killTimer);
-    signalGroup(pid, 'SIGKILL');
+
+  // What the run left is stopped now; if it was already being stopped, only what remains of the grace period.
+  const leftovers = pid === undefined ? 0 : await sweepRun(run, killed ? 0 : graceMs);
+  clearTimeout(killTimer);
+  const drained = await Promise.race([settled, new Promise<false>((r) => setTimeout(() => r(false), PIPE_DRAIN_MS))]);
+  if (!drained) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   }
-  const spawnError = pid === undefined || (result.failed && result.exitCode === undefined && !result.signal && !timedOut && !cancelled) ? (result.shortMessage ?? 'could not start') : null;
+  const result = await child;
+  if (partial && spec.onStdoutLine) spec.onStdoutLine(partial);
+  const end = leader as LeaderEnd | null;
+  const spawnError = pid === undefined || (end === null && result.failed && result.exitCode === undefined && !result.signal) ? (result.shortMessage ?? 'could not start') : null;
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
+    exitCode: end ? end.code : (result.exitCode ?? null),
+    signal: end ? end.signal : (result.signal ?? null),
     stdout: stdout.toString(),
     stdoutTruncated: stdout.truncated,
     stderr: stderr.toString(),
@@ -194,5 +208,6 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
     timedOut,
     cancelled,
     spawnError,
+    leftovers,
   };
 }

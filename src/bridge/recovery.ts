@@ -4,7 +4,8 @@ import { loseRun } from '../domain/bridge/runs.js';
 import type { Clock } from '../domain/clock.js';
 import { systemPrincipal } from '../domain/principal.js';
 import type { Store } from '../domain/store.js';
-import { stopLeftoverGroup } from './process-group.js';
+import { runMarker } from './environment.js';
+import { stopLeftovers } from './process-group.js';
 
 export interface LivenessOptions {
   store: Store;
@@ -23,8 +24,9 @@ const at = (ms = Date.now()) => new Date(ms).toISOString();
 
 /**
  * Registers this process in the instances table and keeps its heartbeat; every beat it also looks for runs
- * whose owner has no fresh heartbeat, marks them failed (process_lost) exactly once, and stops the process
- * groups they left, checking the leader's start time so a reused pid is never signalled.
+ * whose owner has no fresh heartbeat, marks them failed (process_lost) exactly once, and stops what they left:
+ * the process group (checking the leader's start time, so a reused pid is never signalled) and every process
+ * carrying the run's marker.
  */
 export function startLiveness(options: LivenessOptions) {
   const { store, logger, instanceId } = options;
@@ -42,7 +44,7 @@ export function startLiveness(options: LivenessOptions) {
       const orphans = await store.read((tx) => tx.runs.orphaned([...new Set([...live, instanceId])]));
       for (const run of orphans) {
         const process = await store.read((tx) => tx.runs.process(run.id));
-        const stopped = process.pid !== null && stopLeftoverGroup(process.pid, process.processStart);
+        const stopped = stopLeftovers(process.pid, process.processStart, runMarker(run.id));
         const lost = await loseRun(system, run.id);
         if (lost) logger.warn({ runId: run.id, owner: run.ownerInstanceId, stoppedGroup: stopped }, 'run lost with its owner process');
       }

@@ -19,8 +19,12 @@ export interface RunRequest {
   timeoutMs: number;
   graceMs: number;
   signal: AbortSignal;
-  /** PATH, HOME, locale, the runtime's envVars and the CONTROL_PLANE_* variables. */
+  /** The run's whole environment: see runEnvironment. */
   env: Record<string, string>;
+  /** The runtime's headers, references resolved (http runtimes). */
+  headers: Record<string, string>;
+  /** The `NAME=value` entry of `env` that every process of this run inherits (how its leftovers are found). */
+  marker: string;
   /** How to start this server for an agent that should work on the control plane (claude_code). */
   controlPlane: ControlPlaneCommand | null;
   onSpawn(pid: number, processStart: string | null): void;
@@ -47,10 +51,21 @@ export interface RunOutcome {
   model: string | null;
   /** The CLI said the session it was asked to resume does not exist. */
   unknownSession: boolean;
+  /** Tool calls the CLI refused for lack of permission (Claude Code reports them). */
+  permissionDenials: PermissionDenial[] | null;
+  /** How many processes the run left behind when its command ended (all stopped). */
+  leftovers: number;
+}
+
+export interface PermissionDenial {
+  tool: string;
+  input: unknown;
 }
 
 export interface Adapter {
   execute(request: RunRequest): Promise<RunOutcome>;
+  /** Why this runtime could not run as configured, as this server's user with `env` (checked at bridge_register). */
+  refusal?(runtime: Runtime, env: Record<string, string>): { field: string; message: string } | null;
 }
 
 /**

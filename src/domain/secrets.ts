@@ -84,9 +84,10 @@ export const looksSecret = (text: string) => redactText(text).count > 0;
 
 /**
  * A copy of `value` with every secret replaced by "[REDACTED]", at any depth: the whole value of a secret key
- * (unless null), and the secret-shaped parts of every other string. Returns how many were replaced.
+ * (unless null, or a string `shown` says holds nothing secret), and the secret-shaped parts of every other
+ * string. Returns how many were replaced.
  */
-export function scrub<T>(value: T): { value: T; redacted: number } {
+export function scrub<T>(value: T, shown: (value: string) => boolean = () => false): { value: T; redacted: number } {
   let redacted = 0;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
@@ -98,7 +99,7 @@ export function scrub<T>(value: T): { value: T; redacted: number } {
     if (v === null || typeof v !== 'object') return v;
     return Object.fromEntries(
       Object.entries(v).map(([k, inner]) => {
-        if (inner !== null && inner !== REDACTED && isSecretKey(k)) {
+        if (inner !== null && inner !== REDACTED && isSecretKey(k) && !(typeof inner === 'string' && shown(inner))) {
           redacted++;
           return [k, REDACTED];
         }
@@ -109,6 +110,9 @@ export function scrub<T>(value: T): { value: T; redacted: number } {
   return { value: walk(value) as T, redacted };
 }
 
-/** A map of names to strings (envVars, headers) as callers may see it: secret keys and secret-shaped values hidden. */
-export const redactMap = (values: Record<string, string> | null) =>
-  values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, isSecretKey(k) || looksSecret(v) ? REDACTED : v]));
+/**
+ * A map of names to strings (envVars, headers) as callers may see it: secret keys and secret-shaped values
+ * hidden, except values `shown` says hold nothing secret (such as references to the server's environment).
+ */
+export const redactMap = (values: Record<string, string> | null, shown: (value: string) => boolean = () => false) =>
+  values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, !shown(v) && (isSecretKey(k) || looksSecret(v)) ? REDACTED : v]));

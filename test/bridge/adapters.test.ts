@@ -2,24 +2,65 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { adapters } from '../../src/bridge/adapters/index.js';
-import { alive, calls, hangPids, hanging, request, stateDir } from '../helpers/fakes.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeKind } from '../../src/domain/bridge/model.js';
+import { alive, calls, hangPids, hanging, request, runtime, stateDir } from '../helpers/fakes.js';
+
+const isRoot = process.getuid?.() === 0;
+const leftBehind = (state: string): { pid: number; how: string } => JSON.parse(readFileSync(join(state, 'left-behind.json'), 'utf8'));
+const withEnv = (kind: RuntimeKind, state: string, env: Record<string, string>, extra: Parameters<typeof request>[2] = {}) => {
+  const r = request(kind, state, extra);
+  return { ...r, env: { ...r.env, ...env } };
+};
+
 
 describe('claude_code', () => {
-  it('runs claude -p --output-format stream-json --verbose with the prompt and context on stdin, and parses the result', async () => {
+  it('runs claude -p --output-format stream-json --verbose at the runtime\'s permission mode, prompt and context on stdin, and parses the result', async () => {
     const state = stateDir();
     const out = await adapters.claude_code.execute(request('claude_code', state, { model: 'sonnet' }));
     const [call] = calls(state);
-    expect(call!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--model', 'sonnet']);
+    expect(call!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--model', 'sonnet']);
     expect(call!.stdin).toContain('Do the thing');
     expect(call!.stdin).toContain('"mode":"thin"');
     expect(out).toMatchObject({
       status: 'completed', exitCode: 0, signal: null, output: 'Done: Do the thing', provider: 'anthropic', model: 'sonnet',
-      usage: { inputTokens: 117, outputTokens: 245, cachedInputTokens: 3000 }, costUsd: 0.0425, unknownSession: false, error: null,
+      usage: { inputTokens: 117, outputTokens: 245, cachedInputTokens: 3000 }, costUsd: 0.0425, unknownSession: false, error: null, permissionDenials: [],
     });
     expect(out.sessionId).toMatch(/^[0-9a-f-]{36}$/);
-    const resumed = await adapters.claude_code.execute(request('claude_code', state, { sessionId: out.sessionId }));
-    expect(calls(state)[1]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--resume', out.sessionId]);
-    expect(resumed).toMatchObject({ status: 'completed', sessionId: out.sessionId });
+    const resumed = await adapters.claude_code.execute(request('claude_code', state, { sessionId: out.sessionId, runtime: { permissions: 'read_only' } }));
+    expect(calls(state)[1]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'default', '--resume', out.sessionId]);
+    expect(resumed).toMatchObject({ status: 'completed', sessionId: out.sessionId, model: 'claude-opus-5-5[1m]' });
+  });
+
+  it('honours the permission level, and reports the tool calls it denied, without secrets', async () => {
+    for (const [level, writes] of [['read_only', false], ['edit', true]] as const) {
+      const state = stateDir();
+      const file = join(state, 'out.txt');
+      const out = await adapters.claude_code.execute(withEnv('claude_code', state, { FAKE_SCENARIO: 'write', FAKE_WRITE_PATH: file }, { runtime: { permissions: level } }));
+      expect(out.status).toBe('completed');
+      expect(existsSync(file)).toBe(writes);
+      if (writes) expect(out.permissionDenials).toEqual([]);
+      else expect(out.permissionDenials).toEqual([{ tool: 'Write', input: { file_path: file, content: 'written by the fake', api_key: '[REDACTED]' } }]);
+    }
+  });
+
+  it('refuses full permissions as root unless IS_SANDBOX=1 says the machine is a sandbox (checked at register time)', () => {
+    const full = runtime('claude_code', { permissions: 'full' });
+    const refusal = adapters.claude_code.refusal!(full, {});
+    if (isRoot) expect(refusal).toMatchObject({ field: 'permissions', message: expect.stringContaining('refuses full permissions') });
+    else expect(refusal).toBeNull();
+    expect(adapters.claude_code.refusal!(full, { IS_SANDBOX: '1' })).toBeNull();
+    expect(adapters.claude_code.refusal!(runtime('claude_code', { permissions: 'edit' }), {})).toBeNull();
+  });
+
+  it('puts the runtime\'s args before the variadic flags, so a positional is not swallowed by --allowedTools', async () => {
+    const state = stateDir();
+    const controlPlane = { command: '/usr/bin/node', args: ['/srv/cli.js'], agentTools: ['mission_checkout'] };
+    await adapters.claude_code.execute(request('claude_code', state, { runtime: { connectControlPlane: true, args: ['--max-turns', '5'] }, controlPlane }));
+    const argv = calls(state)[0]!.argv;
+    expect(argv.indexOf('--max-turns')).toBeLessThan(argv.indexOf('--mcp-config'));
+    expect(argv.at(-2)).toBe('--allowedTools');
   });
 
   it('judges failure by is_error, not subtype, and keeps no session id from a failed run', async () => {
@@ -31,6 +72,12 @@ describe('claude_code', () => {
     const out = await adapters.claude_code.execute(request('claude_code', stateDir(), { sessionId: '11111111-2222-4333-8444-555555555555' }));
     expect(out).toMatchObject({ status: 'failed', unknownSession: true, sessionId: null });
     expect(out.error).toContain('No conversation found');
+  });
+
+  it('says what it was doing when it timed out: retrying an unreachable API', async () => {
+    const out = await adapters.claude_code.execute(request('claude_code', stateDir(), { scenario: 'retry', timeoutMs: 2000 }));
+    expect(out.status).toBe('timed_out');
+    expect(out.error).toBe('timed out after 2 s; last from the CLI: API retry 3/10 (unknown, no response)');
   });
 
   it('gives the agent this server over MCP as that agent, allowing exactly the agent tools, when connectControlPlane is set', async () => {
@@ -48,15 +95,24 @@ describe('claude_code', () => {
 });
 
 describe('codex', () => {
-  it('runs codex exec --json [-m M] [resume ID] -, treats Reconnecting notices as non-fatal, and turns cumulative usage into per-run usage', async () => {
+  it('runs codex exec --json --skip-git-repo-check -s SANDBOX [-m M] [resume ID] - outside a git repository, and turns cumulative usage into per-run usage', async () => {
     const state = stateDir();
-    const first = await adapters.codex.execute(request('codex', state, { model: 'gpt-5' }));
-    expect(calls(state)[0]!.argv).toEqual(['exec', '--json', '-m', 'gpt-5', '-']);
-    expect(first).toMatchObject({ status: 'completed', output: 'Done.', provider: 'openai', costUsd: null, usage: { inputTokens: 600, cachedInputTokens: 400, outputTokens: 100 } });
-    const second = await adapters.codex.execute(request('codex', state, { sessionId: first.sessionId, previousUsage: first.usageSnapshot }));
-    expect(calls(state)[1]!.argv).toEqual(['exec', '--json', 'resume', first.sessionId, '-']);
+    const outside = { workDir: state };
+    const first = await adapters.codex.execute(request('codex', state, { model: 'gpt-5', runtime: outside }));
+    expect(calls(state)[0]!.argv).toEqual(['exec', '--json', '--skip-git-repo-check', '-s', 'workspace-write', '-m', 'gpt-5', '-']);
+    expect(first).toMatchObject({ status: 'completed', output: 'Done.', provider: 'openai', model: 'gpt-5', costUsd: null, usage: { inputTokens: 600, cachedInputTokens: 400, outputTokens: 100 } });
+    const second = await adapters.codex.execute(request('codex', state, { sessionId: first.sessionId, previousUsage: first.usageSnapshot, runtime: { ...outside, permissions: 'read_only' } }));
+    expect(calls(state)[1]!.argv).toEqual(['exec', '--json', '--skip-git-repo-check', '-s', 'read-only', 'resume', first.sessionId, '-']);
     expect(second.usageSnapshot).toEqual({ inputTokens: 1200, cachedInputTokens: 800, outputTokens: 200 });
     expect(second.usage).toEqual({ inputTokens: 600, cachedInputTokens: 400, outputTokens: 100 });
+    await adapters.codex.execute(request('codex', state, { runtime: { ...outside, permissions: 'full' } }));
+    expect(calls(state)[2]!.argv).toContain('danger-full-access');
+  });
+
+  it('records the model Codex really used, from its rollout file, since the stream never names it', async () => {
+    const state = stateDir();
+    const out = await adapters.codex.execute(request('codex', state, { runtime: { workDir: state } }));
+    expect(out).toMatchObject({ status: 'completed', model: 'gpt-6.1-sol' });
   });
 
   it('fails on turn.failed, and spots an unknown thread from stderr', async () => {
@@ -67,38 +123,75 @@ describe('codex', () => {
     expect(unknown).toMatchObject({ status: 'failed', unknownSession: true });
     expect(unknown.error).toContain('no rollout found');
   });
+
+  it('says it was reconnecting when it timed out', async () => {
+    const out = await adapters.codex.execute(request('codex', stateDir(), { scenario: 'offline', timeoutMs: 2000 }));
+    expect(out).toMatchObject({ status: 'timed_out' });
+    expect(out.error).toMatch(/^timed out after 2 s; last from the CLI: Reconnecting\.\.\. 5\/5 \(error sending request/);
+  });
 });
 
 describe('cursor', () => {
-  it('runs cursor-agent -p --output-format stream-json and records no usage or cost', async () => {
+  it('runs cursor-agent -p --output-format stream-json --trust, with --force to edit, and parses its camelCase usage', async () => {
     const state = stateDir();
-    const out = await adapters.cursor.execute(request('cursor', state, { model: 'auto' }));
-    expect(calls(state)[0]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--trust', '--model', 'auto']);
-    expect(out).toMatchObject({ status: 'completed', output: 'First, done.', usage: null, costUsd: null, provider: 'cursor' });
+    const out = await adapters.cursor.execute(request('cursor', state, { model: 'sonnet-4.5' }));
+    expect(calls(state)[0]!.argv).toEqual(['-p', '--output-format', 'stream-json', '--trust', '--force', '--model', 'sonnet-4.5']);
+    expect(out).toMatchObject({ status: 'completed', output: 'First, done.', costUsd: null, provider: 'cursor', model: 'sonnet-4.5', usage: { inputTokens: 12815, outputTokens: 178, cachedInputTokens: 19968 } });
+    await adapters.cursor.execute(request('cursor', state, { runtime: { permissions: 'read_only' } }));
+    expect(calls(state)[1]!.argv).not.toContain('--force');
+    // Without a model asked for, the display name Cursor reports is what there is.
+    expect((await adapters.cursor.execute(request('cursor', state))).model).toBe('Claude 4.5 Sonnet');
   });
 
   it('reads failures from stderr alone', async () => {
     const out = await adapters.cursor.execute(request('cursor', stateDir(), { scenario: 'auth' }));
     expect(out).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(out.error).toContain('Authentication required');
-    const unknown = await adapters.cursor.execute(request('cursor', stateDir(), { sessionId: 'e06fc62e-72a6-4020-9144-01155dbba6db' }));
+    const unknown = await adapters.cursor.execute(request('cursor', stateDir(), { scenario: 'chat-not-found', sessionId: 'e06fc62e-72a6-4020-9144-01155dbba6db' }));
     expect(unknown).toMatchObject({ status: 'failed', unknownSession: true });
+  });
+
+  it('reports a resume that came back as another chat as an unknown session, stopping it before it does the work', async () => {
+    const state = stateDir();
+    const out = await adapters.cursor.execute(request('cursor', state, { sessionId: 'e06fc62e-72a6-4020-9144-01155dbba6db' }));
+    expect(out).toMatchObject({ status: 'failed', unknownSession: true, sessionId: null });
+    expect(out.error).toMatch(/started a new chat \(.+\) instead of resuming e06fc62e/);
   });
 });
 
 describe('opencode', () => {
-  it('runs opencode run --format json and sums tokens and cost over step_finish events', async () => {
+  it('runs opencode run --format json --print-logs, sums tokens and cost over step_finish events, and passes its permissions as configuration', async () => {
     const state = stateDir();
-    const out = await adapters.opencode.execute(request('opencode', state, { model: 'anthropic/claude-sonnet-4-5' }));
-    expect(calls(state)[0]!.argv).toEqual(['run', '--format', 'json', '-m', 'anthropic/claude-sonnet-4-5']);
+    const config = JSON.stringify({ model: 'fake/m', permission: { bash: 'allow' } });
+    const out = await adapters.opencode.execute(withEnv('opencode', state, { OPENCODE_CONFIG_CONTENT: config }, { model: 'anthropic/claude-sonnet-4-5' }));
+    const [call] = calls(state);
+    expect(call!.argv).toEqual(['run', '--format', 'json', '--print-logs', '--log-level', 'WARN', '-m', 'anthropic/claude-sonnet-4-5']);
+    // The runtime's own configuration is kept; the permission level replaces its permission key.
+    expect(JSON.parse(call!.env.OPENCODE_CONFIG_CONTENT!)).toEqual({ model: 'fake/m', permission: { edit: 'allow', bash: 'deny' } });
     expect(out).toMatchObject({ status: 'completed', output: 'The repo has README.md and src/.', provider: 'anthropic', usage: { inputTokens: 846, outputTokens: 116, cachedInputTokens: 15872 } });
     expect(out.costUsd).toBeCloseTo(0.0043, 10);
     expect(out.sessionId).toMatch(/^ses_/);
+    await adapters.opencode.execute(request('opencode', state, { runtime: { permissions: 'full' } }));
+    expect(JSON.parse(calls(state)[1]!.env.OPENCODE_CONFIG_CONTENT!)).toEqual({ permission: { '*': 'allow' } });
   });
 
-  it('fails on an error event, and spots an unknown session through ANSI styling', async () => {
+  it('fails on an error event, naming the cause it logged, and spots an unknown session through ANSI styling', async () => {
     expect(await adapters.opencode.execute(request('opencode', stateDir(), { scenario: 'fail' }))).toMatchObject({ status: 'failed', error: 'ProviderAuthError: Invalid API key' });
+    expect(await adapters.opencode.execute(request('opencode', stateDir(), { scenario: 'unknown' }))).toMatchObject({ status: 'failed', error: 'UnknownError: Unexpected server error (AI_APICallError: Not Found)' });
     expect(await adapters.opencode.execute(request('opencode', stateDir(), { sessionId: 'ses_missing' }))).toMatchObject({ status: 'failed', unknownSession: true, error: 'Error: Session not found' });
+  });
+
+  it('says what it logged when it timed out, not its log noise', async () => {
+    const out = await adapters.opencode.execute(request('opencode', stateDir(), { scenario: 'offline', timeoutMs: 2000 }));
+    expect(out).toMatchObject({ status: 'timed_out', error: 'timed out after 2 s; last from the CLI: AI_APICallError: Cannot connect to API: Unable to connect. Is the computer able to access the url?' });
+  });
+
+  it('fails without running when the runtime\'s OPENCODE_CONFIG_CONTENT is not JSON', async () => {
+    const state = stateDir();
+    const out = await adapters.opencode.execute(withEnv('opencode', state, { OPENCODE_CONFIG_CONTENT: '{nope' }));
+    expect(out).toMatchObject({ status: 'failed' });
+    expect(out.error).toMatch(/^runtime unreachable: OPENCODE_CONFIG_CONTENT is not valid JSON/);
+    expect(calls(state)).toEqual([]);
   });
 });
 
@@ -148,6 +241,37 @@ describe('process', () => {
   });
 });
 
+describe('every process of a run is gone when it ends, however it ends', () => {
+  for (const kind of ['process', 'claude_code', 'codex', 'cursor', 'opencode'] as const) {
+    it(`${kind}: a child left running in the group after a normal exit is stopped`, async () => {
+      const state = stateDir();
+      const out = await adapters[kind].execute(withEnv(kind, state, { FAKE_LEAVE: 'background' }, { runtime: { workDir: state } }));
+      expect(out.status).toBe('completed');
+      expect(out.leftovers).toBeGreaterThanOrEqual(1);
+      expect(alive(leftBehind(state).pid)).toBe(false);
+    });
+  }
+
+  it('a child that escaped the group with setsid and holds stdout open is found by its marker and stopped', async () => {
+    const state = stateDir();
+    const started = Date.now();
+    const out = await adapters.process.execute(withEnv('process', state, { FAKE_LEAVE: 'escape' }));
+    expect(out.status).toBe('completed');
+    expect(alive(leftBehind(state).pid)).toBe(false);
+    // Not the escapee's 300 s: the run ends as its command does, plus the sweep.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('a timeout holds even when a descendant escaped the group and holds the pipes', async () => {
+    const state = stateDir();
+    const out = await adapters.process.execute(withEnv('process', state, { FAKE_SCENARIO: 'hang', FAKE_LEAVE: 'escape' }, { timeoutMs: 1500 }));
+    expect(out.status).toBe('timed_out');
+    expect(out.error).toBe('timed out after 2 s');
+    expect(alive(leftBehind(state).pid)).toBe(false);
+    expect(alive(hangPids(state).parent)).toBe(false);
+  });
+});
+
 describe('timeouts and cancels stop the whole process tree', () => {
   for (const kind of ['process', 'claude_code', 'codex', 'cursor', 'opencode'] as const) {
     it(`${kind}: a timeout leaves no process alive`, async () => {
@@ -193,10 +317,11 @@ describe('http', () => {
 
   it('POSTs the run as JSON with the runtime headers; 2xx completes with the body, else HTTP <status>', async () => {
     const ok = await server(() => ({ status: 200, body: 'all done' }));
-    const out = await adapters.http.execute(request('http', stateDir(), { runtime: { url: ok.url, headers: { authorization: 'Bearer t' } } }));
+    const req = request('http', stateDir(), { runtime: { url: ok.url }, headers: { authorization: 'Bearer t' } });
+    const out = await adapters.http.execute(req);
     expect(out).toMatchObject({ status: 'completed', output: 'all done' });
     expect(ok.seen[0]!.headers.authorization).toBe('Bearer t');
-    expect(ok.seen[0]!.body).toEqual({ runId: 'brun-test', agentId: 'agent-a', realmId: 'realm-test', missionId: null, context: { realmId: 'realm-test', agentId: 'agent-a', mode: 'thin' }, prompt: 'Do the thing' });
+    expect(ok.seen[0]!.body).toEqual({ runId: req.runId, agentId: 'agent-a', realmId: 'realm-test', missionId: null, context: { realmId: 'realm-test', agentId: 'agent-a', mode: 'thin' }, prompt: 'Do the thing' });
     ok.close();
     const bad = await server(() => ({ status: 503, body: 'busy' }));
     expect(await adapters.http.execute(request('http', stateDir(), { runtime: { url: bad.url } }))).toMatchObject({ status: 'failed', error: 'HTTP 503' });

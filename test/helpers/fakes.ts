@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RuntimeKind, Runtime } from '../../src/domain/bridge/model.js';
+import { randomUUID } from 'node:crypto';
+import { agentCliKinds, type RuntimeKind, type Runtime } from '../../src/domain/bridge/model.js';
+import { runMarker } from '../../src/bridge/environment.js';
 import type { RunRequest } from '../../src/bridge/types.js';
 
 export const fakeBin = fileURLToPath(new URL('../fixtures/bin/', import.meta.url));
@@ -49,17 +51,20 @@ export const alive = (pid: number) => {
 export function runtime(kind: RuntimeKind, extra: Partial<Runtime> = {}): Runtime {
   return {
     id: 'rt-test', realmId: null, kind, name: kind, command: fakeCommand[kind] || null, args: [], url: null, headers: null,
-    envVars: null, workDir: null, timeoutSecs: 30, model: null, connectControlPlane: false, version: 1, createdAt: '', ...extra,
+    envVars: null, inheritEnv: [], workDir: null, timeoutSecs: 30, model: null, connectControlPlane: false,
+    permissions: agentCliKinds.includes(kind) ? 'edit' : null, version: 1, createdAt: '', ...extra,
   };
 }
 
 export function request(kind: RuntimeKind, state: string, extra: Omit<Partial<RunRequest>, 'runtime'> & { scenario?: string; runtime?: Partial<Runtime> } = {}): RunRequest {
   const { scenario, runtime: rt, ...rest } = extra;
+  // Each request is its own run, with its own marker, so tests running side by side never sweep each other.
+  const runId = `brun-test-${randomUUID()}`;
   return {
-    runId: 'brun-test', realmId: 'realm-test', agentId: 'agent-a', missionId: null, runtime: runtime(kind, rt ?? {}),
+    runId, realmId: 'realm-test', agentId: 'agent-a', missionId: null, runtime: runtime(kind, rt ?? {}),
     context: { realmId: 'realm-test', agentId: 'agent-a', mode: 'thin' }, prompt: 'Do the thing', model: null, sessionId: null,
     previousUsage: null, timeoutMs: 20_000, graceMs: 500, signal: new AbortController().signal,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', FAKE_STATE: state, ...(scenario ? { FAKE_SCENARIO: scenario } : {}) },
-    controlPlane: null, onSpawn: () => {}, ...rest,
+    env: { PATH: process.env.PATH!, HOME: state, FAKE_STATE: state, ...(scenario ? { FAKE_SCENARIO: scenario } : {}), CONTROL_PLANE_RUN_ID: runId },
+    headers: {}, marker: runMarker(runId), controlPlane: null, onSpawn: () => {}, ...rest,
   };
 }

@@ -1,4 +1,6 @@
 import type { Database } from '../../src/db/sqlite/driver.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -158,7 +160,7 @@ describe('agent CLIs through the bridge', () => {
   });
 
   it('codex: tokens without a cost are priced from the table', async () => {
-    const rt = await register('codex', { model: 'gpt-5' });
+    const rt = await register('codex', { model: 'gpt-5', envVars: { FAKE_STATE: state, CODEX_HOME: state } });
     const run = await invoke(rt.id);
     // 600 input, 400 cached, 100 output at gpt-5 list prices: $0.0018 = 0.18 cents.
     expect(run).toMatchObject({ status: 'completed', costCents: 0.18 });
@@ -219,5 +221,113 @@ describe('a runtime that cannot be reached', () => {
     expect((await s.fail('bridge_invoke', { runtimeId: missing.id, agentId: 'agent-dev-1', context: {}, wait: true })).code).toBe('runtime_error');
     // Without wait the run is simply returned; it fails in the background.
     expect((await s.call('bridge_invoke', { runtimeId: http.id, agentId: 'agent-dev-1', context: {} })).status).toBe('running');
+  });
+});
+
+describe('permission levels, inherited environment and references', () => {
+  const count = async () => (await s.call('bridge_list', {})).count;
+
+  it('default agent CLIs to edit, apply only to them, and refuse a level the CLI would refuse as this user', async () => {
+    expect(await register('codex')).toMatchObject({ permissions: 'edit', inheritEnv: [] });
+    expect(await register('opencode', { permissions: 'read_only' })).toMatchObject({ permissions: 'read_only' });
+    expect((await register('process')).permissions).toBeNull();
+    const before = await count();
+    expect(await s.fail('bridge_register', { kind: 'process', name: 'p', command: 'x', permissions: 'full' })).toMatchObject({
+      code: 'invalid_input', details: { field: 'permissions' }, message: expect.stringContaining('apply to agent CLIs'),
+    });
+    expect((await s.fail('bridge_register', { kind: 'codex', name: 'c', permissions: 'root' })).details).toMatchObject({ field: 'permissions' });
+    const full = { kind: 'claude_code', name: 'yolo', permissions: 'full' };
+    if (process.getuid?.() === 0) {
+      expect(await s.fail('bridge_register', full)).toMatchObject({ code: 'invalid_input', details: { field: 'permissions' }, message: expect.stringContaining('IS_SANDBOX') });
+      expect(await count()).toBe(before);
+      // Inside a sandbox Claude allows it, and so do we.
+      expect((await s.call('bridge_register', { ...full, envVars: { IS_SANDBOX: '1' } })).permissions).toBe('full');
+    } else {
+      expect((await s.call('bridge_register', full)).permissions).toBe('full');
+    }
+  });
+
+  it('store ${env:NAME} references instead of secrets, show them, and refuse malformed ones', async () => {
+    const rt = await s.call('bridge_register', { kind: 'http', name: 'h', realmId, url: 'http://127.0.0.1:9/x', headers: { Authorization: 'Bearer ${env:AGENT_TOKEN}' }, envVars: { API_KEY: '${env:CP_TEST_KEY}' }, inheritEnv: ['ANTHROPIC_API_KEY', 'AWS_*'] });
+    expect(rt).toMatchObject({ headers: { Authorization: 'Bearer ${env:AGENT_TOKEN}' }, envVars: { API_KEY: '${env:CP_TEST_KEY}' }, inheritEnv: ['ANTHROPIC_API_KEY', 'AWS_*'] });
+    const before = await count();
+    expect(await s.fail('bridge_register', { kind: 'process', name: 'p', command: 'x', envVars: { K: '${env:not a name}' } })).toMatchObject({ code: 'invalid_input', details: { field: 'envVars.K' } });
+    expect((await s.fail('bridge_register', { kind: 'process', name: 'p', command: 'x', inheritEnv: ['A B'] })).details!.field).toMatch(/^inheritEnv/);
+    expect(await count()).toBe(before);
+    const exported = await s.call('realm_export', { id: realmId });
+    expect(exported.runtimes.find((r: { id: string }) => r.id === rt.id).envVars).toEqual({ API_KEY: '${env:CP_TEST_KEY}' });
+  });
+
+  it('resolve references when a run starts; a missing variable fails the run, saying which', async () => {
+    process.env.CP_TEST_ARG = 'from-the-server';
+    try {
+      const rt = await register('process', { envVars: { FAKE_STATE: state, FROM_SERVER: '${env:CP_TEST_ARG}' } });
+      expect((await invoke(rt.id)).status).toBe('completed');
+      expect(calls(state)[0]!.env.FROM_SERVER).toBe('from-the-server');
+    } finally {
+      delete process.env.CP_TEST_ARG;
+    }
+    const missing = await register('process', { envVars: { FAKE_STATE: state, KEY: '${env:CP_TEST_NEVER_SET}' } });
+    const error = await s.fail('bridge_invoke', { runtimeId: missing.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    expect(error.code).toBe('runtime_error');
+    expect(await s.call('bridge_run', { runId: error.details!.runId })).toMatchObject({
+      status: 'failed', error: "runtime unreachable: envVars.KEY refers to ${env:CP_TEST_NEVER_SET}, which is not set in the server's environment",
+    });
+    expect(calls(state)).toHaveLength(1);
+  });
+
+  it('record on the run the model and provider, and the tool calls Claude denied', async () => {
+    const rt = await register('claude_code', { permissions: 'read_only', envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'write', FAKE_WRITE_PATH: `${state}/x.txt` } });
+    const run = await invoke(rt.id, { model: 'claude-opus-5-5[1m]' });
+    expect(run).toMatchObject({ status: 'completed', provider: 'anthropic', model: 'claude-opus-5-5[1m]', permissionDenials: [{ tool: 'Write', input: { file_path: `${state}/x.txt`, api_key: '[REDACTED]' } }] });
+    expect(calls(state)[0]!.argv).toContain('default');
+  });
+
+  it('price a Codex run at the model its rollout names when neither the runtime nor the realm names one', async () => {
+    const bare = (await newRealm(s, { name: 'no default model' })).id;
+    await seedOrg(s, bare);
+    const rt = await s.call('bridge_register', { kind: 'codex', name: 'c', command: fakeCommand.codex, realmId: bare, envVars: { FAKE_STATE: state, CODEX_HOME: state } });
+    const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, wait: true });
+    expect(calls(state)[0]!.argv).not.toContain('-m');
+    // 600 input, 400 cached, 100 output at gpt-6.1-sol's 2 / 10 / 0.1 USD per million: 0.224 cents.
+    expect(run).toMatchObject({ status: 'completed', model: 'gpt-6.1-sol', provider: 'openai', costCents: 0.224 });
+  });
+});
+
+describe('shutdown', () => {
+  it('never waits on a run past its grace period, and leaves none of its processes behind', async () => {
+    const mine = createApp({ db: ':memory:', logger: silent, graceMs: 300 });
+    const c = await connect({ app: mine });
+    const r = (await newRealm(c)).id;
+    await seedOrg(c, r);
+    const rt = await c.call('bridge_register', { kind: 'process', name: 'stubborn', command: fakeCommand.process, realmId: r, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang', FAKE_IGNORE_TERM: '1', FAKE_LEAVE: 'escape' } });
+    await c.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} });
+    const { parent, grandchild } = await hanging(state);
+    const started = Date.now();
+    await c.client.close();
+    await mine.close();
+    expect(Date.now() - started).toBeLessThan(300 + 2000 + 1000);
+    const escaped = JSON.parse(readFileSync(join(state, 'left-behind.json'), 'utf8')).pid;
+    await until(async () => [parent, grandchild, escaped].some(alive), (any) => !any, 2000);
+    expect([parent, grandchild, escaped].filter(alive)).toEqual([]);
+  });
+});
+
+describe('realm documents exported before permission levels', () => {
+  it('import, their agent CLI runtimes at edit (as the migration set stored ones)', async () => {
+    await register('codex');
+    await register('process');
+    const document = await s.call('realm_export', { id: realmId });
+    for (const rt of document.runtimes) {
+      delete rt.permissions;
+      delete rt.inheritEnv;
+    }
+    const copy = await s.call('realm_import', { data: document, newName: 'old copy' });
+    const { runtimes } = await s.call('bridge_list', { realmId: copy.realm.id });
+    const mine = runtimes.filter((r: { realmId: string }) => r.realmId === copy.realm.id);
+    expect(mine.map((r: { kind: string; permissions: string | null; inheritEnv: string[] }) => [r.kind, r.permissions, r.inheritEnv]).sort()).toEqual([
+      ['codex', 'edit', []],
+      ['process', null, []],
+    ]);
   });
 });

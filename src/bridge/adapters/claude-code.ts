@@ -1,13 +1,28 @@
-// Claude Code: claude -p --output-format stream-json --verbose [--model M] [--resume SESSION], prompt on stdin.
-// Failure is is_error on the result event, never judged by subtype (API failures arrive as subtype success).
+// Claude Code: claude -p --output-format stream-json --verbose --permission-mode MODE [--model M] [--resume SESSION]
+// [runtime args] [--mcp-config ... --allowedTools ...], prompt on stdin. The variadic flags come last, so
+// they cannot swallow a positional of the runtime's args. Failure is is_error on the result event, never
+// judged by subtype (API failures arrive as subtype success).
+import type { PermissionLevel } from '../../domain/bridge/model.js';
+import { scrub } from '../../domain/secrets.js';
+import type { ControlPlaneCommand, PermissionDenial } from '../types.js';
+import type { CliSpec } from './cli.js';
 import { num, obj, str, stripAnsi } from './common.js';
 import { streamJsonReader } from './stream-json.js';
-import type { ControlPlaneCommand } from '../types.js';
-import type { CliSpec } from './cli.js';
 
 const unknownSessionText = /No conversation found with session ID|not a valid UUID|--resume requires a valid session|does not match any session title/i;
 
 const SERVER = 'control-plane';
+
+/**
+ * Claude's permission modes in -p mode (it cannot ask): `default` allows reading and denies edits and most
+ * shell commands, `acceptEdits` allows edits too, `bypassPermissions` allows everything (and is refused to
+ * root unless IS_SANDBOX=1 says the machine is a sandbox).
+ */
+export const claudePermissionModes: Record<PermissionLevel, string> = { read_only: 'default', edit: 'acceptEdits', full: 'bypassPermissions' };
+
+/** At most this many denials, each input at most this long, are kept on a run. */
+const MAX_DENIALS = 20;
+const MAX_DENIAL_INPUT = 2000;
 
 /**
  * The agent gets this server as an MCP server running as that agent (`--role agent`: its own realm, its own
@@ -21,15 +36,35 @@ export function mcpConfigArgs(controlPlane: ControlPlaneCommand, realmId: string
   return ['--mcp-config', JSON.stringify(config), '--strict-mcp-config', '--allowedTools', allowed];
 }
 
+/** Claude's permission_denials, without secrets and bounded in size. */
+function denialsOf(value: unknown): PermissionDenial[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.slice(0, MAX_DENIALS).map((d) => {
+    const input = scrub(obj(d).tool_input).value;
+    const text = JSON.stringify(input) ?? 'null';
+    return { tool: str(obj(d).tool_name) ?? 'unknown', input: text.length > MAX_DENIAL_INPUT ? `${text.slice(0, MAX_DENIAL_INPUT)}…` : input };
+  });
+}
+
 export const claudeCode: CliSpec = {
   args: (r) => [
     '-p', '--output-format', 'stream-json', '--verbose',
+    '--permission-mode', claudePermissionModes[r.runtime.permissions ?? 'edit'],
     ...(r.model ? ['--model', r.model] : []),
     ...(r.sessionId ? ['--resume', r.sessionId] : []),
+    ...r.runtime.args,
     // A run without a realm (a global runtime used outside any realm) has no control plane to work on.
     ...(r.runtime.connectControlPlane && r.controlPlane && r.realmId ? mcpConfigArgs(r.controlPlane, r.realmId, r.agentId) : []),
-    ...r.runtime.args,
   ],
+  refusal(runtime, env) {
+    if (runtime.permissions !== 'full' || process.getuid?.() !== 0 || env.IS_SANDBOX === '1') return null;
+    return {
+      field: 'permissions',
+      message:
+        'Claude Code refuses full permissions (bypassPermissions) when run as root, and this server runs as root: run the server as ' +
+        'another user, choose "edit", or, if the agent runs inside a sandbox, set envVars {"IS_SANDBOX": "1"}',
+    };
+  },
   provider: () => 'anthropic',
   parser() {
     // Subagents' text has a parent_tool_use_id; the main loop's does not.
@@ -37,6 +72,7 @@ export const claudeCode: CliSpec = {
     const { seen } = reader;
     return {
       line: reader.line,
+      lastWords: () => seen.lastWords,
       finish(proc) {
         const r = seen.result;
         const texts = seen.texts;
@@ -59,6 +95,7 @@ export const claudeCode: CliSpec = {
           costUsd: typeof r?.total_cost_usd === 'number' ? r.total_cost_usd : null,
           model: seen.model,
           unknownSession: unknownSessionText.test(errors.join('\n')) || unknownSessionText.test(stderr) || structurallyUnknown,
+          permissionDenials: denialsOf(r?.permission_denials),
         };
       },
     };

@@ -1,6 +1,6 @@
 // http: POST {runId, agentId, realmId, missionId, context, prompt} as JSON with the runtime's headers; a timeout or
 // a cancel aborts the request. 2xx is completed with the body as output; anything else failed with "HTTP <status>".
-import { unreachable } from './common.js';
+import { timedOut, unreachable } from './common.js';
 import type { Adapter, RunOutcome } from '../types.js';
 import { MAX_STREAM_BYTES } from '../process-group.js';
 
@@ -19,6 +19,8 @@ const outcome = (status: RunOutcome['status'], fields: Partial<RunOutcome>): Run
   provider: null,
   model: null,
   unknownSession: false,
+  permissionDenials: null,
+  leftovers: 0,
   ...fields,
 });
 
@@ -29,7 +31,7 @@ export const httpAdapter: Adapter = {
     try {
       const response = await fetch(request.runtime.url!, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(request.runtime.headers ?? {}) },
+        headers: { 'content-type': 'application/json', ...request.headers },
         body: JSON.stringify({ runId: request.runId, agentId: request.agentId, realmId: request.realmId, missionId: request.missionId, context: request.context, prompt: request.prompt }),
         signal,
       });
@@ -41,7 +43,7 @@ export const httpAdapter: Adapter = {
         : outcome('failed', { output, outputTruncated: truncated, error: `HTTP ${response.status}`, model: request.model });
     } catch (error) {
       if (request.signal.aborted) return outcome('cancelled', { error: 'cancelled' });
-      if (timeout.aborted) return outcome('timed_out', { error: `no answer within ${request.timeoutMs} ms` });
+      if (timeout.aborted) return outcome('timed_out', { error: timedOut(request.timeoutMs, 'no answer yet') });
       return outcome('failed', { error: unreachable(`request failed: ${(error as Error).message}`) });
     }
   },

@@ -1,18 +1,60 @@
-// OpenCode: opencode run --format json [-m provider/model] [--session SESSION], prompt on stdin.
+// OpenCode: opencode run --format json --print-logs --log-level WARN [-m provider/model] [--session SESSION] [runtime
+// args], prompt on stdin. Its permissions are configuration, merged into OPENCODE_CONFIG_CONTENT. Without
+// --print-logs a provider failure shows only as "UnknownError"; with it, the cause is in the ERROR log lines.
 // Tokens and cost are summed over step_finish events; the final text is the text after the last step_start.
-import { num, obj, str, stripAnsi } from './common.js';
-import type { CliSpec } from './cli.js';
+import type { PermissionLevel } from '../../domain/bridge/model.js';
+import { CliSetupError, type CliSpec } from './cli.js';
+import { errorLine, num, obj, str, stripAnsi } from './common.js';
 
 const unknownSessionText = /Session not found|NotFoundError/;
+const CONFIG = 'OPENCODE_CONFIG_CONTENT';
+
+/** OpenCode's `permission` configuration per level ("deny" also hides the tool from the model). */
+export const opencodePermissions: Record<PermissionLevel, Record<string, string>> = {
+  read_only: { edit: 'deny', bash: 'deny' },
+  edit: { edit: 'allow', bash: 'deny' },
+  full: { '*': 'allow' },
+};
+
+/** `error.error="..."` (or `error="..."`) of OpenCode's ERROR log lines: the cause its JSON events leave out. */
+const loggedCause = /\blevel=ERROR\b.*?\berror(?:\.error)?="((?:[^"\\]|\\.)*)"/;
+
+/** The cause OpenCode logged last, else its own "Error: ..." line. */
+export function opencodeError(stderr: string): string | null {
+  const lines = stripAnsi(stderr).split('\n');
+  const cause = lines.map((l) => loggedCause.exec(l)?.[1]).findLast((c) => c !== undefined);
+  if (cause) return cause.replace(/\\(.)/g, '$1');
+  return errorLine(lines.filter((l) => !/\blevel=/.test(l)).join('\n'));
+}
 
 export const opencode: CliSpec = {
-  args: (r) => ['run', '--format', 'json', ...(r.model ? ['-m', r.model] : []), ...(r.sessionId ? ['--session', r.sessionId] : []), ...r.runtime.args],
+  args: (r) => [
+    'run', '--format', 'json', '--print-logs', '--log-level', 'WARN',
+    ...(r.model ? ['-m', r.model] : []),
+    ...(r.sessionId ? ['--session', r.sessionId] : []),
+    ...r.runtime.args,
+  ],
+  env(r) {
+    // The runtime's own configuration (envVars, inheritEnv) is kept; the permission level replaces its `permission`.
+    let config: Record<string, unknown> = {};
+    const given = r.env[CONFIG];
+    if (given) {
+      try {
+        config = obj(JSON.parse(given));
+      } catch (error) {
+        throw new CliSetupError(`${CONFIG} is not valid JSON (${(error as Error).message})`);
+      }
+    }
+    return { [CONFIG]: JSON.stringify({ ...config, permission: opencodePermissions[r.runtime.permissions ?? 'edit'] }) };
+  },
+  errorLine: opencodeError,
   provider: (model) => (model && model.includes('/') ? model.slice(0, model.indexOf('/')) : 'opencode'),
   parser() {
     let sessionId: string | null = null;
     let finalTexts: string[] = [];
     let steps = 0;
     let error: string | null = null;
+    let lastTool: string | null = null;
     const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
     let cost = 0;
     return {
@@ -21,6 +63,7 @@ export const opencode: CliSpec = {
         const part = obj(e.part);
         if (e.type === 'step_start') finalTexts = [];
         if (e.type === 'text' && typeof part.text === 'string') finalTexts.push(part.text);
+        if (e.type === 'tool_use') lastTool = `used ${str(part.tool) ?? 'a tool'}`;
         if (e.type === 'step_finish') {
           steps++;
           const t = obj(part.tokens);
@@ -34,13 +77,15 @@ export const opencode: CliSpec = {
           error = `${str(err.name) ?? 'Error'}: ${str(obj(err.data).message) ?? 'unknown error'}`;
         }
       },
+      lastWords: (stderr) => opencodeError(stderr) ?? lastTool,
       finish(proc) {
-        // An error event is a failure whatever the exit code.
+        // An error event is a failure whatever the exit code. "UnknownError" says nothing: the log has the cause.
         const ok = error === null && proc.exitCode === 0;
+        const logged = opencodeError(proc.stderr);
         return {
           succeeded: ok,
           output: finalTexts.length ? finalTexts.join('\n\n') : null,
-          error,
+          error: error && /^UnknownError\b/.test(error) && logged ? `${error} (${logged})` : error,
           sessionId: ok ? sessionId : null,
           usage: steps ? usage : null,
           costUsd: steps ? cost : null,

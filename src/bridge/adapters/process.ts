@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../process-group.js';
 import type { Adapter } from '../types.js';
-import { emptyOutcome, statusOf, stderrTail, unreachable } from './common.js';
+import { emptyOutcome, errorLine, statusOf, stderrTail, timedOut, unreachable } from './common.js';
 
 export const CONTEXT_ARG_LIMIT = 100 * 1024;
 
@@ -28,6 +28,7 @@ export const processAdapter: Adapter = {
         args: [...request.runtime.args, contextArg],
         cwd: request.runtime.workDir ?? undefined,
         env,
+        marker: request.marker,
         ...(request.prompt !== null ? { stdin: request.prompt } : {}),
         timeoutMs: request.timeoutMs,
         graceMs: request.graceMs,
@@ -40,7 +41,11 @@ export const processAdapter: Adapter = {
         ...emptyOutcome(proc),
         status: statusOf(proc, ok),
         output: proc.stdout,
-        error: ok ? null : (unreachable(proc.spawnError) ?? stderrTail(proc.stderr) ?? (proc.signal ? `killed by ${proc.signal}` : `exited with code ${proc.exitCode}`)),
+        error: ok
+          ? null
+          : proc.timedOut
+            ? timedOut(request.timeoutMs, errorLine(proc.stderr))
+            : (unreachable(proc.spawnError) ?? stderrTail(proc.stderr) ?? (proc.signal ? `killed by ${proc.signal}` : `exited with code ${proc.exitCode}`)),
         sessionId: null,
         usage: null,
         usageSnapshot: null,
@@ -48,6 +53,7 @@ export const processAdapter: Adapter = {
         provider: null,
         model: request.model,
         unknownSession: false,
+        permissionDenials: null,
       };
     } finally {
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

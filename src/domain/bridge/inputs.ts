@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentId, cursor, entityId, jsonObject, limit, realmId, text } from '../params.js';
-import { runtimeKinds } from './model.js';
+import { inheritPattern } from './env-references.js';
+import { permissionLevels, runtimeKinds } from './model.js';
 
 // open_code is accepted on input and stored as opencode.
 const kind = z
@@ -15,12 +16,24 @@ export const RegisterRuntime = z.strictObject({
   command: text(4096).optional().describe('The program (no shell). Required for process and custom; agent CLIs default to their binary.'),
   args: z.array(z.string().max(65536)).max(256).optional().describe('Arguments, each passed as is (no shell).'),
   url: z.url({ protocol: /^https?$/ }).optional().describe('For http runtimes: where runs are POSTed.'),
-  headers: z.record(z.string(), z.string()).optional(),
-  envVars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional().describe('For http runtimes. A value may hold ${env:NAME}, read from the server\'s environment at run time.'),
+  envVars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string())
+    .optional()
+    .describe('Set in the run\'s environment. A value may hold ${env:NAME}, read from the server\'s environment at run time (so the secret is never stored).'),
+  inheritEnv: z
+    .array(z.string().regex(inheritPattern, 'must be an environment variable name, or a prefix ending in *'))
+    .max(64)
+    .optional()
+    .describe('Server environment variables to pass on beyond the default ones (PATH, HOME, locale, proxies, CA certificates, the CLIs\' config directories), by name or prefix*: e.g. ["ANTHROPIC_API_KEY", "AWS_*"].'),
   workDir: text(4096).optional().describe('Working directory; it must exist.'),
   timeoutSecs: z.number().int().min(1).max(86400).optional().describe('Default run timeout (default 300).'),
   model: text(200).optional(),
   connectControlPlane: z.boolean().optional().describe('claude_code only: give the agent this server as an MCP server on the same database.'),
+  permissions: z
+    .enum(permissionLevels)
+    .optional()
+    .describe('Agent CLIs only: read_only (read and propose), edit (the default: edit files in its working directory), or full (anything, without asking).'),
 });
 
 export const Invoke = z.strictObject({

@@ -21,4 +21,6 @@ export interface RunLauncher {
   /** Stops a running run, whichever process owns it; resolves once it has stopped (or the wait is over). */
   stop(run: Run): Promise<Run>;
   workDirExists(path: string): boolean;
+  /** Why this server could not run a runtime as configured (a CLI refusing a setting as this user), or null. */
+  refusal(runtime: Runtime): { field: string; message: string } | null;
 }

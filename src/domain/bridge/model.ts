@@ -3,6 +3,15 @@ import { z } from 'zod';
 export const runtimeKinds = ['process', 'http', 'claude_code', 'codex', 'cursor', 'opencode', 'custom'] as const;
 export type RuntimeKind = (typeof runtimeKinds)[number];
 
+/**
+ * How far an agent CLI may act on its own: read and propose only, edit files in its working directory, or do
+ * anything without asking. Each adapter maps the level to its CLI's own flags or configuration.
+ */
+export const permissionLevels = ['read_only', 'edit', 'full'] as const;
+export type PermissionLevel = (typeof permissionLevels)[number];
+/** The runtime kinds that are agent CLIs, to which permissions apply. */
+export const agentCliKinds: readonly RuntimeKind[] = ['claude_code', 'codex', 'cursor', 'opencode'];
+
 export const Runtime = z.object({
   id: z.string(),
   realmId: z.string().nullable().describe('null: a global runtime'),
@@ -13,10 +22,12 @@ export const Runtime = z.object({
   url: z.string().nullable(),
   headers: z.record(z.string(), z.string()).nullable(),
   envVars: z.record(z.string(), z.string()).nullable(),
+  inheritEnv: z.array(z.string()).describe('Server environment variables passed on (names, or prefixes ending in *)'),
   workDir: z.string().nullable(),
   timeoutSecs: z.number().int(),
   model: z.string().nullable(),
   connectControlPlane: z.boolean(),
+  permissions: z.enum(permissionLevels).nullable().describe('Agent CLIs only: read_only, edit or full'),
   version: z.number().int(),
   createdAt: z.string(),
 });
@@ -43,6 +54,9 @@ export const Run = z.object({
   sessionId: z.string().nullable(),
   usage: Usage.nullable(),
   costCents: z.number().nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable().describe('The model the run used, as the CLI reported it when it did'),
+  permissionDenials: z.array(z.object({ tool: z.string(), input: z.unknown() })).nullable().describe('Tool calls the CLI refused for lack of permission'),
   ownerInstanceId: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),

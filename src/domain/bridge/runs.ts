@@ -62,6 +62,9 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
       sessionId: null,
       usage: null,
       costCents: null,
+      provider: null,
+      model: input.model ?? runtime.model ?? defaultModel,
+      permissionDenials: null,
       ownerInstanceId: runner.instanceId,
       startedAt: isoNow(ctx.clock),
       finishedAt: null,
@@ -82,7 +85,7 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
       runtime,
       context: input.context,
       prompt: input.prompt ?? null,
-      model: input.model ?? runtime.model ?? defaultModel,
+      model: run.model,
       timeoutMs: (input.timeoutSecs ?? runtime.timeoutSecs) * 1000,
     };
     return { run, plan };
@@ -100,6 +103,9 @@ export interface RunResult {
   sessionId: string | null;
   usage: Run['usage'];
   costCents: number | null;
+  provider: string | null;
+  model: string | null;
+  permissionDenials: Run['permissionDenials'];
   /** The session to resume next time (only from a completed run), with the CLI's cumulative usage. */
   keepSession: { sessionId: string; usage: unknown } | null;
 }

@@ -3,6 +3,7 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import type { Step, Tx } from '../store.js';
 import { requireRealm } from './guards.js';
+import { isReferenceOnly } from '../bridge/env-references.js';
 import { scrub } from '../secrets.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, sections, type RealmExport } from './transfer-model.js';
 
@@ -37,7 +38,8 @@ export function exportRealm(ctx: DomainContext, input: ExportInput): Promise<Rea
     const stored = tx.realmData.sections();
     const data: Record<string, unknown> = { realm };
     for (const s of sections) data[s] = stored.includes(s) ? yield* tx.realmData.dump(realm.id, s) : [];
-    const cleaned = input.scrubSecrets ? scrub(data) : { value: data, redacted: 0 };
+    // References to the server's environment (`${env:NAME}`) hold no secret and survive an export.
+    const cleaned = input.scrubSecrets ? scrub(data, isReferenceOnly) : { value: data, redacted: 0 };
     const audit = input.includeAudit ? yield* auditOf(tx, realm.id, input.scrubSecrets) : { entries: [], redacted: 0 };
     const head = yield* tx.audit.head(realm.id);
     return {

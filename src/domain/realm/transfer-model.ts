@@ -1,7 +1,7 @@
 // The realm export document: realm_export returns it and realm_import takes exactly it back.
 import { z } from 'zod';
 import { AuditEntry } from '../audit/model.js';
-import { Runtime } from '../bridge/model.js';
+import { agentCliKinds, Runtime } from '../bridge/model.js';
 import { Proposal } from '../council/model.js';
 import { Directive } from '../directive/model.js';
 import { Node } from '../hierarchy/model.js';
@@ -15,6 +15,11 @@ export const EXPORT_VERSION = 1;
 
 export const ExportedAuditEntry = z.strictObject({ ...AuditEntry.shape, redacted: z.boolean() });
 
+/** Documents exported before runtimes had inheritEnv and permissions get what the migration gave stored ones. */
+const ExportedRuntime = z
+  .strictObject({ ...Runtime.shape, inheritEnv: Runtime.shape.inheritEnv.default([]), permissions: Runtime.shape.permissions.optional() })
+  .overwrite((r) => ({ ...r, permissions: r.permissions === undefined ? (agentCliKinds.includes(r.kind) ? 'edit' : null) : r.permissions }));
+
 /** The data sections, in dependency order, each a list of strict records. */
 export const sectionSchemas = {
   nodes: z.array(z.strictObject(Node.shape)),
@@ -25,7 +30,7 @@ export const sectionSchemas = {
   spend: z.array(z.strictObject(Spend.shape)),
   proposals: z.array(z.strictObject(Proposal.shape)),
   pulses: z.array(z.strictObject(PulseConfig.shape)),
-  runtimes: z.array(z.strictObject(Runtime.shape)),
+  runtimes: z.array(ExportedRuntime),
 };
 export type Section = keyof typeof sectionSchemas;
 export const sections = Object.keys(sectionSchemas) as Section[];
