@@ -173,6 +173,8 @@ describe('opencode', () => {
     expect(out.sessionId).toMatch(/^ses_/);
     await adapters.opencode.execute(request('opencode', state, { runtime: { permissions: 'full' } }));
     expect(JSON.parse(calls(state)[1]!.env.OPENCODE_CONFIG_CONTENT!)).toEqual({ permission: { '*': 'allow' } });
+    // The stream never names the model: without one asked for, the configuration's is recorded.
+    expect(await adapters.opencode.execute(withEnv('opencode', state, { OPENCODE_CONFIG_CONTENT: config }))).toMatchObject({ model: 'fake/m', provider: 'fake' });
   });
 
   it('fails on an error event, naming the cause it logged, and spots an unknown session through ANSI styling', async () => {

@@ -27,6 +27,17 @@ export function opencodeError(stderr: string): string | null {
   return errorLine(lines.filter((l) => !/\blevel=/.test(l)).join('\n'));
 }
 
+/** The runtime's own OPENCODE_CONFIG_CONTENT, as an object. */
+function givenConfig(env: Record<string, string>): Record<string, unknown> {
+  const given = env[CONFIG];
+  if (!given) return {};
+  try {
+    return obj(JSON.parse(given));
+  } catch (error) {
+    throw new CliSetupError(`${CONFIG} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
 export const opencode: CliSpec = {
   args: (r) => [
     'run', '--format', 'json', '--print-logs', '--log-level', 'WARN',
@@ -36,20 +47,11 @@ export const opencode: CliSpec = {
   ],
   env(r) {
     // The runtime's own configuration (envVars, inheritEnv) is kept; the permission level replaces its `permission`.
-    let config: Record<string, unknown> = {};
-    const given = r.env[CONFIG];
-    if (given) {
-      try {
-        config = obj(JSON.parse(given));
-      } catch (error) {
-        throw new CliSetupError(`${CONFIG} is not valid JSON (${(error as Error).message})`);
-      }
-    }
-    return { [CONFIG]: JSON.stringify({ ...config, permission: opencodePermissions[r.runtime.permissions ?? 'edit'] }) };
+    return { [CONFIG]: JSON.stringify({ ...givenConfig(r.env), permission: opencodePermissions[r.runtime.permissions ?? 'edit'] }) };
   },
   errorLine: opencodeError,
   provider: (model) => (model && model.includes('/') ? model.slice(0, model.indexOf('/')) : 'opencode'),
-  parser() {
+  parser(request) {
     let sessionId: string | null = null;
     let finalTexts: string[] = [];
     let steps = 0;
@@ -89,7 +91,8 @@ export const opencode: CliSpec = {
           sessionId: ok ? sessionId : null,
           usage: steps ? usage : null,
           costUsd: steps ? cost : null,
-          model: null,
+          // The stream never names the model: the one asked for, else the one the configuration sets.
+          model: request.model ?? str(givenConfig(request.env).model),
           unknownSession: !ok && unknownSessionText.test(stripAnsi(proc.stderr)),
         };
       },
