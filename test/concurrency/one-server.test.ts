@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
+import type { SqliteStore } from '../../src/db/sqlite/store.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
@@ -73,6 +74,31 @@ describe(`${CLIENTS} concurrent clients on one server`, () => {
     expect((await log('budget_alert')).map((e: { details: { level: string } }) => e.details.level).sort()).toEqual(['hard_limit_reached', 'soft_threshold']);
     expect(await log('budget_exceeded')).toHaveLength(1);
     expect(await log('spend_recorded')).toHaveLength(CLIENTS * 10);
+  });
+
+  it('share transactions between concurrent writes, where a failing call loses only its own work', async () => {
+    const groupRealm = (await sessions[0]!.call('realm_create', { name: 'group', owner: 'o' })).id;
+    const before = { ...(app.store as SqliteStore).commitStats };
+    // Every fifth call names a parent mission that does not exist: not_found from inside the write.
+    const results = await Promise.all(
+      sessions.flatMap((s, i) =>
+        Array.from({ length: 5 }, (_, j) =>
+          s.client.callTool({ name: 'mission_create', arguments: { realmId: groupRealm, title: `g${i}-${j}`, createdBy: 'o', ...(j === 4 ? { parentId: 'mission-missing' } : {}) } }),
+        ),
+      ),
+    );
+    const failed = results.filter((r) => r.isError);
+    expect(failed).toHaveLength(CLIENTS);
+    for (const r of failed) expect(JSON.parse((r.content as { text: string }[])[0]!.text).error).toMatchObject({ code: 'not_found', details: { field: 'parentId' } });
+    const listed = await sessions[1]!.call('mission_list', { realmId: groupRealm, limit: 200 });
+    expect(listed.missions.map((m: { title: string }) => m.title).sort()).toEqual(
+      sessions.flatMap((_, i) => [0, 1, 2, 3].map((j) => `g${i}-${j}`)).sort(),
+    );
+    const stats = (app.store as SqliteStore).commitStats;
+    expect(stats.writes - before.writes).toBe(CLIENTS * 5);
+    expect(stats.commits - before.commits).toBeLessThan(CLIENTS * 5);
+    const chain = await verifyChain({ store: app.store, clock: app.clock, principal: localAdmin }, { realmId: groupRealm });
+    expect(chain).toMatchObject({ valid: true, entryCount: 1 + CLIENTS * 4 });
   });
 
   it('leave one unbroken audit chain', async () => {

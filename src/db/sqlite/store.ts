@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
 import { migrationState } from '../connection.js';
 import { changes } from '../schema.js';
+import { GroupCommit } from './group-commit.js';
 import { auditRepo } from './repos/audit.js';
 import { commentRepo } from './repos/comments.js';
 import { directiveRepo } from './repos/directives.js';
@@ -25,9 +26,9 @@ function runToEnd<T>(steps: Step<T>): T {
 }
 
 /**
- * The SQLite store: one better-sqlite3 connection. A write is one IMMEDIATE transaction (so concurrent writers
- * in other processes queue on the busy timeout instead of failing to upgrade a read lock), and it writes the
- * change feed rows in the same transaction.
+ * The SQLite store: one better-sqlite3 connection. Writes go through group commit (one IMMEDIATE transaction
+ * shared by the writes that arrive together, a savepoint each: see group-commit.ts), and each write's change
+ * feed rows are written in its own savepoint.
  */
 export class SqliteStore implements Store {
   private readonly tx: Tx;
@@ -36,6 +37,7 @@ export class SqliteStore implements Store {
   private readonly writeChange;
 
   private readonly orm;
+  private readonly commits: GroupCommit;
 
   constructor(
     readonly db: Database,
@@ -46,9 +48,12 @@ export class SqliteStore implements Store {
       /** How often to look for other processes' commits, and how long change rows are kept. */
       pollMs?: number;
       keepChangesMs?: number;
+      /** How long a write waits for another process's write lock before failing. */
+      busyTimeoutMs?: number;
     } = {},
   ) {
     const orm = (this.orm = drizzle(db));
+    this.commits = new GroupCommit(db, options.busyTimeoutMs);
     this.writeChange = orm
       .insert(changes)
       .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
@@ -78,34 +83,37 @@ export class SqliteStore implements Store {
 
   write<T>(work: Work<T>): Promise<T> {
     const announced: Announcement[] = [];
-    let value: T;
-    try {
-      value = this.db
-        .transaction(() => {
-          this.pending = announced;
+    return this.commits
+      .submit(() => {
+        this.pending = announced;
+        try {
           const result = runToEnd(work(this.tx));
           for (const a of announced) {
             this.writeChange.run({ realmId: a.realmId, origin: this.options.origin ?? '', topic: a.topic, payload: JSON.stringify(a.payload) });
           }
           return result;
-        })
-        .immediate();
-    } catch (error) {
-      return Promise.reject(error);
-    } finally {
-      this.pending = null;
-    }
-    // The write has committed: a failing listener must not turn it into an error for the caller.
-    if (announced.length) {
-      for (const listener of this.listeners) {
-        try {
-          listener(announced);
-        } catch (error) {
-          this.options.onListenerError?.(error);
+        } finally {
+          this.pending = null;
         }
-      }
-    }
-    return Promise.resolve(value);
+      })
+      .then((value) => {
+        // The write has committed: a failing listener must not turn it into an error for the caller.
+        if (announced.length) {
+          for (const listener of this.listeners) {
+            try {
+              listener(announced);
+            } catch (error) {
+              this.options.onListenerError?.(error);
+            }
+          }
+        }
+        return value;
+      });
+  }
+
+  /** Shared transactions and the calls that ran in them (for metrics and tests). */
+  get commitStats() {
+    return this.commits.stats;
   }
 
   read<T>(work: Work<T>): Promise<T> {
@@ -148,7 +156,8 @@ export class SqliteStore implements Store {
         if (!this.db.readonly && Date.now() - lastPrune > keepMs / 10) {
           lastPrune = Date.now();
           const cutoff = new Date(Date.now() - keepMs).toISOString();
-          this.orm.delete(changes).where(lt(changes.createdAt, cutoff)).run();
+          // Through group commit: waiting for another process's lock must not block this one.
+          this.commits.submit(() => this.orm.delete(changes).where(lt(changes.createdAt, cutoff)).run()).catch((error: unknown) => this.options.onListenerError?.(error));
         }
       } catch (error) {
         this.options.onListenerError?.(error);
@@ -170,6 +179,9 @@ export class SqliteStore implements Store {
   }
 
   close() {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Writes submitted in the last turn of the event loop still commit.
+    this.commits.drain();
+    this.db.close();
   }
 }
