@@ -9,6 +9,7 @@ import { closestNames } from './closest.js';
 import type { Registry } from './registry.js';
 import { guardArguments } from '../domain/json-guard.js';
 import { invalidInputFrom } from '../domain/validation.js';
+import { rememberJson } from './serialised.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_RESULT_BYTES } from '../limits.js';
 
 /** The spec's error result: isError, no structuredContent, one text block with {error: {code, message, details}}. */
@@ -77,6 +78,7 @@ export function successResult(name: string, value: unknown): CallToolResult {
   const summary = bytes > FULL_TEXT_RESULT_BYTES
     ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent`, bytes, keys: Object.keys(value as object) })
     : text;
+  rememberJson(value as object, text);
   return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from '../tools/registry.js';
 import { parseLine, protocolError, readableProtocolError, type WatchCheck } from './jsonrpc-guard.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
+import { messageJson } from '../tools/serialised.js';
 
 export interface StdioWireOptions {
   registry: Registry;
@@ -127,7 +128,7 @@ export class StdioWire implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     if ('id' in message && ('result' in message || 'error' in message) && message.id !== undefined && message.id !== null) this.settle(message.id);
     if (this.outputGone) return Promise.reject(new Error('stdout is closed'));
-    const line = `${JSON.stringify(readableProtocolError(message))}\n`;
+    const line = `${messageJson(readableProtocolError(message))}\n`;
     this.writing++;
     return new Promise((resolve, reject) => {
       this.output.write(line, (error?: Error | null) => {
