@@ -63,6 +63,11 @@ export class StdioWire implements Transport {
   private readonly pending = new Map<string, { id: RequestId; count: number }>();
   private idleWaiters: (() => void)[] = [];
   private writing = 0;
+  /** Lines waiting to leave together in one write, and who waits for each. */
+  private outbox: string[] = [];
+  private outboxSettlers: ((error: Error | null) => void)[] = [];
+  private outboxScheduled = false;
+  private wroteThisTurn = false;
   private flushWaiters: (() => void)[] = [];
   private reading = false;
   private inputEnded = false;
@@ -131,13 +136,35 @@ export class StdioWire implements Transport {
     const line = `${messageJson(readableProtocolError(message))}\n`;
     this.writing++;
     return new Promise((resolve, reject) => {
-      this.output.write(line, (error?: Error | null) => {
-        if (--this.writing === 0) this.flushWaiters.splice(0).forEach((w) => w());
-        if (error) reject(error);
-        else resolve();
-      });
+      this.outbox.push(line);
+      this.outboxSettlers.push((error) => (error ? reject(error) : resolve()));
+      // The first answer of an event-loop turn goes out at once (no added latency one call at a time); the ones
+      // that follow in the same turn (a group commit answers many together) leave in one write at its end.
+      if (this.outboxScheduled) return;
+      if (this.wroteThisTurn) {
+        this.outboxScheduled = true;
+        setImmediate(this.writeOutbox);
+        return;
+      }
+      this.wroteThisTurn = true;
+      setImmediate(() => (this.wroteThisTurn = false));
+      this.writeOutbox();
     });
   }
+
+  private readonly writeOutbox = () => {
+    this.outboxScheduled = false;
+    const lines = this.outbox;
+    const settlers = this.outboxSettlers;
+    this.outbox = [];
+    this.outboxSettlers = [];
+    if (!lines.length) return;
+    this.output.write(lines.length === 1 ? lines[0]! : lines.join(''), (error?: Error | null) => {
+      this.writing -= lines.length;
+      if (this.writing === 0) this.flushWaiters.splice(0).forEach((w) => w());
+      for (const settle of settlers) settle(error ?? null);
+    });
+  };
 
   /** Resolves once everything sent has reached the operating system (stdout is asynchronous on pipes). */
   flushed(timeoutMs = 2000): Promise<void> {
