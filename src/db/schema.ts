@@ -39,7 +39,25 @@ export const nodes = sqliteTable(
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('nodes_realm_agent').on(t.realmId, t.agentId), index('nodes_realm_manager').on(t.realmId, t.reportsTo)],
+  (t) => [
+    uniqueIndex('nodes_realm_agent').on(t.realmId, t.agentId),
+    // The org in tree order (rank desc, then agentId), and each manager's reports in that order, read from
+    // the index without sorting: hierarchy_tree and the walk down a subtree.
+    index('nodes_realm_rank').on(t.realmId, sql`${t.rank} desc`, t.agentId),
+    index('nodes_realm_manager').on(t.realmId, t.reportsTo, sql`${t.rank} desc`, t.agentId),
+  ],
+);
+
+// Which agents have a capability: kept with every write of a node, so hierarchy_find looks agents up by
+// capability instead of reading the realm's whole org and parsing each node's JSON list.
+export const nodeCapabilities = sqliteTable(
+  'node_capabilities',
+  {
+    realmId: text('realm_id').notNull(),
+    capability: text('capability').notNull(),
+    agentId: text('agent_id').notNull(),
+  },
+  (t) => [uniqueIndex('node_capabilities_key').on(t.realmId, t.capability, t.agentId), index('node_capabilities_agent').on(t.realmId, t.agentId)],
 );
 
 export const directives = sqliteTable(
@@ -89,7 +107,9 @@ export const missions = sqliteTable(
   },
   (t) => [
     index('missions_realm_order').on(t.realmId, t.priority, t.createdAt, t.ord),
-    index('missions_realm_status').on(t.realmId, t.status),
+    // A status filter in list order (mission_list status=..., the board, checkout's queue): a page reads
+    // `limit` index entries whatever the number of missions.
+    index('missions_realm_status').on(t.realmId, t.status, t.priority, t.createdAt, t.ord),
     index('missions_realm_assignee').on(t.realmId, t.assigneeId),
   ],
 );
@@ -138,6 +158,7 @@ export const auditEntries = sqliteTable(
     uniqueIndex('audit_realm_seq').on(t.realmId, t.seq),
     index('audit_realm_action').on(t.realmId, t.action, t.seq),
     index('audit_realm_entity').on(t.realmId, t.entityId, t.seq),
+    index('audit_realm_actor').on(t.realmId, t.actorId, t.seq),
   ],
 );
 
@@ -197,6 +218,8 @@ export const budgets = sqliteTable(
     uniqueIndex('budgets_realm_agent').on(t.realmId, t.agentId).where(sql`agent_id IS NOT NULL`),
     // NULLs are distinct in a unique index, so the one realm budget needs its own partial index.
     uniqueIndex('budgets_realm_only').on(t.realmId).where(sql`agent_id IS NULL`),
+    // The partial indexes above cannot serve "every budget of the realm" (ledger overview, export, delete).
+    index('budgets_realm').on(t.realmId, t.ord),
   ],
 );
 
@@ -238,6 +261,25 @@ export const spendTotals = sqliteTable(
   (t) => [uniqueIndex('spend_totals_key').on(t.realmId, t.agentId, t.period)],
 );
 
+// Spend summed per (realm, UTC day, grouping, key), kept in the spend transaction, so ledger_summary reads
+// days x keys rows instead of every spend of the window (only partial days at its edges read spend rows).
+// A null key (no billing code, no mission) is stored as '' (no grouping's key can be empty).
+export const spendRollups = sqliteTable(
+  'spend_rollups',
+  {
+    ord: ord(),
+    realmId: text('realm_id').notNull(),
+    grouping: text('grouping').notNull(),
+    day: text('day').notNull(),
+    key: text('key').notNull(),
+    units: integer('units').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    events: integer('events').notNull(),
+  },
+  (t) => [uniqueIndex('spend_rollups_key').on(t.realmId, t.grouping, t.day, t.key)],
+);
+
 export const proposals = sqliteTable(
   'proposals',
   {
@@ -256,7 +298,7 @@ export const proposals = sqliteTable(
     version: integer('version').notNull(),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [index('proposals_realm_order').on(t.realmId, t.ord), index('proposals_realm_status').on(t.realmId, t.status)],
+  (t) => [index('proposals_realm_order').on(t.realmId, t.ord), index('proposals_realm_status').on(t.realmId, t.status, t.ord)],
 );
 
 // Runtimes: realm-scoped, or global when realm_id is NULL.
@@ -416,15 +458,20 @@ export const pulseSlots = sqliteTable(
 
 // API tokens for the HTTP transport. Global, like instances and leases: a token need not belong to a realm.
 // Only a SHA-256 of the secret part is kept.
-export const tokens = sqliteTable('tokens', {
-  ord: ord(),
-  id: text('id').notNull().unique(),
-  name: text('name').notNull(),
-  role: text('role').notNull(),
-  realmId: text('realm_id'),
-  agentId: text('agent_id'),
-  secretHash: text('secret_hash').notNull(),
-  createdAt: text('created_at').notNull(),
-  expiresAt: text('expires_at'),
-  revokedAt: text('revoked_at'),
-});
+export const tokens = sqliteTable(
+  'tokens',
+  {
+    ord: ord(),
+    id: text('id').notNull().unique(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    realmId: text('realm_id'),
+    agentId: text('agent_id'),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at'),
+    revokedAt: text('revoked_at'),
+  },
+  // A realm's tokens go when the realm is deleted.
+  (t) => [index('tokens_realm').on(t.realmId)],
+);

@@ -86,10 +86,27 @@ export interface RealmRepo {
   statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }
 
+/** A node as the org chart shows it: the columns hierarchy_tree needs, nothing else. */
+export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status'>;
+
 export interface NodeRepo {
   get(realmId: string, agentId: string): Step<Node | null>;
   /** Every node of the realm, rank desc then agentId. */
   all(realmId: string): Step<Node[]>;
+  /**
+   * From the agent up to its root, one indexed lookup per level (never the whole org); stops before an agent
+   * it already passed (a stored cycle). Empty when the agent is not in the realm.
+   */
+  chain(realmId: string, agentId: string): Step<Node[]>;
+  /** The manager's direct reports, rank desc then agentId. */
+  reports(realmId: string, managerId: string): Step<Node[]>;
+  /**
+   * Nodes that are not terminated and have the capability (compared as stored: lower case), rank desc then
+   * agentId; with `underAgentId`, only that agent and everyone under it.
+   */
+  find(realmId: string, capability: string, underAgentId: string | null): Step<Node[]>;
+  /** The whole org, or the subtree under `rootAgentId` (itself included), rank desc then agentId. */
+  org(realmId: string, rootAgentId: string | null): Step<OrgEntry[]>;
   countLive(realmId: string): Step<number>;
   insert(node: Node): Step<void>;
   update(realmId: string, agentId: string, version: number, patch: Partial<Node>): Step<Node | null>;

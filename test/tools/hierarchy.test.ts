@@ -153,3 +153,48 @@ describe('hierarchy_remove', () => {
     expect(names(roots).sort()).toEqual(['agent-cfo', 'agent-cto']);
   });
 });
+
+describe('hierarchy_find follows every change of the org', () => {
+  const find = async (capability: string, underAgentId?: string) =>
+    names((await s.call('hierarchy_find', { realmId, capability, ...(underAgentId ? { underAgentId } : {}) })).matches);
+
+  it('sees new and dropped capabilities, removals and terminations, in rank then id order', async () => {
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-2', capabilities: ['typescript', 'code-review'] });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-1', capabilities: ['rust'] });
+    expect(await find('CODE-REVIEW')).toEqual(['agent-dev-3', 'agent-dev-2']);
+    await s.call('hierarchy_remove', { realmId, agentId: 'agent-dev-3' });
+    expect(await find('code-review')).toEqual(['agent-dev-2']);
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-9', reportsTo: 'agent-cfo', capabilities: ['code-review'], rank: 5 });
+    expect(await find('code-review')).toEqual(['agent-dev-2', 'agent-dev-9']);
+    expect(await find('code-review', 'agent-cfo')).toEqual(['agent-dev-9']);
+    const terminate = await s.call('council_submit', { realmId, kind: 'terminate_agent', title: 't', requestedBy: 'agent-cto', payload: { agentId: 'agent-dev-2' } });
+    await s.call('council_decide', { realmId, id: terminate.id, approved: true, decidedBy: 'agent-ceo' });
+    expect(await find('code-review')).toEqual(['agent-dev-9']);
+  });
+
+  it('keeps finding the agents of an imported copy of the realm', async () => {
+    const copy = await s.call('realm_import', { data: await s.call('realm_export', { id: realmId }), newName: 'copy' });
+    const copied = names((await s.call('hierarchy_find', { realmId: copy.realm.id, capability: 'typescript' })).matches);
+    expect(copied).toEqual(['agent-dev-1', 'agent-dev-2']);
+  });
+});
+
+describe('hierarchy_chain and hierarchy_tree on a deep org', () => {
+  it('walks a chain of 12 levels up in order, and builds the same levels down', async () => {
+    for (let i = 1; i <= 12; i++) await s.call('hierarchy_set', { realmId, agentId: `agent-l${i}`, reportsTo: i === 1 ? 'agent-dev-1' : `agent-l${i - 1}` });
+    const { chain } = await s.call('hierarchy_chain', { realmId, agentId: 'agent-l12' });
+    expect(names(chain)).toEqual([...Array.from({ length: 12 }, (_, i) => `agent-l${12 - i}`), 'agent-dev-1', 'agent-cto', 'agent-ceo']);
+    expect(chain[0]).toMatchObject({ agentId: 'agent-l12', realmId, reportsTo: 'agent-l11', capabilities: [], version: 1 });
+    const { roots } = await s.call('hierarchy_tree', { realmId, rootAgentId: 'agent-l3', maxDepth: 8 });
+    let depth = 0;
+    for (let n = roots[0]; n.reports.length; n = n.reports[0]) depth++;
+    expect(depth).toBe(8);
+    expect((await s.call('hierarchy_tree', { realmId, rootAgentId: 'agent-l3' })).roots[0].reports[0].reports[0].agentId).toBe('agent-l5');
+  });
+
+  it('refuses a manager that would close a loop several levels up', async () => {
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-intern', reportsTo: 'agent-dev-1' });
+    const failure = await s.fail('hierarchy_set', { realmId, agentId: 'agent-cto', reportsTo: 'agent-intern' });
+    expect(failure).toMatchObject({ code: 'cycle_detected', details: { loop: ['agent-cto', 'agent-intern', 'agent-dev-1', 'agent-cto'] } });
+  });
+});

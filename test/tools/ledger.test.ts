@@ -149,3 +149,43 @@ describe('spend', () => {
     expect((await s.fail('ledger_summary', { realmId, since: 'yesterday' })).details).toMatchObject({ field: 'since' });
   });
 });
+
+describe('ledger_summary over whole and partial days', () => {
+  const at = async (time: string, costCents: number, model: string) => {
+    clock.set(time);
+    await spend(costCents, { model });
+  };
+  const total = async (since: string, until: string) => (await s.call('ledger_summary', { realmId, since, until })).totalCents;
+
+  it('adds the whole days and the partial days at the edges of any window exactly once', async () => {
+    await at('2026-11-18T23:30:00.000Z', 5, 'a');
+    await at('2026-11-19T00:00:00.000Z', 3, 'b');
+    await at('2026-11-19T12:00:00.000Z', 2, 'a');
+    await at('2026-11-20T09:59:00.000Z', 7, 'b');
+    await at('2026-11-20T10:00:00.000Z', 1, 'a');
+    expect(await s.call('ledger_summary', { realmId })).toMatchObject({ totalCents: 18, eventCount: 5 });
+    expect(await total('2026-11-18T23:00:00.000Z', '2026-11-20T10:00:00.000Z')).toBe(17);
+    expect(await total('2026-11-19T00:00:00.000Z', '2026-11-20T00:00:00.000Z')).toBe(5);
+    expect(await total('2026-11-19T00:00:00.001Z', '2026-11-19T12:00:00.001Z')).toBe(2);
+    expect(await total('2026-11-18T23:30:00.000Z', '2026-11-19T00:00:00.000Z')).toBe(5);
+    expect(await total('2026-11-01T00:00:00.000Z', '2026-11-19T00:00:00.000Z')).toBe(5);
+    const byModel = await s.call('ledger_summary', { realmId, groupBy: 'model', since: '2026-11-18T23:00:00.000Z', until: '2026-11-20T10:00:00.000Z' });
+    expect(byModel.breakdown).toEqual([
+      { key: 'b', cents: 10, inputTokens: 200, outputTokens: 100, events: 2 },
+      { key: 'a', cents: 7, inputTokens: 200, outputTokens: 100, events: 2 },
+    ]);
+    expect((await s.call('ledger_summary', { realmId, groupBy: 'billing_code' })).breakdown).toEqual([
+      { key: 'none', cents: 18, inputTokens: 500, outputTokens: 250, events: 5 },
+    ]);
+  });
+
+  it('gives an imported copy of the realm the same summaries', async () => {
+    await at('2026-11-02T08:00:00.000Z', 4, 'a');
+    await at('2026-11-20T10:00:00.000Z', 6, 'b');
+    const copy = await s.call('realm_import', { data: await s.call('realm_export', { id: realmId }), newName: 'copy' });
+    for (const groupBy of ['model', 'agent', 'mission'] as const) {
+      const { breakdown } = await s.call('ledger_summary', { realmId, groupBy });
+      expect((await s.call('ledger_summary', { realmId: copy.realm.id, groupBy })).breakdown).toEqual(breakdown);
+    }
+  });
+});

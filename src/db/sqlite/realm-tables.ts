@@ -3,8 +3,8 @@
 import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
-  agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodes,
-  proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendTotals, tokens,
+  agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodeCapabilities,
+  nodes, proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendRollups, spendTotals, tokens,
 } from '../schema.js';
 import { runtimeRecord, runtimeRow } from './repos/bridge.js';
 import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
@@ -14,7 +14,7 @@ import type { Db } from './repos/shared.js';
 import { commentRecord, commentRow } from './repos/comments.js';
 import { directiveRecord, directiveRow } from './repos/directives.js';
 import { missionRecord, missionRow } from './repos/missions.js';
-import { nodeRecord, nodeRow } from './repos/nodes.js';
+import { nodeRecord, nodeRow, rebuildCapabilities } from './repos/nodes.js';
 import { realmRecord, realmRow } from './repos/realms.js';
 
 export interface RealmTable {
@@ -35,13 +35,15 @@ const table = <R, T>(entry: RealmTable & { toRecord?: (row: R) => T; toRow?: (re
 
 export const realmTables: RealmTable[] = [
   table({ name: 'realms', table: realms, realmColumn: realms.id, section: 'realm', toRecord: realmRecord, toRow: realmRow }),
-  table({ name: 'nodes', table: nodes, realmColumn: nodes.realmId, section: 'nodes', toRecord: nodeRecord, toRow: nodeRow }),
+  table({ name: 'nodes', table: nodes, realmColumn: nodes.realmId, section: 'nodes', toRecord: nodeRecord, toRow: nodeRow, afterLoad: rebuildCapabilities }),
+  table({ name: 'node_capabilities', table: nodeCapabilities, realmColumn: nodeCapabilities.realmId, section: null }),
   table({ name: 'directives', table: directives, realmColumn: directives.realmId, section: 'directives', toRecord: directiveRecord, toRow: directiveRow }),
   table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow }),
   table({ name: 'comments', table: comments, realmColumn: comments.realmId, section: 'comments', toRecord: commentRecord, toRow: commentRow }),
   table({ name: 'budgets', table: budgets, realmColumn: budgets.realmId, section: 'budgets', toRecord: budgetRecord, toRow: budgetRow }),
   table({ name: 'spend', table: spend, realmColumn: spend.realmId, section: 'spend', toRecord: spendRecord, toRow: spendRow, afterLoad: rebuildTotals }),
   table({ name: 'spend_totals', table: spendTotals, realmColumn: spendTotals.realmId, section: null }),
+  table({ name: 'spend_rollups', table: spendRollups, realmColumn: spendRollups.realmId, section: null }),
   table({ name: 'proposals', table: proposals, realmColumn: proposals.realmId, section: 'proposals', toRecord: proposalRecord, toRow: proposalRow }),
   // Only realm-scoped runtimes belong to a realm; global ones (realm_id NULL) are never matched by realm id.
   table({ name: 'runtimes', table: runtimes, realmColumn: runtimes.realmId, section: 'runtimes', toRecord: runtimeRecord, toRow: runtimeRow }),

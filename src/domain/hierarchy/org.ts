@@ -1,54 +1,56 @@
-// Pure functions over one realm's nodes (as NodeRepo.all returns them: rank desc, then agentId).
+// Pure functions over nodes the store read: the org chart from NodeRepo.org, chains from NodeRepo.chain
+// (or, for callers that already hold the whole org, from NodeRepo.all).
+import type { OrgEntry } from '../store.js';
 import type { Node, TreeNode } from './model.js';
 
 export const byId = (nodes: Node[]) => new Map(nodes.map((n) => [n.agentId, n]));
 
-/** Children per manager, keeping the input order (rank desc, then agentId). */
-export function reportsIndex(nodes: Node[]): Map<string | null, Node[]> {
-  const index = new Map<string | null, Node[]>();
-  for (const n of nodes) {
-    const list = index.get(n.reportsTo) ?? [];
-    list.push(n);
-    index.set(n.reportsTo, list);
-  }
-  return index;
-}
-
-/** Builds trees in linear time; a visited set guards against a cycle that should never be stored. */
-export function buildTrees(roots: Node[], nodes: Node[], maxDepth?: number): TreeNode[] {
-  const reports = reportsIndex(nodes);
-  const visited = new Set<string>();
-  const build = (n: Node, depth: number): TreeNode => {
-    visited.add(n.agentId);
-    const below = (reports.get(n.agentId) ?? []).filter((c) => !visited.has(c.agentId));
-    const cut = maxDepth !== undefined && depth >= maxDepth;
-    return {
-      agentId: n.agentId,
-      title: n.title,
-      capabilities: n.capabilities,
-      rank: n.rank,
-      status: n.status,
-      reports: cut ? [] : below.map((c) => build(c, depth + 1)),
-      truncated: cut && below.length > 0,
-    };
+/**
+ * The org chart from entries in tree order (rank desc, then agentId), in one pass: each manager's `reports`
+ * list is created when the first of them (or the manager) comes by, so reports keep the entries' order
+ * without an index of children or a sort. `rootId` (when the entries are its subtree) is the one root, and an
+ * entry that reports back to it (a stored cycle) is not attached again. Below `maxDepth` levels, reports are
+ * cut and the node says truncated.
+ */
+export function orgChart(entries: OrgEntry[], rootId: string | null, maxDepth?: number): TreeNode[] {
+  const reportsOf = new Map<string | null, TreeNode[]>();
+  const listOf = (id: string | null) => {
+    let list = reportsOf.get(id);
+    if (!list) reportsOf.set(id, (list = []));
+    return list;
   };
-  return roots.map((r) => build(r, 0));
+  const roots: TreeNode[] = [];
+  for (const e of entries) {
+    const node: TreeNode = { agentId: e.agentId, title: e.title, capabilities: e.capabilities, rank: e.rank, status: e.status, reports: listOf(e.agentId), truncated: false };
+    if (rootId === null ? e.reportsTo === null : e.agentId === rootId) roots.push(node);
+    else listOf(e.reportsTo).push(node);
+  }
+  if (maxDepth !== undefined) for (const root of roots) cutBelow(root, maxDepth);
+  return roots;
 }
 
-/** The agent and everyone under it. */
-export function subtreeIds(rootId: string, nodes: Node[]): Set<string> {
-  const reports = reportsIndex(nodes);
-  const found = new Set<string>([rootId]);
-  const stack = [rootId];
-  while (stack.length) {
-    for (const child of reports.get(stack.pop()!) ?? []) {
-      if (!found.has(child.agentId)) {
-        found.add(child.agentId);
-        stack.push(child.agentId);
-      }
-    }
+function cutBelow(node: TreeNode, levels: number) {
+  if (levels === 0) {
+    node.truncated = node.reports.length > 0;
+    node.reports = [];
+    return;
   }
-  return found;
+  for (const report of node.reports) cutBelow(report, levels - 1);
+}
+
+/**
+ * The loop that making `agentId` report to `managerId` would close, or null, from the new manager's chain of
+ * command (NodeRepo.chain): reaching the agent on the way up means the agent would manage itself.
+ */
+export function loopThrough(agentId: string, managerId: string, managerChain: Node[]): string[] | null {
+  const path = [agentId, managerId];
+  if (managerId === agentId) return path;
+  for (const n of managerChain) {
+    if (!n.reportsTo) return null;
+    path.push(n.reportsTo);
+    if (n.reportsTo === agentId) return path;
+  }
+  return null;
 }
 
 /** From the agent up to its root. */
@@ -65,20 +67,3 @@ export function chainOf(agentId: string, nodes: Map<string, Node>): Node[] {
 /** Whether `managerId` is above `agentId` in its chain of command (any transitive manager). */
 export const isAbove = (managerId: string, agentId: string, nodes: Map<string, Node>) =>
   chainOf(agentId, nodes).slice(1).some((n) => n.agentId === managerId);
-
-/**
- * The loop that making `agentId` report to `managerId` would close, or null: walking up from the new manager
- * and reaching the agent means the agent would manage itself.
- */
-export function loopIfReporting(agentId: string, managerId: string, nodes: Map<string, Node>): string[] | null {
-  const path = [agentId, managerId];
-  if (managerId === agentId) return path;
-  const seen = new Set(path);
-  for (let n = nodes.get(managerId); n?.reportsTo; n = nodes.get(n.reportsTo)) {
-    path.push(n.reportsTo);
-    if (n.reportsTo === agentId) return path;
-    if (seen.has(n.reportsTo)) return null; // a stored cycle elsewhere; not one this change closes
-    seen.add(n.reportsTo);
-  }
-  return null;
-}

@@ -7,7 +7,6 @@ import { casOrConflict } from '../versions.js';
 import { agentDeparts } from './departure.js';
 import { requireNode } from './guards.js';
 import type { RemoveNode } from './inputs.js';
-import { subtreeIds } from './org.js';
 
 /**
  * Removes an agent without leaving orphans: its direct reports move to `reassignTo` (default: its manager,
@@ -17,11 +16,11 @@ export function removeNode(ctx: DomainContext, input: RemoveNode) {
   return ctx.store.write(function* (tx) {
     yield* requireWritableRealm(tx, input.realmId);
     const removed = yield* requireNode(tx, input.realmId, input.agentId);
-    const nodes = yield* tx.nodes.all(input.realmId);
     let newManager = removed.reportsTo;
     if (input.reassignTo !== undefined) {
-      const inside = subtreeIds(removed.agentId, nodes);
-      if (inside.has(input.reassignTo)) {
+      // Inside the removed agent's subtree means the removed agent is on reassignTo's way up.
+      const inside = (yield* tx.nodes.chain(input.realmId, input.reassignTo)).some((n) => n.agentId === removed.agentId);
+      if (inside) {
         throw new DomainError('cycle_detected', `${input.reassignTo} is inside the subtree being re-parented`, {
           loop: [input.reassignTo, removed.agentId],
         });
@@ -33,7 +32,7 @@ export function removeNode(ctx: DomainContext, input: RemoveNode) {
     const now = isoNow(ctx.clock);
 
     const reparented: string[] = [];
-    for (const report of nodes.filter((n) => n.reportsTo === removed.agentId)) {
+    for (const report of yield* tx.nodes.reports(input.realmId, removed.agentId)) {
       casOrConflict(
         yield* tx.nodes.update(input.realmId, report.agentId, report.version, { reportsTo: newManager, updatedAt: now }),
         'agent', report.agentId, report,

@@ -9,7 +9,7 @@ import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
 import { requireNode } from './guards.js';
 import type { SetNode } from './inputs.js';
 import type { Node } from './model.js';
-import { byId, loopIfReporting } from './org.js';
+import { loopThrough } from './org.js';
 
 /** Upserts a node. Omitted fields keep their value; status never changes here. */
 export function setNode(ctx: DomainContext, input: SetNode): Promise<Node> {
@@ -81,6 +81,6 @@ function* checkManager(tx: Tx, realmId: string, agentId: string, managerId: stri
   }
   const manager = yield* requireNode(tx, realmId, managerId, 'reportsTo');
   if (manager.status === 'terminated') throw invalidInput('reportsTo', `agent ${managerId} is terminated and cannot manage anyone`);
-  const loop = loopIfReporting(agentId, managerId, byId(yield* tx.nodes.all(realmId)));
+  const loop = loopThrough(agentId, managerId, yield* tx.nodes.chain(realmId, managerId));
   if (loop) throw new DomainError('cycle_detected', `reporting to ${managerId} would make a loop: ${loop.join(' -> ')}`, { loop });
 }

@@ -3,7 +3,6 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { requireActor } from '../hierarchy/guards.js';
-import { byId, isAbove } from '../hierarchy/org.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
@@ -16,7 +15,8 @@ import { requeueMission } from './requeue.js';
 
 function* isManagerOf(tx: Tx, realmId: string, agentId: string, assigneeId: string | null): Step<boolean> {
   if (!assigneeId) return false;
-  return isAbove(agentId, assigneeId, byId(yield* tx.nodes.all(realmId)));
+  // Above the assignee: on its way up, past itself (one indexed lookup per level).
+  return (yield* tx.nodes.chain(realmId, assigneeId)).slice(1).some((n) => n.agentId === agentId);
 }
 
 export function releaseMission(ctx: DomainContext, input: Release): Promise<Mission> {

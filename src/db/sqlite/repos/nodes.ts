@@ -1,12 +1,58 @@
 import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Node } from '../../../domain/hierarchy/model.js';
-import type { NodeRepo } from '../../../domain/store.js';
+import type { NodeRepo, OrgEntry } from '../../../domain/store.js';
 import { nodes } from '../../schema.js';
-import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
+import { casUpdate, client, type Db, preparedInsert, selectList, withoutOrd } from './shared.js';
 
 type Row = typeof nodes.$inferSelect;
 export const nodeRecord = (row: Row) => withoutOrd(row) as Node;
 export const nodeRow = (node: Node) => node;
+
+/** A row read by plain SQL: capabilities is still its JSON text. */
+const parsed = (row: Omit<Node, 'capabilities'> & { capabilities: string }) => ({ ...row, capabilities: JSON.parse(row.capabilities) as string[] }) as Node;
+
+const columns = selectList(nodes, 'n');
+const treeOrder = 'ORDER BY n.rank DESC, n.agent_id';
+
+// CROSS JOIN fixes the join order (SQLite never reorders it; elsewhere it is a plain inner join): from the few
+// rows a walk or a capability names to their nodes by key. Left to itself, the planner without statistics
+// would read the realm's nodes in tree order and probe the walk for each, which is the whole org again.
+
+// Everyone under :root (itself included), walking down nodes_realm_manager. UNION (not UNION ALL) drops an
+// agent met twice, so a stored cycle ends the walk.
+const subtree = `sub(agent_id) AS (
+    SELECT :root
+    UNION
+    SELECT n.agent_id FROM sub CROSS JOIN nodes n WHERE n.realm_id = :realmId AND n.reports_to = sub.agent_id)`;
+
+/** The org's statements that drizzle's builder cannot express, by name (the query-plan test reads them too). */
+export const orgSql = {
+  // Up from the agent, one nodes_realm_agent lookup per level; `path` stops the walk at an agent seen before.
+  chain: `WITH RECURSIVE up(agent_id, reports_to, depth, path) AS (
+    SELECT agent_id, reports_to, 0, '/' || agent_id || '/' FROM nodes WHERE realm_id = :realmId AND agent_id = :agentId
+    UNION ALL
+    SELECT n.agent_id, n.reports_to, up.depth + 1, up.path || n.agent_id || '/'
+    FROM up CROSS JOIN nodes n
+    WHERE n.realm_id = :realmId AND n.agent_id = up.reports_to AND instr(up.path, '/' || n.agent_id || '/') = 0)
+  SELECT ${columns} FROM up CROSS JOIN nodes n WHERE n.realm_id = :realmId AND n.agent_id = up.agent_id ORDER BY up.depth`,
+  reports: `SELECT ${columns} FROM nodes n WHERE n.realm_id = :realmId AND n.reports_to = :managerId ${treeOrder}`,
+  find: `SELECT ${columns} FROM node_capabilities c CROSS JOIN nodes n
+    WHERE c.realm_id = :realmId AND c.capability = :capability AND n.realm_id = c.realm_id AND n.agent_id = c.agent_id
+      AND n.status <> 'terminated' ${treeOrder}`,
+  findUnder: `WITH RECURSIVE ${subtree}
+  SELECT ${columns} FROM sub CROSS JOIN node_capabilities c CROSS JOIN nodes n
+    WHERE c.realm_id = :realmId AND c.capability = :capability AND c.agent_id = sub.agent_id
+      AND n.realm_id = :realmId AND n.agent_id = sub.agent_id AND n.status <> 'terminated' ${treeOrder}`,
+  // The compact payload of hierarchy_tree, as arrays: agentId, reportsTo, title, capabilities, rank, status.
+  org: `SELECT n.agent_id, n.reports_to, n.title, n.capabilities, n.rank, n.status FROM nodes n WHERE n.realm_id = :realmId ${treeOrder}`,
+  orgUnder: `WITH RECURSIVE ${subtree}
+  SELECT n.agent_id, n.reports_to, n.title, n.capabilities, n.rank, n.status FROM sub CROSS JOIN nodes n
+    WHERE n.realm_id = :realmId AND n.agent_id = sub.agent_id ${treeOrder}`,
+  addCapability: 'INSERT INTO node_capabilities (realm_id, capability, agent_id) VALUES (:realmId, :capability, :agentId) ON CONFLICT DO NOTHING',
+  dropCapabilities: 'DELETE FROM node_capabilities WHERE realm_id = :realmId AND agent_id = :agentId',
+} as const;
+
+type OrgRow = [string, string | null, string | null, string, number, OrgEntry['status']];
 
 export function nodeRepo(db: Db): NodeRepo {
   const insert = preparedInsert(db, nodes);
@@ -27,6 +73,14 @@ export function nodeRepo(db: Db): NodeRepo {
     .from(nodes)
     .where(and(eq(nodes.realmId, sql.placeholder('realmId')), ne(nodes.status, 'terminated')))
     .prepare();
+  const raw = client(db);
+  const statement = Object.fromEntries(Object.entries(orgSql).map(([name, text]) => [name, raw.prepare(text)])) as Record<keyof typeof orgSql, ReturnType<typeof raw.prepare>>;
+  const org = { whole: statement.org.raw(), under: statement.orgUnder.raw() };
+  const setCapabilities = (realmId: string, agentId: string, capabilities: readonly string[]) => {
+    statement.dropCapabilities.run({ realmId, agentId });
+    for (const capability of capabilities) statement.addCapability.run({ realmId, capability, agentId });
+  };
+  const nodesOf = (rows: unknown[]) => (rows as Parameters<typeof parsed>[0][]).map(parsed);
   return {
     *get(realmId, agentId) {
       const row = one.get({ realmId, agentId });
@@ -35,18 +89,44 @@ export function nodeRepo(db: Db): NodeRepo {
     *all(realmId) {
       return all.all({ realmId }).map(nodeRecord);
     },
+    *chain(realmId, agentId) {
+      return nodesOf(statement.chain.all({ realmId, agentId }));
+    },
+    *reports(realmId, managerId) {
+      return nodesOf(statement.reports.all({ realmId, managerId }));
+    },
+    *find(realmId, capability, underAgentId) {
+      return nodesOf(underAgentId === null ? statement.find.all({ realmId, capability }) : statement.findUnder.all({ realmId, capability, root: underAgentId }));
+    },
+    *org(realmId, rootAgentId) {
+      const rows = (rootAgentId === null ? org.whole.all({ realmId }) : org.under.all({ realmId, root: rootAgentId })) as OrgRow[];
+      return rows.map(([agentId, reportsTo, title, capabilities, rank, status]) => ({ agentId, reportsTo, title, capabilities: JSON.parse(capabilities) as string[], rank, status }));
+    },
     *countLive(realmId) {
       return live.get({ realmId })?.n ?? 0;
     },
     *insert(node) {
       insert(nodeRow(node));
+      setCapabilities(node.realmId, node.agentId, node.capabilities);
     },
     *update(realmId, agentId, version, patch) {
       const row = casUpdate<Row>(db, nodes, { realmId, agentId }, version, patch);
+      if (row && patch.capabilities !== undefined) setCapabilities(realmId, agentId, row.capabilities);
       return row ? nodeRecord(row) : null;
     },
     *delete(realmId, agentId) {
       db.delete(nodes).where(key(realmId, agentId)).run();
+      statement.dropCapabilities.run({ realmId, agentId });
     },
   };
+}
+
+/** After an import loads nodes, the capability index is rebuilt from them (it is derived data). */
+export function rebuildCapabilities(db: Db, realmId: string) {
+  const raw = client(db);
+  raw.prepare('DELETE FROM node_capabilities WHERE realm_id = ?').run(realmId);
+  raw
+    .prepare(`INSERT INTO node_capabilities (realm_id, capability, agent_id)
+      SELECT n.realm_id, c.value, n.agent_id FROM nodes n, json_each(n.capabilities) c WHERE n.realm_id = ? ON CONFLICT DO NOTHING`)
+    .run(realmId);
 }

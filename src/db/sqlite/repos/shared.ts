@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Database } from '../driver.js';
 
 export type Db = BetterSQLite3Database;
 
@@ -54,4 +55,18 @@ export function preparedInsert<T extends SQLiteTable>(db: Db, table: T): (row: T
     .values(Object.fromEntries(columns.map((k) => [k, sql.placeholder(k)])) as never)
     .prepare();
   return (row) => void statement.run(row as Record<string, unknown>);
+}
+
+/**
+ * The driver under drizzle, for the statements its builder cannot express (recursive CTEs) and for hot reads
+ * that want plain prepared statements. The SQL stays portable (WITH RECURSIVE, named parameters).
+ */
+export const client = (db: Db): Database => (db as Db & { $client: Database }).$client;
+
+/** `table alias`.column AS "field" for every column but `ord`: rows come out shaped like the record. */
+export function selectList(table: SQLiteTable, alias: string): string {
+  return Object.entries(getTableColumns(table))
+    .filter(([field]) => field !== 'ord')
+    .map(([field, column]) => `${alias}.${(column as SQLiteColumn).name} AS "${field}"`)
+    .join(', ');
 }
