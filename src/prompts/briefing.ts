@@ -64,7 +64,7 @@ export function registerBriefing(mcp: McpServer, app: App, ctx: DomainContext) {
           const realmId = context?.arguments?.realmId;
           if (!realmId || !seesRealm(principal, realmId)) return [];
           if (principal.role === 'agent') return principal.id.startsWith(value ?? '') ? [principal.id] : [];
-          const nodes = await ctx.store.read((tx) => tx.nodes.all(realmId));
+          const nodes = await ctx.store.read((tx) => tx.nodes.org(realmId, null));
           return nodes.map((n) => n.agentId).filter((id) => id.startsWith(value ?? ''));
         }),
       }),

@@ -4,7 +4,6 @@ import type { DomainContext } from '../context.js';
 import { requireDirective } from '../directive/guards.js';
 import { DomainError, notFound } from '../errors.js';
 import { requireNode } from '../hierarchy/guards.js';
-import { byId, isAbove } from '../hierarchy/org.js';
 import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -87,7 +86,7 @@ function* requireMayDecide(tx: Tx, ctx: DomainContext, proposal: Proposal, decid
   }
   if (decider.kind !== 'agent') return;
   const subject = subjectOf(proposal);
-  if (!isAbove(decider.id, subject, byId(yield* tx.nodes.all(proposal.realmId)))) {
+  if (!(yield* tx.nodes.chain(proposal.realmId, subject)).slice(1).some((n) => n.agentId === decider.id)) {
     throw new DomainError('forbidden', `agent ${decider.id} does not stand above ${subject} in the chain of command, so may not decide proposal ${proposal.id}`, {
       reason: 'not_above', field: 'decidedBy', subject,
     });

@@ -1,9 +1,6 @@
-// Pure functions over nodes the store read: the org chart from NodeRepo.org, chains from NodeRepo.chain
-// (or, for callers that already hold the whole org, from NodeRepo.all).
+// Pure functions over nodes the store read: the org chart from NodeRepo.org, loop checks on NodeRepo.chain.
 import type { OrgEntry } from '../store.js';
 import type { Node, TreeNode } from './model.js';
-
-export const byId = (nodes: Node[]) => new Map(nodes.map((n) => [n.agentId, n]));
 
 /**
  * The org chart from entries in tree order (rank desc, then agentId), in one pass: each manager's `reports`
@@ -52,18 +49,3 @@ export function loopThrough(agentId: string, managerId: string, managerChain: No
   }
   return null;
 }
-
-/** From the agent up to its root. */
-export function chainOf(agentId: string, nodes: Map<string, Node>): Node[] {
-  const chain: Node[] = [];
-  const seen = new Set<string>();
-  for (let n = nodes.get(agentId); n && !seen.has(n.agentId); n = n.reportsTo ? nodes.get(n.reportsTo) : undefined) {
-    seen.add(n.agentId);
-    chain.push(n);
-  }
-  return chain;
-}
-
-/** Whether `managerId` is above `agentId` in its chain of command (any transitive manager). */
-export const isAbove = (managerId: string, agentId: string, nodes: Map<string, Node>) =>
-  chainOf(agentId, nodes).slice(1).some((n) => n.agentId === managerId);

@@ -1,7 +1,6 @@
 import type { DomainContext } from '../context.js';
 import { checkBudgets } from '../ledger/check.js';
 import { requireNode } from '../hierarchy/guards.js';
-import { byId, chainOf } from '../hierarchy/org.js';
 import { takeableMissions } from '../mission/guards.js';
 import { requireRealm } from '../realm/guards.js';
 
@@ -18,7 +17,7 @@ export function agentContext(ctx: DomainContext, realmId: string, agentId: strin
     yield* requireRealm(tx, realmId);
     const node = yield* requireNode(tx, realmId, agentId);
     if (mode === 'thin') return { realmId, agentId, mode } as const;
-    const chain = chainOf(agentId, byId(yield* tx.nodes.all(realmId)));
+    const chain = yield* tx.nodes.chain(realmId, agentId);
     const own = yield* tx.missions.assignedTo(realmId, agentId, ['active', 'review', 'blocked']);
     const takeable = yield* takeableMissions(tx, node);
     const above = new Set(chain.map((n) => n.agentId));
