@@ -165,6 +165,11 @@ export interface AuditRepo {
   append(entry: StoredAuditEntry): Step<void>;
   /** Entries by seq, from `fromSeq`, at most `limit`. */
   range(realmId: string, fromSeq: number, limit: number): Step<StoredAuditEntry[]>;
+  /**
+   * The same entries as `range`, handed to `visit` one at a time until it returns false, with no array in
+   * between (verify walks a million this way). `visit` must not use the store: the read is still open.
+   */
+  scan(realmId: string, fromSeq: number, limit: number, visit: (entry: StoredAuditEntry) => boolean): Step<void>;
   archive(realmId: string, sourceRealmId: string, entries: (StoredAuditEntry & { redacted: boolean })[]): Step<void>;
   /** Newest first: entries with seq < before, matching the filters. */
   log(realmId: string, query: { before?: number; action?: string; entityId?: string; actorId?: string; limit: number }): Step<StoredAuditEntry[]>;
