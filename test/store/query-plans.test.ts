@@ -18,6 +18,7 @@ import { realmDataRepo } from '../../src/db/sqlite/repos/realm-data.js';
 import { realmRepo } from '../../src/db/sqlite/repos/realms.js';
 import { tokenRepo } from '../../src/db/sqlite/repos/tokens.js';
 import type { Db } from '../../src/db/sqlite/repos/shared.js';
+import type { Database } from '../../src/db/sqlite/driver.js';
 import { tempDb } from '../helpers/processes.js';
 
 const R = 'realm-plans';
@@ -86,6 +87,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     head: [[R]],
     append: insertOnly,
     range: [[R, 1, 100]],
+    scan: [[R, 1, 100, () => true]],
     archive: insertOnly,
     log: [
       [R, { limit: 10 }],
@@ -191,7 +193,7 @@ const allowedScans: Record<string, string> = {
   'realmData.deleteAll changes': 'the change feed keeps minutes of rows (pruned by age), and an index on it would cost every write',
 };
 
-const repos = (db: Db) => ({
+const repos = (db: Db & { $client: Database }) => ({
   realms: realmRepo(db), nodes: nodeRepo(db), directives: directiveRepo(db), missions: missionRepo(db), comments: commentRepo(db),
   audit: auditRepo(db), ledger: ledgerRepo(db), proposals: proposalRepo(db), realmData: realmDataRepo(db), runtimes: runtimeRepo(db),
   runs: runRepo(db), sessions: sessionRepo(db), pulses: pulseRepo(db), processes: processRepo(db), tokens: tokenRepo(db),
