@@ -1,5 +1,5 @@
 // Throughput and latency of tool calls over real stdio, against a bare SDK server measured in the same run.
-//   npm run bench                 (builds first)
+//   npm run bench:calls           (builds first; npm run bench runs every benchmark, bench/suite.mjs)
 //   BENCH_CALLS=5000 node bench/run.mjs      BENCH_ERA=legacy for the 2025-11-25 handshake (default 2026-07-28)
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
