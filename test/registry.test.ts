@@ -1,4 +1,6 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes } from '../src/domain/errors.js';
 import { catalogue } from '../src/tools/catalogue.js';
 import { toolName } from '../src/tools/declaration.js';
 import { Registry } from '../src/tools/registry.js';
@@ -20,6 +22,17 @@ const spec = {
   openWorld: ['bridge_invoke', 'pulse_invoke', 'pulse_tick'],
 };
 
+/** The hints a client reads: MCP's defaults where a hint is absent (destructive, idempotent: only when not read-only). */
+const hints = (a: ToolAnnotations) => {
+  const readOnlyHint = a.readOnlyHint ?? false;
+  return {
+    readOnlyHint,
+    destructiveHint: readOnlyHint ? false : (a.destructiveHint ?? true),
+    idempotentHint: readOnlyHint ? true : (a.idempotentHint ?? false),
+    openWorldHint: a.openWorldHint ?? true,
+  };
+};
+
 describe('the served tools', () => {
   it('are the catalogue, one per declaration, named area_action', () => {
     expect(s.tools.map((t) => t.name)).toEqual(catalogue.map((d) => toolName(d.id)));
@@ -32,12 +45,14 @@ describe('the served tools', () => {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description!.length, tool.name).toBeGreaterThan(40);
       expect(tool.description!.length, tool.name).toBeLessThanOrEqual(1024);
-      expect(tool.description, tool.name).toMatch(/\nErrors: .*invalid_input/);
-      const a = tool.annotations!;
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
-        expect(typeof a[hint], `${tool.name}.${hint}`).toBe('boolean');
-      }
-      expect(a.readOnlyHint && a.destructiveHint, tool.name).toBe(false);
+      // The error codes besides invalid_input and internal (which every call can give: the server's instructions say so).
+      const errors = tool.description!.match(/\nErrors: (.*)\.$/)?.[1];
+      for (const entry of errors?.split('; ') ?? []) expect(Object.keys(errorCodes), `${tool.name}: ${entry}`).toContain(entry.split(' ')[0]);
+      expect(tool.description, tool.name).not.toContain(errorCodes.invalid_input.meaning);
+      expect(tool.description, tool.name).not.toContain(errorCodes.internal.meaning);
+      // Hints equal to MCP's defaults are left out; the title is the tool's own.
+      expect(tool.annotations, tool.name).not.toHaveProperty('title');
+      expect(Object.values(tool.annotations!).every((v) => typeof v === 'boolean'), tool.name).toBe(true);
       expect(tool.inputSchema.type).toBe('object');
       expect(tool.outputSchema?.type, tool.name).toBe('object');
       for (const k of ['anyOf', 'oneOf', 'allOf']) expect(tool.inputSchema, tool.name).not.toHaveProperty(k);
@@ -48,7 +63,7 @@ describe('the served tools', () => {
 
   it('carry the spec\'s annotation table', () => {
     for (const tool of s.tools) {
-      const a = tool.annotations!;
+      const a = hints(tool.annotations!);
       expect(a.readOnlyHint, tool.name).toBe(spec.readOnly.includes(tool.name));
       expect(a.destructiveHint, tool.name).toBe(spec.destructive.includes(tool.name));
       expect(a.idempotentHint, tool.name).toBe(spec.readOnly.includes(tool.name) || spec.idempotentWrites.includes(tool.name));

@@ -1,10 +1,10 @@
-import type { Tool } from '@modelcontextprotocol/server';
-import { z } from 'zod';
-import { errorCodes } from '../domain/errors.js';
+import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
 import type { Role } from '../domain/principal.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
 import { holds } from './permissions.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
+import { wireSchema } from './wire-schema.js';
 
 export interface RegisteredFunction {
   name: string;
@@ -23,18 +23,23 @@ export interface RegistryFilter {
   readOnly?: boolean;
 }
 
-const commonErrors = (['invalid_input', 'internal'] as const).map((code) => `${code} (${errorCodes[code].meaning})`).join(', ');
-
-/** The description an LLM reads: the declaration's text, then every error code it can give and when. */
+/**
+ * The description an LLM reads: the declaration's text, then the error codes it can give besides the common ones
+ * (invalid_input, internal), each with when unless the code's general meaning says it (guide.ts gives those once).
+ */
 export function fullDescription(d: FunctionDeclaration): string {
-  const specific = Object.entries(d.errors).map(([code, when]) => `${code} (${when})`);
-  return `${d.description}\nErrors: ${[...specific, commonErrors].join('; ')}.`;
+  const errors = Object.entries(d.errors).map(([code, when]) => (when === true ? code : `${code} (${when})`));
+  return errors.length ? `${d.description}\nErrors: ${errors.join('; ')}.` : d.description;
 }
 
-/** MCP wants `type: "object"` at the root of both schemas; a union of objects (anyOf) is one too. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
-  const json = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return ('type' in json ? json : { type: 'object', ...json }) as Tool['inputSchema'];
+/**
+ * The hints that differ from MCP's defaults (read-only false, destructive true, idempotent false, open-world
+ * true); destructive and idempotent mean nothing for a read-only tool. The title is the tool's own.
+ */
+function wireAnnotations({ title: _, ...a }: ToolAnnotations): ToolAnnotations {
+  const defaults: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+  const meaningful = (hint: keyof ToolAnnotations) => !(a.readOnlyHint && (hint === 'destructiveHint' || hint === 'idempotentHint'));
+  return Object.fromEntries(Object.entries(a).filter(([hint, value]) => value !== defaults[hint as keyof ToolAnnotations] && meaningful(hint as keyof ToolAnnotations)));
 }
 
 /** The keys of an object schema (through a refinement). */
@@ -51,9 +56,9 @@ function register(d: FunctionDeclaration): RegisteredFunction {
       name,
       title: d.title,
       description: fullDescription(d),
-      inputSchema: jsonSchema(d.input, 'input'),
-      outputSchema: jsonSchema(d.output, 'output') as Tool['outputSchema'],
-      annotations: annotationsFor(name, d.title),
+      inputSchema: wireSchema(d.input, 'input') as Tool['inputSchema'],
+      outputSchema: wireSchema(d.output, 'output') as Tool['outputSchema'],
+      annotations: wireAnnotations(annotationsFor(name, d.title)),
     },
   };
 }
