@@ -1,6 +1,7 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes } from '../src/domain/errors.js';
+import { agentPrincipal, operatorPrincipal } from '../src/domain/principal.js';
 import { catalogue } from '../src/tools/catalogue.js';
 import { toolName } from '../src/tools/declaration.js';
 import { Registry } from '../src/tools/registry.js';
@@ -85,6 +86,28 @@ describe('the served tools', () => {
 
   it('match the committed tools/list snapshot (update with: npx vitest run -u)', async () => {
     await expect(JSON.stringify(s.tools, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/tools-list.json');
+  });
+});
+
+describe('the tools an operator or agent is served', () => {
+  it('leave out the fields its principal fills in, and only those', async () => {
+    const app = s.app;
+    const realmId = (await s.call('realm_create', { name: 'roles', owner: 'o' })).id;
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-1' });
+    const agent = await connect({ app, principal: agentPrincipal(realmId, 'agent-dev-1') });
+    const operator = await connect({ app, principal: operatorPrincipal(realmId) });
+    const inputs = (session: typeof s, name: string) => session.tools.find((t) => t.name === name)!.inputSchema;
+    expect(inputs(agent, 'mission_checkout')).toMatchObject({ properties: { id: {}, expectedVersion: {} }, required: ['id'] });
+    expect(Object.keys(inputs(agent, 'mission_checkout').properties!)).toEqual(['id', 'expectedVersion']);
+    expect(Object.keys(inputs(agent, 'council_activity').properties!)).not.toContain('actorKind');
+    expect(Object.keys(inputs(operator, 'mission_checkout').properties!)).toEqual(['id', 'agentId', 'expectedVersion']);
+    expect(inputs(operator, 'realm_get').properties).toEqual({});
+    // What is left is enough: the calls work without the fields.
+    const mission = await operator.call('mission_create', { title: 'm', createdBy: 'o', status: 'queued' });
+    expect(await agent.call('mission_checkout', { id: mission.id })).toMatchObject({ assigneeId: 'agent-dev-1', realmId });
+    expect((await operator.call('realm_get', {})).id).toBe(realmId);
+    await agent.close();
+    await operator.close();
   });
 });
 

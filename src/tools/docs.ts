@@ -3,7 +3,7 @@ import { MAX_NESTING } from '../domain/json-guard.js';
 import { MAX_FREEFORM_NESTING } from '../domain/params.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
 import { annotationsFor } from './annotations.js';
-import { commonErrorCodes, outputConvention, sharedParameters } from './guide.js';
+import { commonErrorCodes, filledInConvention, outputConvention, sharedParameters } from './guide.js';
 import { holds, roles } from './permissions.js';
 import type { RegisteredFunction, Registry } from './registry.js';
 import { fullSchema } from './wire-schema.js';
@@ -74,6 +74,7 @@ const conventions = [
     'other realm; refusals are `forbidden` with `details.permission` or `details.field`.',
   '',
   `- **Outputs.** Every result matches its tool's output schema. ${outputConvention}`,
+  `- **Schemas per role.** ${filledInConvention} The tables below list every field.`,
   '',
   '### Shared parameters',
   '',

@@ -26,10 +26,15 @@ export const commonErrorCodes = ['invalid_input', 'internal'] as const;
 export const outputConvention =
   'An object in an output schema has all its properties (null when empty) unless it lists `required`, and no others.';
 
+export const filledInConvention =
+  'An operator\'s or agent\'s tool schemas leave out the fields its principal fills in: its realm (realmId, or id for realm tools) ' +
+  'and, for an agent, the fields naming who acts (agentId, createdBy, authorId, requestedBy, actorId, actorKind), which are itself.';
+
 /** The guide as one text for the server's instructions. */
 export const toolGuide = [
   'Conventions of every tool:',
   `- ${outputConvention}`,
+  `- ${filledInConvention}`,
   '- A failed call is a result with isError and the text {"error": {code, message, details}}. Each description lists the codes it can give ' +
     `besides ${commonErrorCodes.join(' and ')}; codes without a note there mean:`,
   ...Object.entries(errorCodes).map(([code, { meaning }]) => `  ${code}: ${meaning}`),

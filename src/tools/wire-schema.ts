@@ -111,6 +111,9 @@ const REF = '#/$defs/';
  */
 const inlineCheapDefs = (schema: Json) => inlineDefs(schema, (uses, size) => uses * size <= size + 30 * (uses + 1));
 
+/** Removes the $defs nothing refers to any more (after fields were taken out of a schema). */
+export const dropUnusedDefs = (schema: Json) => inlineDefs(schema, (uses) => uses === 0);
+
 /** Puts back inline the non-recursive $defs `cheap` says a reference costs more than. */
 function inlineDefs(schema: Json, cheap: (uses: number, size: number) => boolean): Json {
   if (!schema.$defs) return schema;
