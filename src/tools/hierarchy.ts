@@ -30,8 +30,8 @@ export const hierarchyFunctions = [
     id: 'hierarchy::tree',
     title: 'Org chart tree',
     description:
-      'Read the org chart as trees: {roots: [TreeNode]} where each TreeNode has agentId, title, capabilities, rank, ' +
-      'status, reports (children, rank desc then agentId) and truncated. With rootAgentId, only that agent\'s subtree.',
+      'Read the org chart as trees, each agent with its reports (rank desc, then agentId). With rootAgentId, only ' +
+      'that agent\'s subtree. Returns {roots}.',
     errors: { not_found: true },
     input: Tree,
     output: z.object({ roots: z.array(TreeNode) }),

@@ -30,8 +30,8 @@ export const ledgerFunctions = [
     title: 'Check budget',
     description:
       'Ask whether an agent may spend (optionally costCents more) this calendar month (UTC): checks the agent\'s and ' +
-      'the realm\'s budget. Returns {allowed, scope (the denying scope, else the fuller one; none without budgets), ' +
-      'spentCents, limitCents, remainingCents, utilizationPct, alert (warning|critical|null), agent, realm}.',
+      'the realm\'s budget. Returns the verdict for the denying scope, else the fuller one (none without budgets), ' +
+      'and each scope\'s check.',
     errors: { not_found: true },
     input: CheckBudget,
     output: Check,

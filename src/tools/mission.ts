@@ -33,7 +33,7 @@ export const missionFunctions = [
       'assignee; checking out a mission you already hold returns it unchanged. Returns the mission.',
     errors: {
       not_found: true,
-      conflict: 'another agent holds it (details.holderId, status, version), or expectedVersion mismatch',
+      conflict: 'another agent holds it (details.holderId, status, version)',
       invalid_transition: 'the mission is in review, complete or cancelled',
       forbidden: 'the agent is not a node, not active, or lacks required capabilities (details.missing)',
       ...suspended,

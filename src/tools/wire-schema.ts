@@ -86,7 +86,10 @@ function rewrite(node: unknown, io: Io, property = ''): unknown {
       : key === '$defs' ? mapEntries(value as Json, (name, v) => rewrite(v, io, name))
       : rewrite(value, io);
   }
-  return foldNullable(io === 'output' && out.properties ? closedByDefault(out, node as Json) : out);
+  const folded = foldNullable(io === 'output' && out.properties ? closedByDefault(out, node as Json) : out);
+  // An enum or const names its values, so their type follows (inputs keep it: the REST layer reads it to parse a query).
+  if (io === 'output' && (Array.isArray(folded.enum) || 'const' in folded) && folded.type) delete folded.type;
+  return folded;
 }
 
 /**
