@@ -60,6 +60,8 @@ describe('wireSchema', () => {
     const wire = wireSchema(schema, 'input');
     expect(JSON.stringify(wire)).not.toContain('anyOf');
     expect((wire.properties as Node).a).toEqual({ type: ['string', 'null'], enum: ['x', 'y', null] });
+    // An output enum goes without its type: the values say it.
+    expect((wireSchema(schema, 'output').properties as Node).a).toEqual({ enum: ['x', 'y', null] });
     for (const value of [{ a: null, n: null, list: null }, { a: 'x', n: 1, list: ['q'] }, { a: 'z', n: 1, list: [] }, { a: 'x', n: 1.5, list: [] }, { a: 'x', n: 1, list: [1] }, { a: 'x', n: 1, list: [], extra: 1 }]) {
       expect(accepts(wire, value), JSON.stringify(value)).toBe(schema.safeParse(value).success);
     }

@@ -64,9 +64,10 @@ function foldNullable(node: Json): Json {
   const anyOf = node.anyOf as Json[] | undefined;
   if (!anyOf || anyOf.length !== 2 || !isNull(anyOf[1])) return node;
   const [x] = anyOf as [Json];
-  if (typeof x.type !== 'string' || 'anyOf' in x) return node;
+  // (An output enum has no type by now: see rewrite.)
+  if ((typeof x.type !== 'string' && !Array.isArray(x.enum)) || 'anyOf' in x) return node;
   const { anyOf: _, ...rest } = node;
-  return { ...x, ...rest, type: [x.type, 'null'], ...(x.enum ? { enum: [...(x.enum as unknown[]), null] } : {}) };
+  return { ...x, ...rest, ...(x.type ? { type: [x.type, 'null'] } : {}), ...(x.enum ? { enum: [...(x.enum as unknown[]), null] } : {}) };
 }
 
 /** `property`: the name of the property this node is the schema of ('' elsewhere). */
