@@ -1,4 +1,7 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodes } from '../src/domain/errors.js';
+import { agentPrincipal, operatorPrincipal } from '../src/domain/principal.js';
 import { catalogue } from '../src/tools/catalogue.js';
 import { toolName } from '../src/tools/declaration.js';
 import { Registry } from '../src/tools/registry.js';
@@ -20,6 +23,17 @@ const spec = {
   openWorld: ['bridge_invoke', 'pulse_invoke', 'pulse_tick'],
 };
 
+/** The hints a client reads: MCP's defaults where a hint is absent (destructive, idempotent: only when not read-only). */
+const hints = (a: ToolAnnotations) => {
+  const readOnlyHint = a.readOnlyHint ?? false;
+  return {
+    readOnlyHint,
+    destructiveHint: readOnlyHint ? false : (a.destructiveHint ?? true),
+    idempotentHint: readOnlyHint ? true : (a.idempotentHint ?? false),
+    openWorldHint: a.openWorldHint ?? true,
+  };
+};
+
 describe('the served tools', () => {
   it('are the catalogue, one per declaration, named area_action', () => {
     expect(s.tools.map((t) => t.name)).toEqual(catalogue.map((d) => toolName(d.id)));
@@ -32,12 +46,14 @@ describe('the served tools', () => {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description!.length, tool.name).toBeGreaterThan(40);
       expect(tool.description!.length, tool.name).toBeLessThanOrEqual(1024);
-      expect(tool.description, tool.name).toMatch(/\nErrors: .*invalid_input/);
-      const a = tool.annotations!;
-      for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
-        expect(typeof a[hint], `${tool.name}.${hint}`).toBe('boolean');
-      }
-      expect(a.readOnlyHint && a.destructiveHint, tool.name).toBe(false);
+      // The error codes besides invalid_input and internal (which every call can give: the server's instructions say so).
+      const errors = tool.description!.match(/\nErrors: (.*)\.$/)?.[1];
+      for (const entry of errors?.split('; ') ?? []) expect(Object.keys(errorCodes), `${tool.name}: ${entry}`).toContain(entry.split(' ')[0]);
+      expect(tool.description, tool.name).not.toContain(errorCodes.invalid_input.meaning);
+      expect(tool.description, tool.name).not.toContain(errorCodes.internal.meaning);
+      // Hints equal to MCP's defaults are left out; the title is the tool's own.
+      expect(tool.annotations, tool.name).not.toHaveProperty('title');
+      expect(Object.values(tool.annotations!).every((v) => typeof v === 'boolean'), tool.name).toBe(true);
       expect(tool.inputSchema.type).toBe('object');
       expect(tool.outputSchema?.type, tool.name).toBe('object');
       for (const k of ['anyOf', 'oneOf', 'allOf']) expect(tool.inputSchema, tool.name).not.toHaveProperty(k);
@@ -48,7 +64,7 @@ describe('the served tools', () => {
 
   it('carry the spec\'s annotation table', () => {
     for (const tool of s.tools) {
-      const a = tool.annotations!;
+      const a = hints(tool.annotations!);
       expect(a.readOnlyHint, tool.name).toBe(spec.readOnly.includes(tool.name));
       expect(a.destructiveHint, tool.name).toBe(spec.destructive.includes(tool.name));
       expect(a.idempotentHint, tool.name).toBe(spec.readOnly.includes(tool.name) || spec.idempotentWrites.includes(tool.name));
@@ -70,6 +86,28 @@ describe('the served tools', () => {
 
   it('match the committed tools/list snapshot (update with: npx vitest run -u)', async () => {
     await expect(JSON.stringify(s.tools, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/tools-list.json');
+  });
+});
+
+describe('the tools an operator or agent is served', () => {
+  it('leave out the fields its principal fills in, and only those', async () => {
+    const app = s.app;
+    const realmId = (await s.call('realm_create', { name: 'roles', owner: 'o' })).id;
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-dev-1' });
+    const agent = await connect({ app, principal: agentPrincipal(realmId, 'agent-dev-1') });
+    const operator = await connect({ app, principal: operatorPrincipal(realmId) });
+    const inputs = (session: typeof s, name: string) => session.tools.find((t) => t.name === name)!.inputSchema;
+    expect(inputs(agent, 'mission_checkout')).toMatchObject({ properties: { id: {}, expectedVersion: {} }, required: ['id'] });
+    expect(Object.keys(inputs(agent, 'mission_checkout').properties!)).toEqual(['id', 'expectedVersion']);
+    expect(Object.keys(inputs(agent, 'council_activity').properties!)).not.toContain('actorKind');
+    expect(Object.keys(inputs(operator, 'mission_checkout').properties!)).toEqual(['id', 'agentId', 'expectedVersion']);
+    expect(inputs(operator, 'realm_get').properties).toEqual({});
+    // What is left is enough: the calls work without the fields.
+    const mission = await operator.call('mission_create', { title: 'm', createdBy: 'o', status: 'queued' });
+    expect(await agent.call('mission_checkout', { id: mission.id })).toMatchObject({ assigneeId: 'agent-dev-1', realmId });
+    expect((await operator.call('realm_get', {})).id).toBe(realmId);
+    await agent.close();
+    await operator.close();
   });
 });
 

@@ -13,7 +13,7 @@ export const bridgeFunctions = [
       'Register a runtime that runs agents: process or custom (a command; the context is its last argument), http ' +
       '(runs are POSTed to a url), or an agent CLI: claude_code, codex, cursor, opencode (their binary by default). ' +
       'Global unless realmId is given. Returns the runtime, with secret-looking envVars and headers shown as "[REDACTED]".',
-    errors: { not_found: 'realmId does not exist', realm_suspended: 'the realm is suspended or archived' },
+    errors: { not_found: true, realm_suspended: true },
     input: RegisterRuntime,
     output: Runtime,
     rest: { method: 'POST', path: '/api/bridge/runtimes' },
@@ -28,10 +28,10 @@ export const bridgeFunctions = [
       'with wait: true the finished run (progress notifications every few seconds if you sent a progressToken; ' +
       'cancelling the call does not cancel the run: use bridge_cancel). Usage and cost go to the ledger.',
     errors: {
-      not_found: 'the runtime, realm or mission does not exist',
+      not_found: true,
       forbidden: 'the runtime belongs to another realm, or the agent is not a node, paused or terminated',
-      budget_exceeded: 'the agent or the realm is past a hard budget limit',
-      realm_suspended: 'the realm is suspended or archived',
+      budget_exceeded: true,
+      realm_suspended: true,
       runtime_error: 'with wait: the runtime could not be started or reached (details.runId: the run, recorded as failed)',
     },
     input: Invoke,
@@ -46,7 +46,7 @@ export const bridgeFunctions = [
     description:
       'Stop a running run, whichever server process started it: its whole process tree gets SIGTERM, then SIGKILL ' +
       'after a grace period; an http call is aborted. Returns the run as it ended.',
-    errors: { not_found: 'no run has this id', conflict: 'the run already ended (details.status)' },
+    errors: { not_found: true, conflict: 'the run already ended (details.status)' },
     input: RunId,
     output: Run,
     rest: { method: 'POST', path: '/api/bridge/cancel' },
@@ -57,7 +57,7 @@ export const bridgeFunctions = [
     id: 'bridge::list',
     title: 'List runtimes',
     description: 'List runtimes, newest first; with realmId, that realm\'s and the global ones. Secrets are redacted. Returns {runtimes, count, nextCursor}.',
-    errors: { not_found: 'realmId does not exist' },
+    errors: { not_found: true },
     input: ListRuntimes,
     output: pageOf('runtimes', Runtime),
     rest: { method: 'GET', path: '/api/bridge/runtimes' },
@@ -68,7 +68,7 @@ export const bridgeFunctions = [
     id: 'bridge::run',
     title: 'Get run',
     description: 'Read a run: status, output (the final text for agent CLIs), error, exit code, signal, session, usage and cost.',
-    errors: { not_found: 'no run has this id' },
+    errors: { not_found: true },
     input: RunId,
     output: Run,
     rest: { method: 'GET', path: '/api/bridge/runs/:runId' },

@@ -10,7 +10,7 @@ import { Node } from '../domain/hierarchy/model.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
 
-const suspended = { realm_suspended: 'the realm is suspended or archived' };
+const suspended = { realm_suspended: true } as const;
 
 export const councilFunctions = [
   declare({
@@ -41,7 +41,7 @@ export const councilFunctions = [
       'terminate it, set the budget, suspend the realm or change the directive. If that fails nothing changes, the ' +
       'proposal stays pending and the error says why. Returns the proposal with its effect.',
     errors: {
-      not_found: 'the realm or the proposal does not exist',
+      not_found: true,
       conflict: 'the proposal is not pending (details.status), or expectedVersion mismatch',
       ...suspended,
     },
@@ -55,7 +55,7 @@ export const councilFunctions = [
     id: 'council::proposals',
     title: 'List proposals',
     description: 'List a realm\'s proposals, newest first, by status and kind. Returns {proposals, count, nextCursor}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: ListProposals,
     output: pageOf('proposals', Proposal),
     rest: { method: 'GET', path: '/api/council/proposals/:realmId' },
@@ -70,9 +70,9 @@ export const councilFunctions = [
       'scheduled; pause leaves running work alone; terminate is final and hands its missions back to the queue. ' +
       'Returns {node, releasedMissions, cancelledRuns}.',
     errors: {
-      not_found: 'the realm or the agent does not exist',
+      not_found: true,
       invalid_transition: 'the agent is terminated, or already in that state (details.allowed)',
-      conflict: 'expectedVersion mismatch',
+      conflict: true,
       ...suspended,
     },
     input: Override,
@@ -87,7 +87,7 @@ export const councilFunctions = [
     description:
       'Append your own entry to the realm\'s hash-chained audit trail (e.g. action "deploy.started"). Names of ' +
       'system actions are reserved. Returns the entry with its seq and hash.',
-    errors: { not_found: 'the realm does not exist', ...suspended },
+    errors: { not_found: true, ...suspended },
     input: Activity,
     output: AuditEntry,
     rest: { method: 'POST', path: '/api/council/activity' },
@@ -102,7 +102,7 @@ export const councilFunctions = [
     description:
       'Read the realm\'s audit trail, newest first, optionally by action, entityId or actorId. Returns {entries, ' +
       'count, nextBefore}; pass nextBefore as before for the next page.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: ActivityLog,
     output: z.object({ entries: z.array(AuditEntry), count: z.number().int(), nextBefore: z.number().int().nullable() }),
     rest: { method: 'GET', path: '/api/council/activity/:realmId' },
@@ -116,7 +116,7 @@ export const councilFunctions = [
       'Check the realm\'s audit trail has not been altered: walks the SHA-256 hash chain and reports the first entry ' +
       'that does not match. With an anchor {seq, hash} recorded earlier it also catches a chain rewritten together ' +
       'with its head, or truncated below the anchor. Returns {valid, entryCount, headHash, firstInvalidSeq, reason}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: Verify,
     output: z.object({
       valid: z.boolean(),

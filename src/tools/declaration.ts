@@ -17,8 +17,11 @@ export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends 
   title: string;
   /** For an LLM reader: what it does, when to use it, what it returns. The error codes are appended. */
   description: string;
-  /** Codes this function can give besides invalid_input and internal, with when. */
-  errors: Partial<Record<ErrorCode, string>>;
+  /**
+   * Codes this function can give besides invalid_input and internal, with when; `true` when the code's general
+   * meaning (errors.ts) says all there is (an id of the input refers to nothing, the realm is suspended...).
+   */
+  errors: Partial<Record<ErrorCode, string | true>>;
   input: I;
   output: O;
   rest: { method: HttpMethod; path: string } | null;

@@ -14,8 +14,8 @@ export const directiveFunctions = [
       'may not be above its parent\'s level) and owned by an agent. Missions link to directives to say why they ' +
       'exist. Starts active unless status is draft. Returns the directive.',
     errors: {
-      not_found: 'the realm, parentId or ownerAgentId does not exist',
-      realm_suspended: 'the realm is suspended or archived',
+      not_found: true,
+      realm_suspended: true,
     },
     input: CreateDirective,
     output: Directive,
@@ -27,7 +27,7 @@ export const directiveFunctions = [
     id: 'directive::get',
     title: 'Get directive',
     description: 'Read one directive (goal) by id. Returns the directive with its status and version.',
-    errors: { not_found: 'the realm or the directive does not exist' },
+    errors: { not_found: true },
     input: GetDirective,
     output: Directive,
     rest: { method: 'GET', path: '/api/directives/:realmId/:id' },
@@ -40,7 +40,7 @@ export const directiveFunctions = [
     description:
       'List a realm\'s directives, most urgent first (priority, then creation), filtered by level, status, parent ' +
       'or owner. Returns {directives, count, nextCursor}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: ListDirectives,
     output: pageOf('directives', Directive),
     rest: { method: 'GET', path: '/api/directives/:realmId' },
@@ -55,11 +55,11 @@ export const directiveFunctions = [
       'active or cancelled; active to paused, completed or cancelled; paused to active or cancelled. Completed and ' +
       'cancelled directives are final. Pass expectedVersion for a conditional write. Returns the directive.',
     errors: {
-      not_found: 'the realm, the directive, parentId or ownerAgentId does not exist',
-      conflict: 'expectedVersion is not the current version (details.currentVersion)',
+      not_found: true,
+      conflict: true,
       invalid_transition: 'the status move is not allowed, or the directive is final (details.allowed)',
       cycle_detected: 'the new parent is the directive itself or under it (details.loop)',
-      realm_suspended: 'the realm is suspended or archived',
+      realm_suspended: true,
     },
     input: UpdateDirective,
     output: Directive,
@@ -73,7 +73,7 @@ export const directiveFunctions = [
     description:
       'The chain of goals above a directive: {ancestry: [the directive, its parent, ..., the root], depth}. Use it ' +
       'to explain why a goal (or a mission linked to it) matters.',
-    errors: { not_found: 'the realm or the directive does not exist' },
+    errors: { not_found: true },
     input: GetDirective,
     output: z.object({ ancestry: z.array(Directive), depth: z.number().int() }),
     rest: { method: 'GET', path: '/api/directives/:realmId/:id/ancestry' },

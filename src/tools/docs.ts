@@ -2,8 +2,11 @@ import { errorCodes } from '../domain/errors.js';
 import { MAX_NESTING } from '../domain/json-guard.js';
 import { MAX_FREEFORM_NESTING } from '../domain/params.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
+import { annotationsFor } from './annotations.js';
+import { commonErrorCodes, filledInConvention, outputConvention, sharedParameters } from './guide.js';
 import { holds, roles } from './permissions.js';
 import type { RegisteredFunction, Registry } from './registry.js';
+import { fullSchema } from './wire-schema.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const MiB = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
@@ -14,6 +17,7 @@ type JsonSchema = {
   const?: unknown;
   anyOf?: JsonSchema[];
   items?: JsonSchema;
+  $ref?: string;
   description?: string;
   default?: unknown;
   properties?: Record<string, JsonSchema>;
@@ -25,13 +29,15 @@ function typeOf(schema: JsonSchema): string {
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' \\| ');
+  if (schema.$ref) return schema.$ref.split('/').at(-1)!;
   if (schema.type === 'array') return `${schema.items ? typeOf(schema.items) : 'any'}[]`;
   if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
   return schema.type ?? 'any';
 }
 
+/** The parameters as zod states them, every description included (tools/list leaves out the shared ones). */
 function parameters(f: RegisteredFunction): string[] {
-  const schema = f.tool.inputSchema as JsonSchema;
+  const schema = fullSchema(f.declaration.input, 'input') as JsonSchema;
   const entries = Object.entries(schema.properties ?? {});
   if (entries.length === 0) return ['No parameters.', ''];
   const required = new Set(schema.required ?? []);
@@ -67,7 +73,20 @@ const conventions = [
     'roles holding it are in the tables below. An operator or agent may leave `realmId` out (it is filled in) and may name no ' +
     'other realm; refusals are `forbidden` with `details.permission` or `details.field`.',
   '',
+  `- **Outputs.** Every result matches its tool's output schema. ${outputConvention}`,
+  `- **Schemas per role.** ${filledInConvention} The tables below list every field.`,
+  '',
+  '### Shared parameters',
+  '',
+  'These mean the same in every tool; tools/list gives their descriptions once, in the server\'s instructions, not in each schema.',
+  '',
+  '| parameter | description |',
+  '|---|---|',
+  ...sharedParameters.map((p) => `| \`${p.name}\` | ${cell(p.description)} |`),
+  '',
   '### Error codes',
+  '',
+  `Every call can give ${commonErrorCodes.map((c) => `\`${c}\``).join(' and ')}; each tool lists the others it can give, with when unless the meaning below says it.`,
   '',
   '| code | HTTP status | meaning |',
   '|---|---|---|',
@@ -83,7 +102,8 @@ export function renderToolsMarkdown(registry: Registry): string {
     const functions = registry.functions.filter((x) => x.toolset === toolset);
     out.push(`## ${toolset}`, '', '| tool | REST | hints | who may call it | what it does |', '|---|---|---|---|---|');
     for (const f of functions) {
-      const a = f.tool.annotations!;
+      // Every hint, as the annotation table has it (tools/list leaves out those equal to MCP's defaults).
+      const a = annotationsFor(f.name, f.declaration.title);
       const hints = [a.readOnlyHint && 'read-only', a.destructiveHint && 'destructive', a.idempotentHint && 'idempotent', a.openWorldHint && 'open-world']
         .filter(Boolean)
         .join(', ');
@@ -93,11 +113,11 @@ export function renderToolsMarkdown(registry: Registry): string {
     }
     out.push('');
     for (const f of functions) {
-      const errors = Object.entries(f.declaration.errors).map(([code, when]) => `\`${code}\` (${when})`);
+      const errors = Object.entries(f.declaration.errors).map(([code, when]) => (when === true ? `\`${code}\`` : `\`${code}\` (${when})`));
       const acts = f.declaration.actsAs?.length ? ` An agent names only itself in ${f.declaration.actsAs.map((a) => `\`${a}\``).join(', ')} (left out, it is filled in).` : '';
       const admin = f.declaration.adminOnly?.length ? ` Only an admin may give ${f.declaration.adminOnly.map((a) => `\`${a}\``).join(', ')}.` : '';
       out.push(`### ${f.name}`, '', f.declaration.description, '', `Permission: \`${f.declaration.permission}\`.${acts}${admin}`, '', ...parameters(f));
-      out.push(`Errors: ${errors.length ? `${errors.join('; ')}; ` : ''}\`invalid_input\`, \`internal\`.`, '');
+      out.push(`Errors: ${[...errors, ...commonErrorCodes.map((c) => `\`${c}\``)].join('; ')}.`, '');
     }
   }
   return out.join('\n');

@@ -15,10 +15,10 @@ export const hierarchyFunctions = [
       'rank 0. On update, omitted fields keep their value and reportsTo: null makes the agent a root. Loops are ' +
       'refused. Use it to hire, re-title, re-skill or move an agent. Returns the node.',
     errors: {
-      not_found: 'the realm or the reportsTo agent does not exist',
+      not_found: true,
       cycle_detected: 'the agent would report to itself or to someone under it (details.loop)',
       conflict: 'expectedVersion mismatch, a terminated agent (remove it first), or the realm is at maxAgents',
-      realm_suspended: 'the realm is suspended or archived',
+      realm_suspended: true,
     },
     input: SetNode,
     output: Node,
@@ -30,9 +30,9 @@ export const hierarchyFunctions = [
     id: 'hierarchy::tree',
     title: 'Org chart tree',
     description:
-      'Read the org chart as trees: {roots: [TreeNode]} where each TreeNode has agentId, title, capabilities, rank, ' +
-      'status, reports (children, rank desc then agentId) and truncated. With rootAgentId, only that agent\'s subtree.',
-    errors: { not_found: 'the realm or rootAgentId does not exist' },
+      'Read the org chart as trees, each agent with its reports (rank desc, then agentId). With rootAgentId, only ' +
+      'that agent\'s subtree. Returns {roots}.',
+    errors: { not_found: true },
     input: Tree,
     output: z.object({ roots: z.array(TreeNode) }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/tree' },
@@ -45,7 +45,7 @@ export const hierarchyFunctions = [
     description:
       'Find the agents that have a capability (exact match, any case), leaving out terminated ones; optionally only ' +
       'under one manager. Use it to pick who can do a mission. Returns {matches, count}, rank desc then agentId.',
-    errors: { not_found: 'the realm or underAgentId does not exist' },
+    errors: { not_found: true },
     input: Find,
     output: z.object({ matches: z.array(Node), count: z.number().int() }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/find' },
@@ -58,7 +58,7 @@ export const hierarchyFunctions = [
     description:
       'The chain of command of an agent: {chain: [node, its manager, ..., root]}. Use it to find who may approve ' +
       'or escalate for an agent (anyone in the chain is above it).',
-    errors: { not_found: 'the realm or the agent does not exist' },
+    errors: { not_found: true },
     input: Chain,
     output: z.object({ chain: z.array(Node) }),
     rest: { method: 'GET', path: '/api/hierarchy/:realmId/chain/:agentId' },
@@ -73,9 +73,9 @@ export const hierarchyFunctions = [
       'they become roots), its active, blocked and review missions go back to queued, and goals it owned lose ' +
       'their owner. Returns {removed, reparented, releasedMissions}.',
     errors: {
-      not_found: 'the realm, the agent or reassignTo does not exist',
+      not_found: true,
       cycle_detected: 'reassignTo is inside the removed agent\'s subtree',
-      realm_suspended: 'the realm is suspended or archived',
+      realm_suspended: true,
     },
     input: RemoveNode,
     output: z.object({ removed: Node, reparented: z.array(z.string()), releasedMissions: z.array(z.string()) }),

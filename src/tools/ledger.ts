@@ -15,9 +15,9 @@ export const ledgerFunctions = [
       'their value; defaults softThreshold 0.8 and hardLimit true. Both the agent\'s and the realm\'s budget count. ' +
       'Setting a budget re-arms its alerts. Returns the budget.',
     errors: {
-      not_found: 'the realm does not exist',
-      conflict: 'expectedVersion is not the current version',
-      realm_suspended: 'the realm is suspended or archived',
+      not_found: true,
+      conflict: true,
+      realm_suspended: true,
     },
     input: SetBudget,
     output: Budget,
@@ -30,9 +30,9 @@ export const ledgerFunctions = [
     title: 'Check budget',
     description:
       'Ask whether an agent may spend (optionally costCents more) this calendar month (UTC): checks the agent\'s and ' +
-      'the realm\'s budget. Returns {allowed, scope (the denying scope, else the fuller one; none without budgets), ' +
-      'spentCents, limitCents, remainingCents, utilizationPct, alert (warning|critical|null), agent, realm}.',
-    errors: { not_found: 'the realm does not exist' },
+      'the realm\'s budget. Returns the verdict for the denying scope, else the fuller one (none without budgets), ' +
+      'and each scope\'s check.',
+    errors: { not_found: true },
     input: CheckBudget,
     output: Check,
     rest: { method: 'GET', path: '/api/ledger/check/:realmId/:agentId' },
@@ -48,7 +48,7 @@ export const ledgerFunctions = [
       'past a limit; a repeated eventId returns the first record. Crossing the soft threshold or the limit raises an ' +
       'alert once; past a hard limit the agent cannot check out missions until the budget is raised or the month ' +
       'ends. Returns {spend, check}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: RecordSpend,
     output: z.object({ spend: Spend, check: Check }),
     rest: { method: 'POST', path: '/api/ledger/spend' },
@@ -63,7 +63,7 @@ export const ledgerFunctions = [
       'Total spend and tokens over a window (default: this month, UTC), broken down by agent, model, provider, ' +
       'billing_code or mission, largest first. Returns {since, until, groupBy, totalCents, totalInputTokens, ' +
       'totalOutputTokens, eventCount, breakdown: [{key, cents, inputTokens, outputTokens, events}]}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: Summarise,
     output: Summary,
     rest: { method: 'GET', path: '/api/ledger/summary/:realmId' },

@@ -7,7 +7,7 @@ import { releaseMission, transitionMission } from '../domain/mission/moves-ops.j
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
 
-const suspended = { realm_suspended: 'the realm is suspended or archived' };
+const suspended = { realm_suspended: true } as const;
 
 export const missionFunctions = [
   declare({
@@ -16,7 +16,7 @@ export const missionFunctions = [
     description:
       'Create a task (mission), optionally linked to a directive and a parent mission, with the capabilities an ' +
       'agent needs to take it. Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
-    errors: { not_found: 'the realm, directiveId or parentId does not exist', ...suspended },
+    errors: { not_found: true, ...suspended },
     input: CreateMission,
     output: Mission,
     rest: { method: 'POST', path: '/api/missions' },
@@ -32,8 +32,8 @@ export const missionFunctions = [
       'number of concurrent callers wins. Works on unassigned backlog or queued missions, or a blocked one by its own ' +
       'assignee; checking out a mission you already hold returns it unchanged. Returns the mission.',
     errors: {
-      not_found: 'the realm or the mission does not exist',
-      conflict: 'another agent holds it (details.holderId, status, version), or expectedVersion mismatch',
+      not_found: true,
+      conflict: 'another agent holds it (details.holderId, status, version)',
       invalid_transition: 'the mission is in review, complete or cancelled',
       forbidden: 'the agent is not a node, not active, or lacks required capabilities (details.missing)',
       ...suspended,
@@ -52,10 +52,10 @@ export const missionFunctions = [
       'Give a mission back: from active, blocked or review to queued with no assignee, so another agent can take ' +
       'it. Only the assignee or an agent above it in the chain of command may release. Returns the mission.',
     errors: {
-      not_found: 'the realm or the mission does not exist',
+      not_found: true,
       invalid_transition: 'the mission is not active, blocked or review',
       forbidden: 'agentId is not the assignee nor above it, or is terminated or not a node',
-      conflict: 'expectedVersion mismatch',
+      conflict: true,
       ...suspended,
     },
     input: Release,
@@ -73,10 +73,10 @@ export const missionFunctions = [
       'blocked or cancelled; review to complete or back to active; blocked to queued or cancelled. Starting work ' +
       'is mission_checkout, not this. agentId must be the assignee, the creator, or above the assignee. Returns the mission.',
     errors: {
-      not_found: 'the realm or the mission does not exist',
+      not_found: true,
       invalid_transition: 'the move is not allowed (details.allowed)',
       forbidden: 'agentId may not move this mission, or is terminated or not a node',
-      conflict: 'expectedVersion mismatch',
+      conflict: true,
       ...suspended,
     },
     input: Transition,
@@ -92,7 +92,7 @@ export const missionFunctions = [
     description:
       'List a realm\'s missions, most urgent first (critical to low, then oldest), filtered by status, assignee, ' +
       'directive or priority. Use status queued to find work to take. Returns {missions, count, nextCursor}.',
-    errors: { not_found: 'the realm does not exist' },
+    errors: { not_found: true },
     input: ListMissions,
     output: pageOf('missions', Mission),
     rest: { method: 'GET', path: '/api/missions/:realmId' },
@@ -103,7 +103,7 @@ export const missionFunctions = [
     id: 'mission::comment',
     title: 'Comment on mission',
     description: 'Add a comment to a mission\'s thread: progress notes, questions, hand-over context. Returns the comment.',
-    errors: { not_found: 'the realm or the mission does not exist', ...suspended },
+    errors: { not_found: true, ...suspended },
     input: AddComment,
     output: Comment,
     rest: { method: 'POST', path: '/api/missions/:missionId/comments' },
@@ -115,7 +115,7 @@ export const missionFunctions = [
     id: 'mission::comments',
     title: 'Read mission comments',
     description: 'Read a mission\'s comment thread, oldest first. Returns {comments, count, nextCursor}.',
-    errors: { not_found: 'the realm or the mission does not exist' },
+    errors: { not_found: true },
     input: ListComments,
     output: pageOf('comments', Comment),
     rest: { method: 'GET', path: '/api/missions/:realmId/:missionId/comments' },

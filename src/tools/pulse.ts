@@ -8,7 +8,7 @@ import { invokePulse, tickPulse } from '../domain/pulse/tick.js';
 import { declare } from './declaration.js';
 
 const withNextRuns = z.object({ config: PulseConfig, nextRuns: z.array(z.string()).describe('The next 3 fire times (UTC).') });
-const suspended = { realm_suspended: 'the realm is suspended or archived' };
+const suspended = { realm_suspended: true } as const;
 
 const tickOptions = (ctx: DomainContext) => {
   if (!ctx.runner) throw noRunner();
@@ -24,8 +24,8 @@ export const pulseFunctions = [
       'enabled, an existing one keeps its enabled flag. Each tick sends the agent a thin or full context through its ' +
       'runtime, skipping when there is nothing to do. Returns {config, nextRuns}.',
     errors: {
-      not_found: 'the realm, the agent or the runtime does not exist',
-      conflict: 'expectedVersion mismatch',
+      not_found: true,
+      conflict: true,
       ...suspended,
     },
     input: RegisterPulse,
@@ -43,9 +43,9 @@ export const pulseFunctions = [
     errors: {
       invalid_input: 'the agent has no runtime',
       forbidden: 'the agent is paused, terminated or not a node',
-      budget_exceeded: 'the agent or the realm is past a hard budget limit',
+      budget_exceeded: true,
       conflict: 'a run of the agent is still going',
-      not_found: 'the realm does not exist',
+      not_found: true,
     },
     input: InvokePulse,
     output: PulseRun,
@@ -60,7 +60,7 @@ export const pulseFunctions = [
       'Run one tick of an agent\'s pulse now, as the scheduler would: skipped (and recorded with the reason) when the ' +
       'pulse is disabled, the agent paused or terminated, over budget, still running, or idle; otherwise invoked, ' +
       'with failed attempts retried and the last one kept as a dead letter. Returns the pulse run.',
-    errors: { not_found: 'the realm or the agent\'s pulse does not exist' },
+    errors: { not_found: true },
     input: AgentPulse,
     output: PulseRun,
     rest: null,
@@ -71,7 +71,7 @@ export const pulseFunctions = [
     id: 'pulse::status',
     title: 'Pulse status',
     description: 'An agent\'s pulse: its config, next fire times, and recent runs newest first (skips, failures, dead letters included).',
-    errors: { not_found: 'the realm or the agent\'s pulse does not exist' },
+    errors: { not_found: true },
     input: PulseStatus,
     output: withNextRuns.extend({ recentRuns: z.array(PulseRun) }),
     rest: { method: 'GET', path: '/api/pulse/:realmId/:agentId' },
@@ -82,7 +82,7 @@ export const pulseFunctions = [
     id: 'pulse::toggle',
     title: 'Enable or disable pulse',
     description: 'Turn an agent\'s pulse on or off; the schedule starts or stops at once in every server process. Returns {config, nextRuns}.',
-    errors: { not_found: 'the realm or the agent\'s pulse does not exist', conflict: 'expectedVersion mismatch', ...suspended },
+    errors: { not_found: true, conflict: true, ...suspended },
     input: TogglePulse,
     output: withNextRuns,
     rest: { method: 'PATCH', path: '/api/pulse/:realmId/:agentId' },

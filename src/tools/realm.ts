@@ -6,6 +6,7 @@ import { createRealm, deleteRealm, getRealm, listRealms, updateRealm } from '../
 import { Realm } from '../domain/realm/model.js';
 import { RealmExport } from '../domain/realm/transfer-model.js';
 import { declare } from './declaration.js';
+import { statedBy } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 import { documentFile, readExportFile, RealmExportFile, writeExportFile } from './realm-files.js';
 
@@ -16,7 +17,8 @@ const ExportInput = ExportRealm.extend({
 });
 
 const ImportInput = ImportRealm.extend({
-  data: ImportRealm.shape.data.optional(),
+  // realm_export's outputSchema gives the document's shape; tools/list does not repeat its 10 KB here.
+  data: ImportRealm.shape.data.register(statedBy, { tool: 'realm_export', io: 'output' }).optional(),
   file: documentFile.optional().describe('Read the document from this file on the server\'s machine (as realm_export {file} wrote it) instead of data.'),
 }).refine((i) => (i.data === undefined) !== (i.file === undefined), { message: 'give exactly one of data and file', path: ['data'] });
 
@@ -38,7 +40,7 @@ export const realmFunctions = [
     id: 'realm::get',
     title: 'Get realm',
     description: 'Read one realm by id. Returns the realm with its status (active, suspended, archived) and version.',
-    errors: { not_found: 'no realm has this id' },
+    errors: { not_found: true },
     input: GetRealm,
     output: Realm,
     rest: { method: 'GET', path: '/api/realms/:id' },
@@ -65,8 +67,8 @@ export const realmFunctions = [
       'Suspending a realm freezes it: it then accepts only {status: "active"} or deletion. Archiving is final. ' +
       'Pass expectedVersion to make the write conditional. Returns the updated realm.',
     errors: {
-      not_found: 'no realm has this id',
-      conflict: 'expectedVersion is not the current version (details.currentVersion)',
+      not_found: true,
+      conflict: true,
       invalid_transition: 'the status move is not allowed (details.allowed)',
       realm_suspended: 'the realm is suspended or archived (details.status)',
     },
@@ -84,7 +86,7 @@ export const realmFunctions = [
       'Delete a realm and ALL its data (org chart, goals, missions, comments, audit chain) in one transaction. ' +
       'Irreversible: confirm must be the realm\'s exact name. Export it first if you may need it. ' +
       'Returns {id, name, deleted: true, counts} with the rows removed per table.',
-    errors: { not_found: 'no realm has this id' },
+    errors: { not_found: true },
     input: DeleteRealm,
     output: z.object({ id: z.string(), name: z.string(), deleted: z.literal(true), counts: z.record(z.string(), z.number().int()) }),
     rest: { method: 'DELETE', path: '/api/realms/:id' },
@@ -101,7 +103,7 @@ export const realmFunctions = [
       'scrubSecrets is false; the audit chain is included unless includeAudit is false. Returns the document, or ' +
       'with file, writes it there and returns {format, version, exportedAt, source, counts, file: {path, bytes, sha256}}. ' +
       'A document over 8 MiB cannot be returned inline: pass file.',
-    errors: { not_found: 'no realm has this id' },
+    errors: { not_found: true },
     input: ExportInput,
     output: z.union([RealmExport, RealmExportFile]),
     rest: { method: 'POST', path: '/api/realms/:id/export' },

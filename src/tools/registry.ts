@@ -1,10 +1,10 @@
-import type { Tool } from '@modelcontextprotocol/server';
-import { z } from 'zod';
-import { errorCodes } from '../domain/errors.js';
+import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
+import type { z } from 'zod';
 import type { Role } from '../domain/principal.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
 import { holds } from './permissions.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
+import { dropUnusedDefs, wireSchema } from './wire-schema.js';
 
 export interface RegisteredFunction {
   name: string;
@@ -12,6 +12,8 @@ export interface RegisteredFunction {
   declaration: FunctionDeclaration;
   /** The tools/list entry, computed once. */
   tool: Tool;
+  /** An operator's and an agent's entry: without the input fields their principal fills in (filledIn). */
+  toolFor: Record<'operator' | 'agent', Tool>;
   /** The input field holding the realm an operator or agent must stay in (null: the domain scopes it). */
   realmField: string | null;
 }
@@ -23,38 +25,66 @@ export interface RegistryFilter {
   readOnly?: boolean;
 }
 
-const commonErrors = (['invalid_input', 'internal'] as const).map((code) => `${code} (${errorCodes[code].meaning})`).join(', ');
-
-/** The description an LLM reads: the declaration's text, then every error code it can give and when. */
+/**
+ * The description an LLM reads: the declaration's text, then the error codes it can give besides the common ones
+ * (invalid_input, internal), each with when unless the code's general meaning says it (guide.ts gives those once).
+ */
 export function fullDescription(d: FunctionDeclaration): string {
-  const specific = Object.entries(d.errors).map(([code, when]) => `${code} (${when})`);
-  return `${d.description}\nErrors: ${[...specific, commonErrors].join('; ')}.`;
+  const errors = Object.entries(d.errors).map(([code, when]) => (when === true ? code : `${code} (${when})`));
+  return errors.length ? `${d.description}\nErrors: ${errors.join('; ')}.` : d.description;
 }
 
-/** MCP wants `type: "object"` at the root of both schemas; a union of objects (anyOf) is one too. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
-  const json = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return ('type' in json ? json : { type: 'object', ...json }) as Tool['inputSchema'];
+/**
+ * The hints that differ from MCP's defaults (read-only false, destructive true, idempotent false, open-world
+ * true); destructive and idempotent mean nothing for a read-only tool. The title is the tool's own.
+ */
+function wireAnnotations({ title: _, ...a }: ToolAnnotations): ToolAnnotations {
+  const defaults: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+  const meaningful = (hint: keyof ToolAnnotations) => !(a.readOnlyHint && (hint === 'destructiveHint' || hint === 'idempotentHint'));
+  return Object.fromEntries(Object.entries(a).filter(([hint, value]) => value !== defaults[hint as keyof ToolAnnotations] && meaningful(hint as keyof ToolAnnotations)));
 }
 
 /** The keys of an object schema (through a refinement). */
 const inputKeys = (schema: z.ZodType) => Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
 
+/**
+ * The input fields a role's principal determines, which authorize.ts fills in when left out and refuses with any
+ * other value: an operator's or agent's realm, and what an agent names itself in. Its schema leaves them out.
+ */
+function filledIn(d: FunctionDeclaration, realmField: string | null, role: 'operator' | 'agent'): string[] {
+  const own = role === 'agent' ? [...(d.actsAs ?? []), ...Object.keys(d.fixedForAgents ?? {})] : [];
+  return [...(realmField ? [realmField] : []), ...own];
+}
+
+function without(tool: Tool, fields: string[]): Tool {
+  if (fields.length === 0) return tool;
+  const { properties = {}, required = [], ...rest } = tool.inputSchema;
+  const inputSchema = {
+    ...rest,
+    properties: Object.fromEntries(Object.entries(properties).filter(([key]) => !fields.includes(key))),
+    ...(required.some((key) => !fields.includes(key)) ? { required: required.filter((key) => !fields.includes(key)) } : {}),
+  };
+  return { ...tool, inputSchema: dropUnusedDefs(inputSchema) as Tool['inputSchema'] };
+}
+
 function register(d: FunctionDeclaration): RegisteredFunction {
   const name = toolName(d.id);
+  const realmField = d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null);
+  const tool: Tool = {
+    name,
+    title: d.title,
+    description: fullDescription(d),
+    inputSchema: wireSchema(d.input, 'input') as Tool['inputSchema'],
+    outputSchema: wireSchema(d.output, 'output') as Tool['outputSchema'],
+    annotations: wireAnnotations(annotationsFor(name, d.title)),
+  };
   return {
     name,
     toolset: areaOf(d.id),
     declaration: d,
-    realmField: d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null),
-    tool: {
-      name,
-      title: d.title,
-      description: fullDescription(d),
-      inputSchema: jsonSchema(d.input, 'input'),
-      outputSchema: jsonSchema(d.output, 'output') as Tool['outputSchema'],
-      annotations: annotationsFor(name, d.title),
-    },
+    realmField,
+    tool,
+    toolFor: { operator: without(tool, filledIn(d, realmField, 'operator')), agent: without(tool, filledIn(d, realmField, 'agent')) },
   };
 }
 
@@ -77,9 +107,10 @@ export class Registry {
     return [...this.byName.values()];
   }
 
-  /** The functions a role may call, in catalogue order: what its tools/list shows. */
-  functionsFor(role: Role | 'system') {
-    return this.functions.filter((f) => holds(role, f.declaration.permission));
+  /** The functions a role may call, in catalogue order, each with the tools/list entry that role gets. */
+  functionsFor(role: Role | 'system'): RegisteredFunction[] {
+    const callable = this.functions.filter((f) => holds(role, f.declaration.permission));
+    return role === 'operator' || role === 'agent' ? callable.map((f) => ({ ...f, tool: f.toolFor[role] })) : callable;
   }
 
   get names() {
