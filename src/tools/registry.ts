@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/server';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { errorCodes } from '../domain/errors.js';
 import type { Role } from '../domain/principal.js';
@@ -40,6 +41,36 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output') {
 /** The keys of an object schema (through a refinement). */
 const inputKeys = (schema: z.ZodType) => Object.keys((schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
 
+/** A function's tools/list entry. */
+export function toolEntry(d: FunctionDeclaration): Tool {
+  const name = toolName(d.id);
+  return {
+    name,
+    title: d.title,
+    description: fullDescription(d),
+    inputSchema: jsonSchema(d.input, 'input'),
+    outputSchema: jsonSchema(d.output, 'output') as Tool['outputSchema'],
+    annotations: annotationsFor(name, d.title),
+  };
+}
+
+/**
+ * Every toolEntry of the catalogue, written by the build (scripts/build.mjs) next to dist/: a start-up reads it
+ * instead of converting every schema again. Running from src/ there is none, and the entries are computed.
+ */
+export const TOOLS_FILE = '../tools.json';
+let prebuilt: Map<string, Tool> | undefined;
+function prebuiltTools(): Map<string, Tool> {
+  if (prebuilt) return prebuilt;
+  let tools: Tool[] = [];
+  try {
+    tools = JSON.parse(readFileSync(new URL(TOOLS_FILE, import.meta.url), 'utf8')) as Tool[];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return (prebuilt = new Map(tools.map((t) => [t.name, t])));
+}
+
 function register(d: FunctionDeclaration): RegisteredFunction {
   const name = toolName(d.id);
   return {
@@ -47,14 +78,7 @@ function register(d: FunctionDeclaration): RegisteredFunction {
     toolset: areaOf(d.id),
     declaration: d,
     realmField: d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null),
-    tool: {
-      name,
-      title: d.title,
-      description: fullDescription(d),
-      inputSchema: jsonSchema(d.input, 'input'),
-      outputSchema: jsonSchema(d.output, 'output') as Tool['outputSchema'],
-      annotations: annotationsFor(name, d.title),
-    },
+    tool: prebuiltTools().get(name) ?? toolEntry(d),
   };
 }
 
