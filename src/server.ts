@@ -55,17 +55,29 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
       ...(fixturesOn ? { requestState: { verify: requestStateCodec.verify } } : {}),
     },
   );
-  const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
+  // The runner is read when a call runs: the CLI starts it after the connection opens (App.ready).
+  const ctx: DomainContext = {
+    store: app.store, clock: app.clock, principal,
+    get runner() {
+      return app.runner ?? undefined;
+    },
+  };
   const fixtures = new Map(
     (fixturesOn ? fixtureTools(fixtureHooks ?? { toolsChanged: () => server.sendToolListChanged(), promptsChanged: () => server.sendPromptListChanged() }) : []).map((f) => [f.tool.name, f]),
   );
   if (fixturesOn) registerHeaderFixture(server);
   // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
   const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => f.tool), ...[...fixtures.values()].map((f) => f.tool)];
-  server.server.setRequestHandler('tools/list', () => ({ tools }));
-  server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
+  server.server.setRequestHandler('tools/list', () => {
+    // Once this answer is out, the background parts may load (the CLI defers them; otherwise a no-op).
+    setImmediate(() => void app.ready().catch(() => {}));
+    return { tools };
+  });
+  server.server.setRequestHandler('tools/call', async (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
     const fixture = fixtures.get(request.params.name);
     if (fixture) return fixture.run(request.params.arguments ?? {}, reqCtx);
+    // Every call finds the runner and the scheduler in place.
+    await app.ready();
     // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.
     const token = request.params._meta?.progressToken;
     const callCtx: DomainContext =
