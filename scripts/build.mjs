@@ -34,8 +34,30 @@ const ownUrl = {
   },
 };
 
+/**
+ * dist/cli.js itself only turns on Node's compile cache (22.1 and later; Node 20 has none) and then imports
+ * src/cli.ts: ES module imports are loaded before a module's code runs, so the cache must be on first.
+ */
+const entry = {
+  name: 'entry',
+  setup(b) {
+    b.onResolve({ filter: /^cli-entry$/ }, () => ({ path: 'cli-entry', namespace: 'entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'entry' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents: [
+        '#!/usr/bin/env node',
+        "import module from 'node:module';",
+        '// The compiled code of the chunks is kept between runs (in the OS temp directory; NODE_DISABLE_COMPILE_CACHE=1 turns it off).',
+        'module.enableCompileCache?.();',
+        `await import(${JSON.stringify(`${src}cli.ts`)});`,
+      ].join('\n'),
+    }));
+  },
+};
+
 const result = await build({
-  entryPoints: { cli: `${src}cli.ts` },
+  entryPoints: { cli: 'cli-entry' },
   outdir: dist,
   bundle: true,
   splitting: true,
@@ -47,7 +69,7 @@ const result = await build({
   // CommonJS packages stay outside: Node loads them as they are (a native addon, pino's and prom-client's
   // files found by path); an ES module bundle cannot require() Node's built-ins for them.
   external: ['better-sqlite3', 'better-sqlite3-13', 'pino', 'prom-client', 'cross-spawn', 'swagger-ui-dist'],
-  plugins: [ownUrl],
+  plugins: [entry, ownUrl],
   logLevel: 'warning',
   metafile: true,
 });
