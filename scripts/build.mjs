@@ -56,6 +56,18 @@ const entry = {
   },
 };
 
+/**
+ * zod re-exports all its ~40 locales as z.locales (360 KB of the bundle); nothing here or in the SDK asks for
+ * one (English, the default, is imported by zod's schemas directly), so z.locales is left empty.
+ */
+const noZodLocales = {
+  name: 'no-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[/\\]zod[/\\]v4[/\\]/.test(args.importer) ? { path: 'zod-locales', namespace: 'stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 const result = await build({
   entryPoints: { cli: 'cli-entry' },
   outdir: dist,
@@ -69,7 +81,7 @@ const result = await build({
   // CommonJS packages stay outside: Node loads them as they are (a native addon, pino's and prom-client's
   // files found by path); an ES module bundle cannot require() Node's built-ins for them.
   external: ['better-sqlite3', 'better-sqlite3-13', 'pino', 'prom-client', 'cross-spawn', 'swagger-ui-dist'],
-  plugins: [entry, ownUrl],
+  plugins: [entry, ownUrl, noZodLocales],
   logLevel: 'warning',
   metafile: true,
 });
