@@ -36,6 +36,11 @@ export interface ServerOptions {
    * tools/* request needs no resources or prompts registered, which is most of the cost of making a server.
    */
   method?: string;
+  /**
+   * Runs once a tools/list answer has been handed to the transport (default: App.ready, which starts the
+   * background parts the CLI defers). The stdio transport first waits for the answer to be written out.
+   */
+  afterToolsList?: () => void;
 }
 
 /**
@@ -44,7 +49,8 @@ export interface ServerOptions {
  * McpServer.registerTool, so that zod is the only validator and every error carries a code.
  */
 export function createMcpServer(app: App, principal: Principal, options: ServerOptions | Era = {}): McpServer {
-  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks, method } = typeof options === 'string' ? { era: options } : options;
+  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks, method, afterToolsList = () => void app.ready().catch(() => {}) } =
+    typeof options === 'string' ? { era: options } : options;
   const fixturesOn = app.conformanceFixtures === true;
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
@@ -69,8 +75,8 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
   // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
   const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => f.tool), ...[...fixtures.values()].map((f) => f.tool)];
   server.server.setRequestHandler('tools/list', () => {
-    // Once this answer is out, the background parts may load (the CLI defers them; otherwise a no-op).
-    setImmediate(() => void app.ready().catch(() => {}));
+    // By the next turn of the event loop the SDK has passed this answer to the transport.
+    setImmediate(afterToolsList);
     return { tools };
   });
   server.server.setRequestHandler('tools/call', async (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
