@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import './stdout-guard.js';
 import { resolve } from 'node:path';
-import { createApp } from './app.js';
-import { tokenCommand, tokenUsage } from './commands/token.js';
-import type { App } from './app.js';
+import { createAppWith, type App, type Background } from './app-core.js';
 import { ConfigError, parseConfig, usage, type Config } from './config.js';
-import { loopbackHosts, serveHttp } from './transports/http/server.js';
 import { agentPrincipal, localAdmin, operatorPrincipal, type Principal } from './domain/principal.js';
 import { createLogger, LogLevelError, stderrSink } from './logger.js';
 import { StartupError } from './startup-error.js';
@@ -13,6 +10,18 @@ import { serveOverStdio } from './transports/stdio.js';
 import { version } from './version.js';
 
 const resolveDb = (db: string) => (db === ':memory:' ? db : resolve(db));
+
+/**
+ * The runner, recovery and scheduler, loaded from their own bundle chunk after the first answers: a start-up
+ * to tools/list does not need them (they bring execa and the adapters). Failing to load them is a broken
+ * install: the server stops rather than serve without them.
+ */
+const deferred: Background = (core) =>
+  import('./app-background.js').then(
+    ({ startBackground }) => startBackground(core),
+    (error: unknown) => refuseToStart(new StartupError(`the installation is incomplete: ${(error as Error).message}`, { cause: error })),
+  );
+const BACKGROUND_AT_LATEST_MS = 500;
 const debugging = () => ['debug', 'trace'].includes(process.env.CONTROL_PLANE_LOG_LEVEL ?? '');
 
 /** One line for a person (what is wrong and what to do), the stack only when they asked for debug logs. */
@@ -31,6 +40,8 @@ function refuseToStart(error: unknown): Promise<never> {
 
 async function main() {
   if (process.argv[2] === 'token') {
+    // Imported here and for --http below: a stdio start-up loads neither (one bundle chunk each).
+    const { tokenCommand, tokenUsage } = await import('./commands/token.js');
     try {
       process.stdout.write(`${await tokenCommand(process.argv.slice(3), process.env)}\n`);
       return;
@@ -59,7 +70,7 @@ async function main() {
     // A spawned agent reaches this server through the same binary on the same database.
     const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
     // An agent session never runs other agents' schedules.
-    app = createApp({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource, scheduler: config.role === 'agent' ? false : undefined });
+    app = createAppWith({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource, scheduler: config.role === 'agent' ? false : undefined }, deferred);
     principal = config.role === 'admin' ? localAdmin : config.role === 'operator' ? operatorPrincipal(config.realm!) : agentPrincipal(config.realm!, config.agent!);
     if (principal.realmId !== undefined && !(await app.store.read((tx) => tx.realms.get(principal.realmId!)))) {
       await app.close();
@@ -72,6 +83,9 @@ async function main() {
   if (config.http) return serveOverHttp(app, config.http, config.shutdownGraceMs);
 
   const serving = serveOverStdio(app, principal, { graceMs: config.shutdownGraceMs, watchParent: true });
+  // The first tools/list answer or tools/call starts the background parts (src/server.ts); a client that
+  // sends neither gets them started shortly all the same (the scheduler must run, lost runs be recovered).
+  setTimeout(() => void app.ready(), BACKGROUND_AT_LATEST_MS).unref();
   stderrSink.onGone((error) => void serving.clientGone(error));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -90,6 +104,9 @@ async function main() {
 async function serveOverHttp(app: App, options: NonNullable<Config['http']>, graceMs: number) {
   let serving;
   try {
+    const { loopbackHosts, serveHttp } = await import('./transports/http/server.js');
+    // HTTP start-up is not raced: everything is in place before the port opens.
+    await app.ready();
     if (options.noAuth && !loopbackHosts.has(options.host)) {
       throw new StartupError(`--no-auth serves everything to anyone who can connect: only on a loopback --host (127.0.0.1, ::1, localhost), not ${options.host}`);
     }

@@ -8,6 +8,7 @@ import type { Principal } from './domain/principal.js';
 import { registerBriefing } from './prompts/briefing.js';
 import { registerResources } from './resources/register.js';
 import { callTool } from './tools/dispatch.js';
+import { toolGuide } from './tools/guide.js';
 import { version } from './version.js';
 
 const instructions = [
@@ -15,7 +16,7 @@ const instructions = [
   'Start with realm_create (or realm_list), build the org chart with hierarchy_set, set goals with directive_create,',
   'and hand out work with mission_create; agents take work with mission_checkout and move it with mission_transition.',
   'Every mutation is recorded in the realm\'s hash-chained audit trail. Errors come back as JSON {error: {code, message, details}}.',
-].join(' ');
+].join(' ') + `\n\n${toolGuide}`;
 
 /** The protocol era of a connection: 2025-11-25 (initialize handshake) or 2026-07-28 (per-request envelope). */
 export type Era = 'legacy' | 'modern';
@@ -36,6 +37,11 @@ export interface ServerOptions {
    * tools/* request needs no resources or prompts registered, which is most of the cost of making a server.
    */
   method?: string;
+  /**
+   * Runs once a tools/list answer has been handed to the transport (default: App.ready, which starts the
+   * background parts the CLI defers). The stdio transport first waits for the answer to be written out.
+   */
+  afterToolsList?: () => void;
 }
 
 /**
@@ -44,7 +50,8 @@ export interface ServerOptions {
  * McpServer.registerTool, so that zod is the only validator and every error carries a code.
  */
 export function createMcpServer(app: App, principal: Principal, options: ServerOptions | Era = {}): McpServer {
-  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks, method } = typeof options === 'string' ? { era: options } : options;
+  const { era = 'legacy', notifications = true, transport = 'stdio', fixtureHooks, method, afterToolsList = () => void app.ready().catch(() => {}) } =
+    typeof options === 'string' ? { era: options } : options;
   const fixturesOn = app.conformanceFixtures === true;
   const server = new McpServer(
     { name: 'control-plane-mcp', version, title: 'Control plane for AI agent fleets' },
@@ -55,17 +62,29 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
       ...(fixturesOn ? { requestState: { verify: requestStateCodec.verify } } : {}),
     },
   );
-  const ctx: DomainContext = { store: app.store, clock: app.clock, principal, runner: app.runner ?? undefined };
+  // The runner is read when a call runs: the CLI starts it after the connection opens (App.ready).
+  const ctx: DomainContext = {
+    store: app.store, clock: app.clock, principal,
+    get runner() {
+      return app.runner ?? undefined;
+    },
+  };
   const fixtures = new Map(
     (fixturesOn ? fixtureTools(fixtureHooks ?? { toolsChanged: () => server.sendToolListChanged(), promptsChanged: () => server.sendPromptListChanged() }) : []).map((f) => [f.tool.name, f]),
   );
   if (fixturesOn) registerHeaderFixture(server);
   // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
   const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => f.tool), ...[...fixtures.values()].map((f) => f.tool)];
-  server.server.setRequestHandler('tools/list', () => ({ tools }));
-  server.server.setRequestHandler('tools/call', (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
+  server.server.setRequestHandler('tools/list', () => {
+    // By the next turn of the event loop the SDK has passed this answer to the transport.
+    setImmediate(afterToolsList);
+    return { tools };
+  });
+  server.server.setRequestHandler('tools/call', async (request, reqCtx): Promise<CallToolResult | InputRequiredResult> => {
     const fixture = fixtures.get(request.params.name);
     if (fixture) return fixture.run(request.params.arguments ?? {}, reqCtx);
+    // Every call finds the runner and the scheduler in place.
+    await app.ready();
     // Long calls (bridge_invoke with wait) report progress when the caller sent a progress token.
     const token = request.params._meta?.progressToken;
     const callCtx: DomainContext =

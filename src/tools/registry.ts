@@ -1,4 +1,5 @@
 import type { Tool, ToolAnnotations } from '@modelcontextprotocol/server';
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { Role } from '../domain/principal.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
@@ -67,10 +68,10 @@ function without(tool: Tool, fields: string[]): Tool {
   return { ...tool, inputSchema: dropUnusedDefs(inputSchema) as Tool['inputSchema'] };
 }
 
-function register(d: FunctionDeclaration): RegisteredFunction {
+/** A function's tools/list entry (what an admin sees). */
+export function toolEntry(d: FunctionDeclaration): Tool {
   const name = toolName(d.id);
-  const realmField = d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null);
-  const tool: Tool = {
+  return {
     name,
     title: d.title,
     description: fullDescription(d),
@@ -78,6 +79,29 @@ function register(d: FunctionDeclaration): RegisteredFunction {
     outputSchema: wireSchema(d.output, 'output') as Tool['outputSchema'],
     annotations: wireAnnotations(annotationsFor(name, d.title)),
   };
+}
+
+/**
+ * Every toolEntry of the catalogue, written by the build (scripts/build.mjs) next to dist/: a start-up reads it
+ * instead of converting every schema again. Running from src/ there is none, and the entries are computed.
+ */
+export const TOOLS_FILE = '../tools.json';
+let prebuilt: Map<string, Tool> | undefined;
+function prebuiltTools(): Map<string, Tool> {
+  if (prebuilt) return prebuilt;
+  let tools: Tool[] = [];
+  try {
+    tools = JSON.parse(readFileSync(new URL(TOOLS_FILE, import.meta.url), 'utf8')) as Tool[];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return (prebuilt = new Map(tools.map((t) => [t.name, t])));
+}
+
+function register(d: FunctionDeclaration): RegisteredFunction {
+  const name = toolName(d.id);
+  const realmField = d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null);
+  const tool = prebuiltTools().get(name) ?? toolEntry(d);
   return {
     name,
     toolset: areaOf(d.id),

@@ -52,7 +52,10 @@ function watchParent(onGone: () => void): () => void {
 export function serveOverStdio(app: App, principal: Principal, options: StdioOptions = {}): StdioServing {
   const { logger } = app;
   const wire = new StdioWire({ registry: app.registry, logger, input: options.input, output: options.output, mayWatch: (uri) => mayWatch(principal, uri) });
-  const handle = serveStdio(({ era }) => createMcpServer(app, principal, era), {
+  // The background parts (src/cli.ts defers them) load once the first tools/list answer is out whole: a
+  // 140 KB answer is written in pieces as the client reads, and loading them would hold up the rest.
+  const afterToolsList = () => void wire.flushed().then(() => app.ready()).catch(() => {});
+  const handle = serveStdio(({ era }) => createMcpServer(app, principal, { era, afterToolsList }), {
     transport: wire,
     onerror: (error) => logger.debug({ err: error }, 'stdio connection reported an error'),
   });

@@ -1,0 +1,164 @@
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { migrateDatabase, openDatabase, requireMigrated } from './db/connection.js';
+import { SqliteStore } from './db/sqlite/store.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import type { Store } from './domain/store.js';
+import type { BridgeExecutor } from './bridge/executor.js';
+import { loadPrices, type PriceTable } from './bridge/prices.js';
+import { EventBus } from './events/bus.js';
+import type { PulseScheduler } from './scheduler/scheduler.js';
+import { subscribeCommands } from './events/inbound.js';
+import { createLogger } from './logger.js';
+import { catalogue } from './tools/catalogue.js';
+import type { Area } from './tools/declaration.js';
+import type { CallObserver } from './tools/dispatch.js';
+import { Registry } from './tools/registry.js';
+
+export interface AppOptions {
+  /** A database file path, or ":memory:". */
+  db: string;
+  toolsets?: readonly Area[];
+  readOnly?: boolean;
+  clock?: Clock;
+  logger?: Logger;
+  /** How often to look for other processes' writes (ms). */
+  pollMs?: number;
+  /** A JSON price table for tokens that come without a cost (--prices, CONTROL_PLANE_PRICES), and which of the two named it. */
+  pricesFile?: string;
+  pricesSource?: string;
+  /** Heartbeat and staleness of server processes (ms); runs of a stale owner are marked process_lost. */
+  heartbeatMs?: number;
+  staleMs?: number;
+  /** Between SIGTERM and SIGKILL when a run is stopped (ms). */
+  graceMs?: number;
+  /** How a spawned agent starts this server on the same database. */
+  controlPlane?: { command: string; args: string[] } | null;
+  /** Compete for the scheduler lease and run pulses (default: unless read-only). */
+  scheduler?: boolean;
+  /** Scheduler lease expiry and renewal, retry polling and the first retry delay (ms). */
+  leaseMs?: number;
+  renewMs?: number;
+  retryPollMs?: number;
+  retryBaseMs?: number;
+  /** Test-only: serve the fixtures the MCP conformance suite calls by name (src/conformance/fixtures.ts). */
+  conformanceFixtures?: boolean;
+}
+
+/** Everything one server process shares between its sessions: the store, the clock, the registry, the logger. */
+export interface App {
+  /** This process, as other processes on the same database see it. */
+  instanceId: string;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  bus: EventBus;
+  registry: Registry;
+  /** Runs agents (absent in a read-only process, and until `ready`). */
+  runner: BridgeExecutor | null;
+  /** Runs pulse schedules while this process holds the lease (absent in a read-only process, and until `ready`). */
+  scheduler: PulseScheduler | null;
+  /**
+   * Starts the background parts (runner, liveness and recovery of lost runs, scheduler) if they are not yet
+   * started, and resolves once `runner` and `scheduler` are in place. createApp starts them at once; the CLI
+   * loads them after its first answers (createAppWith and a deferred Background).
+   */
+  ready(): Promise<void>;
+  /** Stops schedules and runs (runs are recorded as interrupted), then the store. `killAfterMs`: see BridgeExecutor.close. */
+  close(options?: { killAfterMs?: number }): Promise<void>;
+  /** Told of every tool call and REST request (the HTTP mode's metrics set it). */
+  observeCall?: CallObserver;
+  conformanceFixtures?: boolean;
+}
+
+/** Every 1,000th entry of a realm's chain, written by this process, is logged: an anchor for council_verify. */
+export const ANCHOR_EVERY = 1000;
+const logAnchors = (bus: EventBus, logger: Logger) =>
+  bus.subscribe('audit.appended', (m) => {
+    const seq = Number(m.payload.seq);
+    if (m.origin === 'local' && seq % ANCHOR_EVERY === 0) logger.info({ realmId: m.realmId, anchor: { seq, hash: m.payload.hash } }, 'audit anchor');
+  });
+
+/** What the background parts are built from: the app's core. */
+export interface Core {
+  options: AppOptions;
+  instanceId: string;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  bus: EventBus;
+  prices: PriceTable;
+}
+
+/** The parts of an app that run on their own: they start after the core, and stop before the store closes. */
+export interface BackgroundParts {
+  runner: BridgeExecutor | null;
+  scheduler: PulseScheduler | null;
+  close(options?: { killAfterMs?: number }): Promise<void>;
+}
+
+/** Starts the background parts: at once (createApp) or once loaded (the CLI, from its own bundle chunk). */
+export type Background = (core: Core) => BackgroundParts | Promise<BackgroundParts>;
+
+export function createAppWith(options: AppOptions, background: Background): App {
+  const logger = options.logger ?? createLogger();
+  // Everything that can be refused is checked before the database is touched.
+  const prices = loadPrices(options.pricesFile, options.pricesSource);
+  const { db, snapshot } = openDatabase(options.db, { readOnly: options.readOnly });
+  // A private in-memory database starts empty, read-only or not.
+  if (options.readOnly && options.db !== ':memory:') requireMigrated(db);
+  else migrateDatabase(db);
+  if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
+  const instanceId = `inst-${randomUUID()}`;
+  const store = new SqliteStore(db, {
+    origin: instanceId,
+    pollMs: options.pollMs,
+    onListenerError: (error) => logger.error({ err: error }, 'change listener failed'),
+  });
+  const clock = options.clock ?? systemClock;
+  const bus = new EventBus(logger);
+  // Our commits, and other processes' commits seen in the change feed, go out on the same bus.
+  const stopLocal = store.onCommit((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'local' })));
+  const stopRemote = store.watchOtherProcesses((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'remote' })));
+  const stopCommands = subscribeCommands(bus, { store, clock }, logger);
+  const stopAnchors = logAnchors(bus, logger);
+  const registry = new Registry(catalogue, { toolsets: options.toolsets, readOnly: options.readOnly });
+  let parts: Promise<BackgroundParts | null> = Promise.resolve(null);
+  let ready: Promise<void> | null = null;
+  let closed: Promise<void> | null = null;
+  const app: App = {
+    instanceId,
+    store,
+    clock,
+    logger,
+    bus,
+    registry,
+    runner: null,
+    scheduler: null,
+    conformanceFixtures: options.conformanceFixtures ?? false,
+    ready() {
+      if (ready) return ready;
+      if (closed) return (ready = Promise.resolve());
+      const place = (started: BackgroundParts) => {
+        app.runner = started.runner;
+        app.scheduler = started.scheduler;
+        return started;
+      };
+      const started = background({ options, instanceId, store, clock, logger, bus, prices });
+      // Parts started synchronously are in place before ready() returns (createApp relies on it).
+      parts = started instanceof Promise ? started.then(place) : Promise.resolve(place(started));
+      return (ready = parts.then(() => {}));
+    },
+    close: (closeOptions = {}) =>
+      (closed ??= (async () => {
+        // Parts still loading are closed once they are there; parts never started (or never loaded) have nothing to stop.
+        await (await parts.catch(() => null))?.close(closeOptions);
+        stopCommands();
+        stopAnchors();
+        stopRemote();
+        stopLocal();
+        store.close();
+      })()),
+  };
+  return app;
+}
