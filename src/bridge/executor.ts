@@ -174,7 +174,8 @@ export class BridgeExecutor implements RunLauncher {
       if (outcome.status === 'cancelled' && signal.reason === SHUTDOWN) outcome = { ...outcome, error: INTERRUPTED };
       const costCents = this.costCents(outcome);
       const finished = await finishRun(this.system, run.id, this.result(outcome, costCents));
-      if (finished.status === outcome.status) this.publishCost(finished, outcome, costCents);
+      // The cost is in the ledger before the run is reported finished: whoever waited for it can read it.
+      if (finished.status === outcome.status) await this.publishCost(finished, outcome, costCents);
       return finished;
     } catch (error) {
       this.options.logger.error({ err: error, runId: run.id }, 'run failed inside the server');
@@ -212,9 +213,9 @@ export class BridgeExecutor implements RunLauncher {
   }
 
   /** Usage and cost go to the ledger through cost.incurred, with the run id as the event id (counted once). */
-  private publishCost(run: Run, outcome: RunOutcome, costCents: number | null) {
-    if (!run.realmId || costCents === null) return;
-    this.options.bus.publish({
+  private publishCost(run: Run, outcome: RunOutcome, costCents: number | null): Promise<void> {
+    if (!run.realmId || costCents === null) return Promise.resolve();
+    return this.options.bus.publish({
       topic: 'cost.incurred',
       realmId: run.realmId,
       origin: 'local',

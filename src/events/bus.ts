@@ -40,16 +40,23 @@ export class EventBus {
     return () => void set.delete(handler);
   }
 
-  publish(message: BusMessage): void {
+  /**
+   * Hands the message to every handler of its topic. Resolves once the handlers that returned a promise have
+   * settled (their failures are logged here, never rejected): a publisher that must know the work was done,
+   * like a run's cost reaching the ledger before the run is reported finished, awaits it; others need not.
+   */
+  publish(message: BusMessage): Promise<void> {
     this.stats.published++;
+    const pending: Promise<unknown>[] = [];
     for (const handler of [...(this.handlers.get(message.topic) ?? []), ...(this.handlers.get('*') ?? [])]) {
       try {
         const result = handler(message);
-        if (result) result.catch((error) => this.fail(error, message));
+        if (result) pending.push(result.catch((error) => this.fail(error, message)));
       } catch (error) {
         this.fail(error, message);
       }
     }
+    return pending.length ? Promise.all(pending).then(() => undefined) : Promise.resolve();
   }
 
   private fail(error: unknown, message: BusMessage) {

@@ -79,7 +79,7 @@ describe('bad input at the protocol level', () => {
     expect(toolError(server.answer(1))).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
     expect(toolError(server.answer(2))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
     expect(toolError(server.answer(3))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.\ud83d' } });
-    expect(server.answer(4)!.result.structuredContent.name).toBe('rocket 🚀');
+    expect((await server.waitFor(4)).result.structuredContent.name).toBe('rocket 🚀');
     expect(server.answer(5)!.error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
   });
 

@@ -95,7 +95,10 @@ export class GroupCommit {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
-      if (this.queue.length && this.db.open) this.flush();
+      if (!this.queue.length) return;
+      if (this.db.open) this.flush();
+      // Closed under it (close drains what was queued, so this is a write submitted after close): say so.
+      else this.failAll(this.queue.splice(0), new Error('the database is closed'));
     };
     if (delayMs > 0) setTimeout(run, delayMs);
     else setImmediate(run);
