@@ -19,7 +19,9 @@ export async function start(args) {
   const { tools } = await client.listTools();
   return { client, tools, pid: transport.pid, close: () => client.close() };
 }
-export const startOurs = (db, args = []) => start([cli, '--db', db, ...args]);
+// BENCH_NODE_FLAGS: flags for our server's node (e.g. to try V8 heap settings), not for the baseline.
+const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+export const startOurs = (db, args = []) => start([...nodeFlags, cli, '--db', db, ...args]);
 export const startBaseline = () => start([baselineServer]);
 
 /** Calls a tool; an error answer fails the bench (it must not pass for a fast answer). */
