@@ -5,7 +5,7 @@ import { renderToolCosts } from '../src/tools/costs.js';
 import { Registry } from '../src/tools/registry.js';
 
 describe('docs/tool-costs.md', () => {
-  it('is what the registry measures (run npm run build && node scripts/tool-sizes.mjs after changing a tool)', () => {
+  it('is what the registry measures (run npm run docs after changing a tool)', () => {
     expect(readFileSync(new URL('../docs/tool-costs.md', import.meta.url), 'utf8')).toBe(renderToolCosts(new Registry(catalogue)));
   });
 
