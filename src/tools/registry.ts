@@ -36,13 +36,11 @@ export function fullDescription(d: FunctionDeclaration): string {
 }
 
 /**
- * The hints that differ from MCP's defaults (read-only false, destructive true, idempotent false, open-world
- * true); destructive and idempotent mean nothing for a read-only tool. The title is the tool's own.
+ * All four hints, always explicit (clients differ in the defaults they assume, and the spec's table is checked
+ * against them); the title is left out because the tool carries its own.
  */
-function wireAnnotations({ title: _, ...a }: ToolAnnotations): ToolAnnotations {
-  const defaults: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
-  const meaningful = (hint: keyof ToolAnnotations) => !(a.readOnlyHint && (hint === 'destructiveHint' || hint === 'idempotentHint'));
-  return Object.fromEntries(Object.entries(a).filter(([hint, value]) => value !== defaults[hint as keyof ToolAnnotations] && meaningful(hint as keyof ToolAnnotations)));
+function wireAnnotations({ title: _, ...hints }: ToolAnnotations): ToolAnnotations {
+  return hints;
 }
 
 /** The keys of an object schema (through a refinement). */
