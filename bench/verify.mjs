@@ -89,12 +89,12 @@ for (let from = 1; from <= ENTRIES; from += READ_CHUNK) {
 }
 const baselineSecs = baseline.oneShot.wall;
 
-// The floor under verify: the same rows through the same read (scan), nothing hashed, in one read.
+// The floor under verify: the same rows through the same read (links), nothing hashed, in one read.
 const floor = { wall: 0, cpu: 0 };
 let scanned = 0;
 const floorCpu = process.cpuUsage();
 t = performance.now();
-await app.store.read((tx) => tx.audit.scan(realm.id, 1, ENTRIES, () => ++scanned > 0));
+await app.store.read((tx) => tx.audit.links(realm.id, 1, ENTRIES, () => ++scanned > 0));
 floor.wall = (performance.now() - t) / 1000;
 floor.cpu = cpuSecs(floorCpu);
 if (scanned !== ENTRIES) throw new Error(`scan read ${scanned} entries`);
@@ -125,7 +125,7 @@ row(`append through appendAudit (one IMMEDIATE transaction each, ${APPENDS} time
 row(`seed the rest (${SEED_BATCH} a transaction, same entryHash)`, ENTRIES - APPENDS, seedSecs);
 row('baseline: bare SHA-256 (crypto.hash) over the same bytes', ENTRIES, baselineSecs, baseline.oneShot.cpu.toFixed(2));
 row('for reference: createHash().update().digest() over the same bytes', ENTRIES, baseline.createHash.wall, baseline.createHash.cpu.toFixed(2));
-row('floor: read the same entries (AuditRepo.scan), nothing hashed', ENTRIES, floor.wall, floor.cpu.toFixed(2));
+row('floor: read the same entries (AuditRepo.links), nothing hashed', ENTRIES, floor.wall, floor.cpu.toFixed(2));
 row(`verifyChain: ${ratio.toFixed(2)}x the baseline (CPU ${cpuRatio.toFixed(2)}x)`, ENTRIES, verifySecs, verifyCpuSecs.toFixed(2));
 console.log(`longest event-loop stall while verifying: ${(delay.max / 1e6).toFixed(1)} ms (p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms); RSS ${rssBefore.toFixed(0)} MiB before, ${rssPeak.toFixed(0)} MiB at most while verifying`);
 if (process.env.BENCH_JSON === '1') {

@@ -159,6 +159,18 @@ export interface AuditHead {
   hash: string;
 }
 
+/**
+ * What verify needs of an entry: the links of the chain, and `input`, the exact text its hash covers, which is
+ * hashInput(entry) byte for byte (as a string, or as its UTF-8 bytes). A store may build it in SQL, where
+ * that is cheaper than handing every field over (test/domain/audit-canonical.test.ts holds it to hashInput).
+ */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  input: string | Uint8Array;
+}
+
 export interface AuditRepo {
   head(realmId: string): Step<AuditHead | null>;
   /** Inserts the entry and moves the realm's head to it. */
@@ -166,10 +178,11 @@ export interface AuditRepo {
   /** Entries by seq, from `fromSeq`, at most `limit`. */
   range(realmId: string, fromSeq: number, limit: number): Step<StoredAuditEntry[]>;
   /**
-   * The same entries as `range`, handed to `visit` one at a time until it returns false, with no array in
-   * between (verify walks a million this way). `visit` must not use the store: the read is still open.
+   * The same entries as `range`, as verify checks them (ChainLink), handed to `visit` one at a time until it
+   * returns false, with no array in between (verify walks a million this way). `visit` must not use the
+   * store (the read is still open) nor keep the link.
    */
-  scan(realmId: string, fromSeq: number, limit: number, visit: (entry: StoredAuditEntry) => boolean): Step<void>;
+  links(realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean): Step<void>;
   archive(realmId: string, sourceRealmId: string, entries: (StoredAuditEntry & { redacted: boolean })[]): Step<void>;
   /** Newest first: entries with seq < before, matching the filters. */
   log(realmId: string, query: { before?: number; action?: string; entityId?: string; actorId?: string; limit: number }): Step<StoredAuditEntry[]>;

@@ -9,14 +9,23 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { Database } from '../../src/db/sqlite/driver.js';
-import { appendAudit, hashInput } from '../../src/domain/audit/chain.js';
+import { appendAudit, entryHash, hashInput } from '../../src/domain/audit/chain.js';
 import type { StoredAuditEntry } from '../../src/domain/audit/model.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { createRealm } from '../../src/domain/realm/lifecycle.js';
+import type { ChainLink } from '../../src/domain/store.js';
 
 const sqlite = (app: App) => (app.store as unknown as { db: Database }).db;
+
+/** All of a realm's links as the store hands them to verify, copied (a link may not be kept). */
+const readLinks = (app: App, realmId: string) =>
+  app.store.read(function* (tx) {
+    const links: ChainLink[] = [];
+    yield* tx.audit.links(realmId, 1, Number.MAX_SAFE_INTEGER, (l) => links.push({ ...l, input: typeof l.input === 'string' ? l.input : Uint8Array.from(l.input) }) > 0);
+    return links;
+  });
 
 /** A small seeded PRNG (mulberry32), so that a failure can be replayed. */
 function random(seed: number) {
@@ -65,6 +74,65 @@ describe('the hash input', () => {
       // As append stores it: details as its canonical text.
       const stored: Omit<StoredAuditEntry, 'hash'> = { ...fields, details: details === null ? null : canonicalize(details)! };
       expect(hashInput(stored)).toBe(canonicalize({ ...fields, details }));
+    }
+  });
+
+  // The store builds the input in SQL (AuditRepo.links): the same random entries, stored as append stores
+  // them in a real SQLite file, must come back as the bytes canonicalize writes, and on the fast path (bytes
+  // built by SQLite, not the fallback through hashInput).
+  it('is built by the store (in SQL) as RFC 8785 writes it, on random entries', async () => {
+    const g = generators(random(56));
+    const hex = () => Array.from({ length: 64 }, () => '0123456789abcdef'[g.int(16)]).join('');
+    const dir = mkdtempSync(join(tmpdir(), 'cp-links-'));
+    const app = createApp({ db: join(dir, 'audit.db'), logger: pino({ level: 'silent' }), scheduler: false });
+    try {
+      const expected = new Map<string, string[]>();
+      const insert = sqlite(app).prepare(`INSERT INTO audit_entries (id, realm_id, seq, actor_kind, actor_id, action, entity_type, entity_id, details, prev_hash, hash, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      sqlite(app).transaction(() => {
+        for (let r = 0; r < 12; r++) {
+          const realmId = `${g.text()}-${r}`;
+          const inputs: string[] = [];
+          for (let seq = 1; seq <= 300; seq++) {
+            const details = seq % 7 === 0 ? null : g.value(0);
+            const fields = {
+              id: `${g.text()}-${r}-${seq}`, realmId, seq, actorKind: g.pick(['agent', 'human', 'system'] as const), actorId: g.text(),
+              action: g.text(), entityType: g.text(), entityId: g.text(), prevHash: hex(), timestamp: g.text(),
+            };
+            insert.run(fields.id, realmId, seq, fields.actorKind, fields.actorId, fields.action, fields.entityType, fields.entityId, details === null ? null : canonicalize(details)!, fields.prevHash, hex(), fields.timestamp);
+            inputs.push(canonicalize({ ...fields, details })!);
+          }
+          expected.set(realmId, inputs);
+        }
+      })();
+      for (const [realmId, inputs] of expected) {
+        const links = await readLinks(app, realmId);
+        expect(links.map((l) => l.input instanceof Uint8Array)).toEqual(inputs.map(() => true));
+        expect(links.map((l) => Buffer.from(l.input).toString())).toEqual(inputs);
+      }
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is built by the store as JSON.stringify escapes every code point', async () => {
+    const app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    try {
+      const realmId = (await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' })).id;
+      // Every code point but the surrogates, 4,096 to an entry's action, through append.
+      const points = Array.from({ length: 0x110000 }, (_, cp) => cp).filter((cp) => cp < 0xd800 || cp > 0xdfff);
+      await app.store.write(function* (tx) {
+        for (let at = 0; at < points.length; at += 4096) {
+          yield* appendAudit(tx, app.clock, { realmId, actor: localAdmin, action: String.fromCodePoint(...points.slice(at, at + 4096)), entityType: 't', entityId: 'e' });
+        }
+      });
+      const entries = await app.store.read((tx) => tx.audit.range(realmId, 1, 1000));
+      const links = await readLinks(app, realmId);
+      expect(links).toHaveLength(entries.length);
+      expect(links.every((l) => l.input instanceof Uint8Array)).toBe(true);
+      expect(links.map((l) => Buffer.from(l.input).toString())).toEqual(entries.map(({ hash: _hash, ...fields }) => canonicalize({ ...fields, details: fields.details === null ? null : JSON.parse(fields.details) })));
+    } finally {
+      await app.close();
     }
   });
 
@@ -185,5 +253,81 @@ describe('a long verify', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('rows the store cannot build in SQL (changed by hand)', () => {
+  // Each edit leaves a row that SQL would write otherwise than hashInput does, or not at all (json_quote
+  // refuses a BLOB); the store must hand verify exactly hashInput's text for it, and SQL's for the rest.
+  const edits: [string, string][] = [
+    ['details stored as a BLOB', `UPDATE audit_entries SET details = CAST('{"i":"blob"}' AS BLOB) WHERE realm_id = ? AND seq = ?`],
+    ['a field stored as a BLOB', `UPDATE audit_entries SET entity_id = CAST(entity_id AS BLOB) WHERE realm_id = ? AND seq = ?`],
+    ['a raw newline in details', `UPDATE audit_entries SET details = '"a' || char(10) || 'b"' WHERE realm_id = ? AND seq = ?`],
+    ['invalid UTF-8 in a field', `UPDATE audit_entries SET action = CAST(x'61ff62c3' AS TEXT) WHERE realm_id = ? AND seq = ?`],
+    ['a hash of another length', `UPDATE audit_entries SET prev_hash = prev_hash || 'f' WHERE realm_id = ? AND seq = ?`],
+    ['a fractional seq', `UPDATE audit_entries SET seq = seq + 0.5 WHERE realm_id = ? AND seq = ?`],
+    ['the hash stored as a BLOB of its hex digits', `UPDATE audit_entries SET hash = CAST(hash AS BLOB) WHERE realm_id = ? AND seq = ?`],
+    ['a NUL in details (SQL writes this one)', `UPDATE audit_entries SET details = '"a' || char(0) || 'b"' WHERE realm_id = ? AND seq = ?`],
+  ];
+  const EDITED = 300;
+  let app: App;
+  let realmId: string;
+  const ctx = () => ({ store: app.store, clock: app.clock, principal: localAdmin });
+  const db = () => sqlite(app);
+  const entries = () => app.store.read((tx) => tx.audit.range(realmId, 1, 10_000));
+
+  beforeEach(async () => {
+    app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    realmId = (await createRealm(ctx(), { name: 'r', owner: 'o' })).id;
+    await app.store.write(function* (tx) {
+      for (let i = 0; i < 600; i++) yield* appendAudit(tx, app.clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: `e${i}`, details: { i } });
+    });
+  });
+  afterEach(() => app.close());
+
+  /** Re-hashes the chain from `seq` on as hashInput reads the rows, so that it is valid again by that reading. */
+  async function rechain(seq: number) {
+    const rows = await entries();
+    let prevHash = rows.find((e) => e.seq === seq - 1)!.hash;
+    const update = db().prepare('UPDATE audit_entries SET prev_hash = ?, hash = ? WHERE id = ?');
+    for (const e of rows.filter((e) => e.seq >= seq)) {
+      const hash = entryHash({ ...e, prevHash: e.seq === seq ? e.prevHash : prevHash });
+      update.run(e.seq === seq ? e.prevHash : prevHash, hash, e.id);
+      prevHash = hash;
+    }
+    db().prepare('UPDATE audit_heads SET hash = ? WHERE realm_id = ?').run(prevHash, realmId);
+  }
+
+  for (const [what, statement] of edits) {
+    it(`hands verify hashInput's text for ${what}`, async () => {
+      expect(db().prepare(statement).run(realmId, EDITED).changes).toBe(1);
+      const links = await readLinks(app, realmId);
+      const expected = (await entries()).map((e) => ({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, input: hashInput(e) }));
+      expect(links.map((l) => ({ ...l, input: typeof l.input === 'string' ? l.input : Buffer.from(l.input).toString() }))).toEqual(expected);
+      // Rows in other groups still come the fast way.
+      expect(links.filter((l) => typeof l.input === 'string').length).toBeLessThanOrEqual(256);
+    });
+  }
+
+  for (const [what, statement] of edits.slice(0, 4)) {
+    it(`verifies a chain re-hashed by hashInput over ${what}`, async () => {
+      db().prepare(statement).run(realmId, EDITED);
+      expect(await verifyChain(ctx(), { realmId })).toMatchObject({ valid: false, firstInvalidSeq: EDITED, reason: "hash does not match the entry's content" });
+      await rechain(EDITED);
+      expect(await verifyChain(ctx(), { realmId })).toMatchObject({ valid: true, entryCount: 601 });
+    });
+  }
+
+  it('reports a hash stored as a BLOB as not matching, as before', async () => {
+    db().prepare(edits[6]![1]).run(realmId, EDITED);
+    expect(await verifyChain(ctx(), { realmId })).toMatchObject({ valid: false, firstInvalidSeq: EDITED, reason: "hash does not match the entry's content" });
+  });
+
+  it('reports a fractional seq and a hash of another length as before', async () => {
+    db().prepare(edits[5]![1]).run(realmId, EDITED);
+    expect(await verifyChain(ctx(), { realmId })).toMatchObject({ valid: false, firstInvalidSeq: EDITED + 0.5, reason: `seq ${EDITED + 0.5} found where ${EDITED} was expected` });
+    db().prepare(`UPDATE audit_entries SET seq = ${EDITED} WHERE realm_id = ? AND seq = ${EDITED + 0.5}`).run(realmId);
+    db().prepare(edits[4]![1]).run(realmId, EDITED);
+    expect(await verifyChain(ctx(), { realmId })).toMatchObject({ valid: false, firstInvalidSeq: EDITED, reason: "prevHash does not match the previous entry's hash" });
   });
 });

@@ -87,7 +87,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     head: [[R]],
     append: insertOnly,
     range: [[R, 1, 100]],
-    scan: [[R, 1, 100, () => true]],
+    links: [[R, 1, 100, () => true]],
     archive: insertOnly,
     log: [
       [R, { limit: 10 }],

@@ -3,7 +3,7 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Actor } from '../principal.js';
 import { scrub } from '../secrets.js';
-import type { Step, Tx } from '../store.js';
+import type { ChainLink, Step, Tx } from '../store.js';
 import { canonicalJson } from './canonical.js';
 import { GENESIS_HASH, type StoredAuditEntry } from './model.js';
 import { sha256Hex } from './sha256.js';
@@ -112,37 +112,37 @@ export interface VerifyResult {
 }
 
 /**
- * Walks stored entries in seq order and reports the first one that breaks the chain. Feed it pages in order;
+ * Walks a realm's links in seq order and reports the first one that breaks the chain. Feed them in order;
  * it keeps only the previous entry. `fromSeq` > 1 starts from that entry's own prevHash.
  */
-export function chainVerifier(realmId: string, fromSeq = 1) {
+export function chainVerifier(fromSeq = 1) {
   let expectedSeq = fromSeq;
   let prevHash: string | null = fromSeq === 1 ? GENESIS_HASH : null;
   let count = 0;
   let headHash: string | null = null;
   let failure: { seq: number; reason: string } | null = null;
 
-  const check = (e: StoredAuditEntry): string | null => {
+  // The realm is not checked here: the store reads one realm's links only (its hash input names the realm).
+  const check = (e: ChainLink): string | null => {
     if (e.seq !== expectedSeq) return `seq ${e.seq} found where ${expectedSeq} was expected`;
-    if (e.realmId !== realmId) return `entry belongs to realm ${e.realmId}`;
     if (prevHash !== null && e.prevHash !== prevHash) return 'prevHash does not match the previous entry\'s hash';
-    if (entryHash(e) !== e.hash) return 'hash does not match the entry\'s content';
+    if (sha256Hex(e.input) !== e.hash) return 'hash does not match the entry\'s content';
     return null;
   };
 
   return {
     /** Returns false once a broken entry was found (stop feeding). */
-    feed(entry: StoredAuditEntry): boolean {
+    feed(link: ChainLink): boolean {
       if (failure) return false;
-      const reason = check(entry);
+      const reason = check(link);
       if (reason) {
-        failure = { seq: entry.seq, reason };
+        failure = { seq: link.seq, reason };
         return false;
       }
       count++;
-      expectedSeq = entry.seq + 1;
-      prevHash = entry.hash;
-      headHash = entry.hash;
+      expectedSeq = link.seq + 1;
+      prevHash = link.hash;
+      headHash = link.hash;
       return true;
     },
     result(): VerifyResult {

@@ -38,13 +38,14 @@ async function anchorProblem(ctx: DomainContext, realmId: string, anchor: { seq:
 /**
  * Walks the realm's chain by seq and reports the first entry that does not match. It reads in slices of about
  * SLICE_MS, each its own short read, and gives the event loop back between slices, so a long chain does not
- * stall other sessions. Rows are hashed from their stored text, never parsed, and never held. A full walk
- * also checks the head row, so entries cut off the end are noticed too.
+ * stall other sessions. Each entry's hash input comes from the store (AuditRepo.links builds it in SQL), is
+ * never parsed and never held. A full walk also checks the head row, so entries cut off the end are noticed
+ * too.
  */
 export async function verifyChain(ctx: DomainContext, input: VerifyInput): Promise<VerifyResult> {
   const fromSeq = input.fromSeq ?? 1;
   const toSeq = input.toSeq ?? Number.MAX_SAFE_INTEGER;
-  const verifier = chainVerifier(input.realmId, fromSeq);
+  const verifier = chainVerifier(fromSeq);
   const head = await ctx.store.read(function* (tx) {
     yield* requireRealm(tx, input.realmId);
     return yield* tx.audit.head(input.realmId);
@@ -55,7 +56,7 @@ export async function verifyChain(ctx: DomainContext, input: VerifyInput): Promi
     let lastSeq = next - 1;
     let stop: 'broken' | 'time' | null = null;
     await ctx.store.read((tx) =>
-      tx.audit.scan(input.realmId, next, toSeq - next + 1, (row) => {
+      tx.audit.links(input.realmId, next, toSeq - next + 1, (row) => {
         if (!verifier.feed(row)) stop = 'broken';
         else if (++seen % CLOCK_EVERY === 0 && performance.now() > deadline) stop = 'time';
         lastSeq = row.seq;

@@ -4,6 +4,7 @@ import type { StoredAuditEntry } from '../../../domain/audit/model.js';
 import type { AuditRepo } from '../../../domain/store.js';
 import { auditArchive, auditEntries, auditHeads } from '../../schema.js';
 import type { Database } from '../driver.js';
+import { auditLinks } from './audit-links.js';
 import { type Db, withoutOrd } from './shared.js';
 
 type Row = typeof auditEntries.$inferSelect;
@@ -57,10 +58,10 @@ export function auditRepo(db: Db & { $client: Database }): AuditRepo {
     *range(realmId, fromSeq, limit) {
       return fromSeqRows.all(realmId, fromSeq, limit).map((row) => storedEntry(realmId, row));
     },
-    *scan(realmId, fromSeq, limit, visit) {
+    links: auditLinks(db.$client, function* (realmId, fromSeq, limit) {
       // iterate() steps through the result; leaving the loop early resets the statement.
-      for (const row of fromSeqRows.iterate(realmId, fromSeq, limit)) if (!visit(storedEntry(realmId, row))) return;
-    },
+      for (const row of fromSeqRows.iterate(realmId, fromSeq, limit)) yield storedEntry(realmId, row);
+    }),
     *log(realmId, q) {
       return db
         .select()
