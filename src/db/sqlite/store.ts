@@ -38,6 +38,8 @@ export class SqliteStore implements Store {
 
   private readonly orm;
   private readonly commits: GroupCommit;
+  private readonly beginRead;
+  private readonly endRead;
 
   constructor(
     readonly db: Database,
@@ -54,6 +56,9 @@ export class SqliteStore implements Store {
   ) {
     const orm = (this.orm = drizzle(db));
     this.commits = new GroupCommit(db, options.busyTimeoutMs);
+    this.beginRead = db.prepare('BEGIN DEFERRED');
+    // A read-only transaction: COMMIT and ROLLBACK end it alike.
+    this.endRead = db.prepare('COMMIT');
     this.writeChange = orm
       .insert(changes)
       .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
@@ -117,9 +122,19 @@ export class SqliteStore implements Store {
   }
 
   read<T>(work: Work<T>): Promise<T> {
+    // A deferred transaction: every statement of the unit of work sees the same snapshot. Prepared BEGIN and
+    // COMMIT rather than db.transaction(), which builds its wrapper functions again on every call.
+    const own = !this.db.inTransaction;
     try {
-      // A deferred transaction: every statement of the unit of work sees the same snapshot.
-      return Promise.resolve(this.db.transaction(() => runToEnd(work(this.tx))).deferred());
+      if (own) this.beginRead.run();
+      try {
+        const value = runToEnd(work(this.tx));
+        if (own) this.endRead.run();
+        return Promise.resolve(value);
+      } catch (error) {
+        if (own && this.db.inTransaction) this.endRead.run();
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,10 +1,10 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
-import type { MissionRepo } from '../../../domain/store.js';
+import type { MissionRepo, SortKey } from '../../../domain/store.js';
 import { missions } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
-import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedByShape, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
@@ -20,6 +20,27 @@ export function missionRepo(db: Db): MissionRepo {
     .from(missions)
     .where(and(eq(missions.realmId, sql.placeholder('realmId')), eq(missions.id, sql.placeholder('id'))))
     .prepare();
+  const filter = (present: (name: string) => boolean, name: 'status' | 'assigneeId' | 'directiveId' | 'priority') =>
+    present(name) ? eq(missions[name], sql.placeholder(name)) : undefined;
+  const pageStatement = preparedByShape((present) =>
+    db
+      .select()
+      .from(missions)
+      .where(
+        and(
+          eq(missions.realmId, sql.placeholder('realmId')),
+          filter(present, 'status'),
+          filter(present, 'assigneeId'),
+          filter(present, 'directiveId'),
+          filter(present, 'priority'),
+          // A keyset page: the key's three values as placeholders (placeholders stand in for values here).
+          present('k0') ? after(order, ['k0', 'k1', 'k2'].map((k) => sql.placeholder(k)) as unknown as SortKey) : undefined,
+        ),
+      )
+      .orderBy(asc(missions.priority), asc(missions.createdAt), asc(missions.ord))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
   return {
     *get(realmId, id) {
       const row = one.get({ realmId, id });
@@ -34,22 +55,13 @@ export function missionRepo(db: Db): MissionRepo {
       return row ? missionRecord(row) : null;
     },
     *page(realmId, q) {
-      const rows = db
-        .select()
-        .from(missions)
-        .where(
-          and(
-            eq(missions.realmId, realmId),
-            q.status ? eq(missions.status, q.status) : undefined,
-            q.assigneeId ? eq(missions.assigneeId, q.assigneeId) : undefined,
-            q.directiveId ? eq(missions.directiveId, q.directiveId) : undefined,
-            q.priority ? eq(missions.priority, priorities.indexOf(q.priority)) : undefined,
-            after(order, q.after),
-          ),
-        )
-        .orderBy(asc(missions.priority), asc(missions.createdAt), asc(missions.ord))
-        .limit(q.limit)
-        .all();
+      const [k0, k1, k2] = q.after ?? [];
+      const values = {
+        realmId, limit: q.limit, k0, k1, k2,
+        status: q.status, assigneeId: q.assigneeId, directiveId: q.directiveId,
+        priority: q.priority ? priorities.indexOf(q.priority) : undefined,
+      };
+      const rows = pageStatement(values).all(values) as Row[];
       return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
     },
     *countByStatus() {
