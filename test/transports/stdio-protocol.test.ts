@@ -44,8 +44,8 @@ describe('bad input at the protocol level', () => {
     server.write(rpc(2, 'resources/read', {}));
     server.write(rpc(3, 'prompts/get', { name: 'agent_briefing', arguments: { realmId: 5 } }));
     await stillServing(4);
-    expect(server.answer(3)!.error).toMatchObject({ code: -32602, message: 'Invalid params: params.arguments.realmId: expected string, received number' });
-    const [first, second] = [server.answer(1)!.error!, server.answer(2)!.error!];
+    expect((await server.waitFor(3)).error).toMatchObject({ code: -32602, message: 'Invalid params: params.arguments.realmId: expected string, received number' });
+    const [first, second] = [(await server.waitFor(1)).error!, (await server.waitFor(2)).error!];
     expect(first).toMatchObject({ code: -32602, message: 'Invalid tools/call request: params.name: expected string, received number', data: { issues: [{ field: 'params.name' }] } });
     expect(second).toMatchObject({ code: -32602, message: 'Invalid params: params.uri is required' });
     for (const message of [first.message, second.message]) expect(message).not.toMatch(/[\n[{]/);
@@ -63,8 +63,8 @@ describe('bad input at the protocol level', () => {
     await stillServing(5);
     for (const id of [1, 2]) expect(toolError(await server.waitFor(id))).toMatchObject({ code: 'invalid_input', message: 'metadata is nested more than 64 levels deep', details: { field: 'metadata' } });
     // Past the transport's limit, the schema's own (free-form objects nest at most 32 levels).
-    expect(toolError(server.answer(3))).toMatchObject({ code: 'invalid_input', message: 'metadata: must not nest more than 32 levels deep' });
-    expect(server.answer(4)!.result.structuredContent.metadata.deep).toBeDefined();
+    expect(toolError((await server.waitFor(3)))).toMatchObject({ code: 'invalid_input', message: 'metadata: must not nest more than 32 levels deep' });
+    expect((await server.waitFor(4)).result.structuredContent.metadata.deep).toBeDefined();
   });
 
   it('refuses lone surrogates in any string or key with invalid_input naming the field', async () => {
@@ -76,11 +76,11 @@ describe('bad input at the protocol level', () => {
     server.write('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"rocket \\ud83d\\ude80","owner":"o"}}}');
     server.write('{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"controlplane://realms/\\ud800"}}');
     await stillServing(6);
-    expect(toolError(server.answer(1))).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
-    expect(toolError(server.answer(2))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
-    expect(toolError(server.answer(3))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.\ud83d' } });
+    expect(toolError((await server.waitFor(1)))).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
+    expect(toolError((await server.waitFor(2)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
+    expect(toolError((await server.waitFor(3)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.\ud83d' } });
     expect((await server.waitFor(4)).result.structuredContent.name).toBe('rocket 🚀');
-    expect(server.answer(5)!.error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
+    expect((await server.waitFor(5)).error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
   });
 
   it('refuses __proto__ like any unknown key, at the top and nested', async () => {
@@ -88,8 +88,8 @@ describe('bad input at the protocol level', () => {
     server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","__proto__":{"isAdmin":true}}}}');
     server.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"__proto__":{"x":1}}}}}');
     await stillServing(3);
-    expect(toolError(server.answer(1))).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^unknown key "__proto__"; accepted keys: name, owner/) });
-    expect(toolError(server.answer(2))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata' } });
+    expect(toolError((await server.waitFor(1)))).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/^unknown key "__proto__"; accepted keys: name, owner/) });
+    expect(toolError((await server.waitFor(2)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata' } });
     expect((await (async () => { server.write(toolCall(4, 'realm_list', {})); return server.waitFor(4); })()).result.structuredContent.count).toBe(0);
   });
 
