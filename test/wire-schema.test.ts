@@ -26,6 +26,10 @@ const facts = (schema: unknown) => collect(schema, { descriptions: [], propertie
 
 const registry = new Registry(catalogue);
 
+/** The other tools' schemas a wire schema names instead of repeating them. */
+const stated = (schema: unknown) =>
+  facts(schema).descriptions.flatMap((d) => [...d.matchAll(/Its schema is (\w+)'s (input|output)Schema/g)].map((m) => ({ tool: m[1]!, io: m[2] as 'input' | 'output' })));
+
 describe('the schemas tools/list serves', () => {
   it('are self-contained: every $ref points into the same schema', () => {
     for (const f of registry.functions) {
@@ -37,14 +41,35 @@ describe('the schemas tools/list serves', () => {
     }
   });
 
+  it('name only tools served beside them: same toolset, callable by every role that may call the naming tool', () => {
+    let named = 0;
+    for (const f of registry.functions) {
+      for (const schema of [f.tool.inputSchema, f.tool.outputSchema!]) {
+        for (const { tool } of stated(schema)) {
+          named++;
+          const target = registry.get(tool);
+          expect(target, `${f.name} names ${tool}`).toBeDefined();
+          expect(target!.toolset, `${f.name} names ${tool}`).toBe(f.toolset);
+          for (const role of ['admin', 'operator', 'agent'] as const) {
+            if (registry.functionsFor(role).some((g) => g.name === f.name)) expect(registry.functionsFor(role).map((g) => g.name), `${role}: ${f.name} names ${tool}`).toContain(tool);
+          }
+          // --read-only serves only read-only tools: a read-only tool may name only another one.
+          if (f.tool.annotations?.readOnlyHint) expect(target!.tool.annotations?.readOnlyHint, `${f.name} names ${tool}`).toBe(true);
+        }
+      }
+    }
+    expect(named).toBeGreaterThan(0);
+  });
+
   it('lose no property, and no description but the shared ones the guide gives once', () => {
     const shared = new Set(sharedParameters.map((p) => p.description.replace(/^\(lists\) /, '')));
     for (const f of registry.functions) {
       for (const [zod, io, wire] of [[f.declaration.input, 'input', f.tool.inputSchema], [f.declaration.output, 'output', f.tool.outputSchema!]] as const) {
         const full = facts(fullSchema(zod, io));
         const lean = facts(wire);
-        // realm_import's document is stated by realm_export's output schema instead.
-        const elsewhere = f.name === 'realm_import' && io === 'input' ? facts(fullSchema(registry.get('realm_export')!.declaration.output, 'output')) : null;
+        // A shape another tool states in full is named instead (realm_import's document is realm_export's output).
+        const named = stated(wire).map(({ tool, io: by }) => facts(fullSchema(registry.get(tool)!.declaration[by], by)));
+        const elsewhere = named.length ? { properties: named.flatMap((x) => x.properties), descriptions: named.flatMap((x) => x.descriptions) } : null;
         for (const name of full.properties) expect([...lean.properties, ...(elsewhere?.properties ?? [])], `${f.name} ${io}`).toContain(name);
         for (const d of full.descriptions.filter((x) => !lean.descriptions.some((l) => l.includes(x)))) {
           expect(shared.has(d) || elsewhere?.descriptions.includes(d), `${f.name} ${io}: "${d}"`).toBe(true);

@@ -3,6 +3,7 @@ import { Run, Runtime } from '../domain/bridge/model.js';
 import { cancelRun, getRun, invoke } from '../domain/bridge/runs.js';
 import { listRuntimes, registerRuntime } from '../domain/bridge/runtimes.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 
 export const bridgeFunctions = [
@@ -35,7 +36,7 @@ export const bridgeFunctions = [
       runtime_error: 'with wait: the runtime could not be started or reached (details.runId: the run, recorded as failed)',
     },
     input: Invoke,
-    output: Run,
+    output: statedAs(Run, 'The run: finished when wait was true, else as it started.', 'bridge_run'),
     rest: { method: 'POST', path: '/api/bridge/invoke' },
     permission: 'control_plane:runs:write',
     run: (input, ctx) => invoke(ctx, input),
@@ -48,7 +49,7 @@ export const bridgeFunctions = [
       'after a grace period; an http call is aborted. Returns the run as it ended.',
     errors: { not_found: true, conflict: 'the run already ended (details.status)' },
     input: RunId,
-    output: Run,
+    output: statedAs(Run, 'The run as cancelled.', 'bridge_run'),
     rest: { method: 'POST', path: '/api/bridge/cancel' },
     permission: 'control_plane:runs:write',
     run: (input, ctx) => cancelRun(ctx, input.runId),

@@ -8,6 +8,7 @@ import { overrideAgent } from '../domain/council/override.js';
 import { decideProposal, listProposals, submitProposal } from '../domain/council/proposals.js';
 import { Node } from '../domain/hierarchy/model.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 
 const suspended = { realm_suspended: true } as const;
@@ -46,7 +47,7 @@ export const councilFunctions = [
       ...suspended,
     },
     input: Decide,
-    output: Proposal,
+    output: statedAs(Proposal, 'The proposal as decided.', 'council_submit'),
     rest: { method: 'POST', path: '/api/council/proposals/:id/decide' },
     permission: 'control_plane:proposals:decide',
     run: (input, ctx) => decideProposal(ctx, input),

@@ -3,6 +3,7 @@ import { CreateDirective, GetDirective, ListDirectives, UpdateDirective } from '
 import { Directive } from '../domain/directive/model.js';
 import { createDirective, directiveAncestry, getDirective, listDirectives, updateDirective } from '../domain/directive/ops.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 
 export const directiveFunctions = [
@@ -18,7 +19,7 @@ export const directiveFunctions = [
       realm_suspended: true,
     },
     input: CreateDirective,
-    output: Directive,
+    output: statedAs(Directive, 'The directive created.', 'directive_get'),
     rest: { method: 'POST', path: '/api/directives' },
     permission: 'control_plane:directives:write',
     run: (input, ctx) => createDirective(ctx, input),
@@ -62,7 +63,7 @@ export const directiveFunctions = [
       realm_suspended: true,
     },
     input: UpdateDirective,
-    output: Directive,
+    output: statedAs(Directive, 'The directive after the change.', 'directive_get'),
     rest: { method: 'PATCH', path: '/api/directives/:realmId/:id' },
     permission: 'control_plane:directives:write',
     run: (input, ctx) => updateDirective(ctx, input),

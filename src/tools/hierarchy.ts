@@ -5,6 +5,7 @@ import { chainOfCommand, findByCapability, orgTree } from '../domain/hierarchy/q
 import { removeNode } from '../domain/hierarchy/remove.js';
 import { setNode } from '../domain/hierarchy/set.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 
 export const hierarchyFunctions = [
   declare({
@@ -78,7 +79,7 @@ export const hierarchyFunctions = [
       realm_suspended: true,
     },
     input: RemoveNode,
-    output: z.object({ removed: Node, reparented: z.array(z.string()), releasedMissions: z.array(z.string()) }),
+    output: z.object({ removed: statedAs(Node, 'The node as it was removed.', 'hierarchy_set'), reparented: z.array(z.string()), releasedMissions: z.array(z.string()) }),
     rest: { method: 'DELETE', path: '/api/hierarchy/:realmId/:agentId' },
     permission: 'control_plane:agents:delete',
     run: (input, ctx) => removeNode(ctx, input),

@@ -5,6 +5,7 @@ import { Budget, Check, Spend, Summary } from '../domain/ledger/model.js';
 import { ledgerCheck, ledgerSummary } from '../domain/ledger/queries.js';
 import { recordSpend } from '../domain/ledger/spend.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 
 export const ledgerFunctions = [
   declare({
@@ -50,7 +51,11 @@ export const ledgerFunctions = [
       'ends. Returns {spend, check}.',
     errors: { not_found: true },
     input: RecordSpend,
-    output: z.object({ spend: Spend, check: Check }),
+    output: z.object({
+      spend: Spend,
+      // tools/list gives the check's shape once, in ledger_check's output schema.
+      check: statedAs(Check, 'The budget check after this spend.', 'ledger_check'),
+    }),
     rest: { method: 'POST', path: '/api/ledger/spend' },
     permission: 'control_plane:spend:write',
     actsAs: ['agentId'],

@@ -6,6 +6,10 @@ import { Comment, Mission } from '../domain/mission/model.js';
 import { releaseMission, transitionMission } from '../domain/mission/moves-ops.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
+import { statedAs } from './wire-schema.js';
+
+/** The mission after a change: tools/list gives its shape once, in mission_checkout's output schema. */
+const sameAsCheckout = statedAs(Mission, 'The mission after the change.', 'mission_checkout');
 
 const suspended = { realm_suspended: true } as const;
 
@@ -18,7 +22,7 @@ export const missionFunctions = [
       'agent needs to take it. Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
     errors: { not_found: true, ...suspended },
     input: CreateMission,
-    output: Mission,
+    output: sameAsCheckout,
     rest: { method: 'POST', path: '/api/missions' },
     permission: 'control_plane:missions:write',
     actsAs: ['createdBy'],
@@ -59,7 +63,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: Release,
-    output: Mission,
+    output: sameAsCheckout,
     rest: { method: 'POST', path: '/api/missions/:id/release' },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],
@@ -80,7 +84,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: Transition,
-    output: Mission,
+    output: sameAsCheckout,
     rest: { method: 'PATCH', path: '/api/missions/:id/status' },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],

@@ -6,6 +6,7 @@ import { AgentPulse, InvokePulse, PulseStatus, RegisterPulse, TogglePulse } from
 import { PulseConfig, PulseRun } from '../domain/pulse/model.js';
 import { invokePulse, tickPulse } from '../domain/pulse/tick.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 
 const withNextRuns = z.object({ config: PulseConfig, nextRuns: z.array(z.string()).describe('The next 3 fire times (UTC).') });
 const suspended = { realm_suspended: true } as const;
@@ -62,7 +63,7 @@ export const pulseFunctions = [
       'with failed attempts retried and the last one kept as a dead letter. Returns the pulse run.',
     errors: { not_found: true },
     input: AgentPulse,
-    output: PulseRun,
+    output: statedAs(PulseRun, 'The pulse run this tick started.', 'pulse_invoke'),
     rest: null,
     permission: 'control_plane:pulses:run',
     run: async (input, ctx) => (await tickPulse(ctx, { ...input, source: 'cron', byOperator: true }, tickOptions(ctx)))!,

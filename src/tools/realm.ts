@@ -6,6 +6,7 @@ import { createRealm, deleteRealm, getRealm, listRealms, updateRealm } from '../
 import { Realm } from '../domain/realm/model.js';
 import { RealmExport } from '../domain/realm/transfer-model.js';
 import { declare } from './declaration.js';
+import { statedAs } from './wire-schema.js';
 import { statedBy } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 import { documentFile, readExportFile, RealmExportFile, writeExportFile } from './realm-files.js';
@@ -31,7 +32,7 @@ export const realmFunctions = [
       'Use it first; every other tool takes the returned id as realmId. The realm starts active. Returns the realm.',
     errors: {},
     input: CreateRealm,
-    output: Realm,
+    output: statedAs(Realm, 'The realm created.', 'realm_get'),
     rest: { method: 'POST', path: '/api/realms' },
     permission: 'control_plane:realms:create',
     run: (input, ctx) => createRealm(ctx, input),
@@ -73,7 +74,7 @@ export const realmFunctions = [
       realm_suspended: 'the realm is suspended or archived (details.status)',
     },
     input: UpdateRealm,
-    output: Realm,
+    output: statedAs(Realm, 'The realm after the change.', 'realm_get'),
     rest: { method: 'PATCH', path: '/api/realms/:id' },
     permission: 'control_plane:realms:write',
     realmField: 'id',

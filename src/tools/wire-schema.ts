@@ -178,3 +178,11 @@ const uniqueName = (base: string, taken: Map<string, string>) => {
 
 /** The schema tools/list serves for a tool's input or output. */
 export const wireSchema = (schema: z.ZodType, io: Io) => inlineCheapDefs(rewrite(inlineCheapDefs(generate(schema, io, true)), io) as Json);
+
+/**
+ * `schema` as a tool's output (or a part of it) whose shape `tool`'s schema of `io` states in full: tools/list
+ * names that schema instead of repeating the shape; zod still validates all of it. The named tool must be
+ * served wherever this one is (test/wire-schema.test.ts checks toolset, roles and read-only).
+ */
+export const statedAs = <T extends z.ZodType>(schema: T, description: string, tool: string, io: Io = 'output') =>
+  (schema.describe(description) as z.ZodType).register(statedBy, { tool, io }) as unknown as T;
