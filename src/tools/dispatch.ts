@@ -78,7 +78,7 @@ export function successResult(name: string, value: unknown): CallToolResult {
   const summary = bytes > FULL_TEXT_RESULT_BYTES
     ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent`, bytes, keys: Object.keys(value as object) })
     : text;
-  rememberJson(value as object, text);
+  rememberJson(value, text);
   return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };
 }
 

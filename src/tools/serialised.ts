@@ -7,13 +7,14 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
  */
 const texts = new WeakMap<object, string>();
 
-export function rememberJson(value: object, json: string) {
-  texts.set(value, json);
+export function rememberJson(value: unknown, json: string) {
+  if (value !== null && typeof value === 'object') texts.set(value, json);
 }
 
 /**
  * One JSON-RPC message as a line of JSON: a tool result whose structuredContent was serialised already is
- * spliced from that text (the same bytes JSON.stringify would give for it); anything else is stringified.
+ * spliced from that text (the same JSON as JSON.stringify gives, with the envelope's keys first and
+ * structuredContent last); anything else is stringified.
  */
 export function messageJson(message: JSONRPCMessage): string {
   const result = (message as { result?: { structuredContent?: unknown } }).result;
@@ -22,6 +23,9 @@ export function messageJson(message: JSONRPCMessage): string {
   if (json === undefined) return JSON.stringify(message);
   const { structuredContent: _spliced, ...rest } = result!;
   const { result: _result, ...envelope } = message as unknown as Record<string, unknown>;
-  // Both objects are non-empty (jsonrpc and id; content): each loses its closing brace and gains the next key.
-  return `${JSON.stringify(envelope).slice(0, -1)},"result":${JSON.stringify(rest).slice(0, -1)},"structuredContent":${json}}}`;
+  const [head, body] = [JSON.stringify(envelope), JSON.stringify(rest)];
+  // Each loses its closing brace and gains the next key, which needs something before it (jsonrpc and id;
+  // content): if either came out empty, splicing would leave a stray comma.
+  if (head === '{}' || body === '{}') return JSON.stringify(message);
+  return `${head.slice(0, -1)},"result":${body.slice(0, -1)},"structuredContent":${json}}}`;
 }

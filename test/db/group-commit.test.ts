@@ -121,3 +121,53 @@ describe('group commit', () => {
     expect(await names(storeOn(path))).toEqual(['p', 'q']);
   });
 });
+
+describe('group commit when a statement of its own fails', () => {
+  it('answers every call, leaves no transaction open, and keeps serving', async () => {
+    const store = storeOn(tempDb());
+    const ctx = ctxOf(store);
+    await createRealm(ctx, { name: 'first', owner: 'o' });
+    await createRealm(ctx, { name: 'second', owner: 'o' });
+    // A body that leaves a statement iterating: SQLite then refuses RELEASE ("connection is busy").
+    const leaveOpen = store.write(function* () {
+      const rows = store.db.prepare('SELECT name FROM realms').iterate();
+      rows.next();
+      (globalThis as { openRows?: unknown }).openRows = rows;
+      return 'left open';
+    });
+    const after = createRealm(ctx, { name: 'next', owner: 'o' });
+    const outcomes = await Promise.allSettled([leaveOpen, after]);
+    // The call whose RELEASE failed is told so (and the one behind it, while the statement still iterates):
+    // every call is answered, none hangs.
+    expect(outcomes[0]).toMatchObject({ status: 'rejected' });
+    ((globalThis as { openRows?: { return(): void } }).openRows)?.return();
+    // Once that statement is done, the store recovers: the next write commits and no transaction stays open.
+    await createRealm(ctx, { name: 'later', owner: 'o' });
+    expect(store.db.inTransaction).toBe(false);
+    expect(await names(store)).toContain('later');
+  });
+
+  it('queues a write submitted from inside another write for the next transaction', async () => {
+    const store = storeOn(tempDb());
+    const ctx = ctxOf(store);
+    let inner: Promise<Realm> | null = null;
+    await store.write(function* (tx) {
+      inner = createRealm(ctx, { name: 'inner', owner: 'o' });
+      yield* tx.realms.insert(realmNamed('outer'));
+    });
+    await inner;
+    expect(await names(store)).toEqual(['inner', 'outer']);
+  });
+
+  it('rolls back what a failing read unit of work wrote', async () => {
+    const store = storeOn(tempDb());
+    await expect(
+      store.read(function* (tx) {
+        yield* tx.realms.insert(realmNamed('sneaked'));
+        throw new Error('the read failed');
+      }),
+    ).rejects.toThrow('the read failed');
+    expect(store.db.inTransaction).toBe(false);
+    expect(await names(store)).toEqual([]);
+  });
+});

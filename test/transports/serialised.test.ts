@@ -22,3 +22,14 @@ describe('a tool result on the wire', () => {
     expect(messageJson(notification)).toBe(JSON.stringify(notification));
   });
 });
+
+describe('a result the splice cannot vouch for', () => {
+  it('is stringified whole: an empty rest or envelope, a primitive value', () => {
+    const value = { a: 1 };
+    successResult('x', value);
+    const bare = { result: { structuredContent: value } } as unknown as JSONRPCMessage;
+    expect(messageJson(bare)).toBe(JSON.stringify(bare));
+    expect(JSON.parse(messageJson(answer(1, { structuredContent: value })))).toEqual({ jsonrpc: '2.0', id: 1, result: { structuredContent: value } });
+    expect(() => successResult('x', null)).not.toThrow();
+  });
+});

@@ -4,6 +4,8 @@ import type { Database } from './driver.js';
 interface Entry {
   body: () => unknown;
   settle: (outcome: Outcome) => void;
+  /** Set once settle has run: a failure after some entries were answered answers only the rest. */
+  settled?: boolean;
   /** When the entry first tried to take the write lock: the busy bound counts from here. */
   queuedAt: number;
 }
@@ -40,6 +42,7 @@ export class GroupCommit {
   private scheduled = false;
   /** A transaction ran in this turn of the event loop: later writes of the same turn wait to share the next. */
   private ranThisTurn = false;
+  private flushing = false;
   private retryDelayMs = 0;
   private readonly begin;
   private readonly commit;
@@ -52,8 +55,8 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Database,
-    /** How long a write may wait for another process's lock before it fails (the connection's busy_timeout). */
-    private readonly busyTimeoutMs = 5000,
+    /** How long a write may wait for another process's lock before it fails (by default the connection's busy_timeout). */
+    private readonly busyTimeoutMs = Number(db.pragma('busy_timeout', { simple: true })) || 5000,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -70,14 +73,20 @@ export class GroupCommit {
   /** Runs `body` in the next shared transaction; resolves with its value once that transaction has committed. */
   submit<T>(body: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({
+      const entry: Entry = {
         body,
-        settle: (o) => (o.ok ? resolve(o.value as T) : reject(o.error)),
+        settle: (o) => {
+          entry.settled = true;
+          if (o.ok) resolve(o.value as T);
+          else reject(o.error);
+        },
         queuedAt: Date.now(),
-      });
+      };
+      this.queue.push(entry);
       // The first write of a turn runs now (no added latency when calls come one at a time); the ones that follow
       // in the same turn (the rest of a chunk of pipelined requests) share the transaction run at its end.
-      if (this.queue.length === 1 && !this.scheduled && !this.ranThisTurn) {
+      // A write submitted from inside a body (or a flush) waits for the next transaction.
+      if (this.queue.length === 1 && !this.scheduled && !this.ranThisTurn && !this.flushing) {
         this.ranThisTurn = true;
         setImmediate(() => (this.ranThisTurn = false));
         this.flush();
@@ -104,45 +113,71 @@ export class GroupCommit {
     else setImmediate(run);
   }
 
+  /**
+   * Never throws: whatever fails, every entry of the batch is settled (or queued again) and no transaction is
+   * left open. A flush runs from submit, from a timer, and from close.
+   */
   private flush(blocking = false) {
     const batch = this.queue;
     this.queue = [];
+    // Never ours: a transaction a failed statement could not end (SQLite refuses while a statement is still
+    // iterating). Ending it here lets the store recover once that statement is done.
+    if (this.db.inTransaction) this.tryRollback();
     if (!this.takeLock(batch, blocking)) return;
+    this.flushing = true;
+    try {
+      this.runBatch(batch);
+    } catch (error) {
+      // One of our own statements failed (SAVEPOINT, ROLLBACK TO, COMMIT...): nothing of the batch holds.
+      if (this.db.inTransaction) this.tryRollback();
+      this.failAll(batch.filter((e) => !e.settled), error);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.queue.length) this.schedule();
+  }
+
+  private runBatch(batch: Entry[]) {
     const outcomes: Outcome[] = [];
     let lost: unknown = null;
     for (const entry of batch) {
-      if (lost) break;
       this.savepoint.run();
       try {
         const value = entry.body();
+        // A body can swallow an error after which SQLite abandoned the whole transaction.
+        if (!this.db.inTransaction) throw new Error('SQLite rolled back the shared transaction during this call');
         this.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction: the earlier calls' work is gone.
-        if (!this.db.inTransaction) lost = error;
-        else {
-          this.rollbackTo.run();
-          this.release.run();
+        if (!this.db.inTransaction) {
+          lost = error;
+          break;
         }
+        this.rollbackTo.run();
+        this.release.run();
       }
     }
     if (lost) {
-      this.failAll(batch.slice(0, outcomes.length), lost);
+      const ran = batch.slice(0, outcomes.length);
+      const lostWork = new Error('SQLite rolled back the shared transaction during another call; nothing of this call was written', { cause: lost });
+      ran.forEach((entry, i) => entry.settle(outcomes[i]!.ok ? { ok: false, error: lostWork } : outcomes[i]!));
       this.queue.unshift(...batch.slice(outcomes.length));
-      if (this.queue.length) this.schedule();
       return;
     }
-    try {
-      this.commit.run();
-    } catch (error) {
-      if (this.db.inTransaction) this.rollback.run();
-      this.failAll(batch, error);
-      return;
-    }
+    this.commit.run();
     this.stats.commits++;
     this.stats.writes += batch.length;
     batch.forEach((entry, i) => entry.settle(outcomes[i]!));
+  }
+
+  private tryRollback() {
+    try {
+      this.rollback.run();
+    } catch {
+      // Already ended by SQLite.
+    }
   }
 
   /** BEGIN IMMEDIATE without sleeping in SQLite; on a busy lock the batch goes back to the queue for a retry. */
@@ -156,12 +191,17 @@ export class GroupCommit {
         return false;
       }
     }
-    this.failFast();
     try {
-      this.begin.run();
+      this.failFast();
+      try {
+        this.begin.run();
+      } finally {
+        this.waitAgain();
+      }
       this.retryDelayMs = 0;
       return true;
     } catch (error) {
+      if (this.db.inTransaction) this.tryRollback();
       if (!isBusy(error)) {
         this.failAll(batch, error);
         return false;
@@ -175,8 +215,6 @@ export class GroupCommit {
       this.retryDelayMs = Math.min(4, this.retryDelayMs + 1);
       if (this.queue.length) this.schedule(Math.random() < 0.5 ? this.retryDelayMs : 0);
       return false;
-    } finally {
-      this.waitAgain();
     }
   }
 

@@ -39,7 +39,8 @@ export class SqliteStore implements Store {
   private readonly orm;
   private readonly commits: GroupCommit;
   private readonly beginRead;
-  private readonly endRead;
+  private readonly commitRead;
+  private readonly rollbackRead;
 
   constructor(
     readonly db: Database,
@@ -57,8 +58,8 @@ export class SqliteStore implements Store {
     const orm = (this.orm = drizzle(db));
     this.commits = new GroupCommit(db, options.busyTimeoutMs);
     this.beginRead = db.prepare('BEGIN DEFERRED');
-    // A read-only transaction: COMMIT and ROLLBACK end it alike.
-    this.endRead = db.prepare('COMMIT');
+    this.commitRead = db.prepare('COMMIT');
+    this.rollbackRead = db.prepare('ROLLBACK');
     this.writeChange = orm
       .insert(changes)
       .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
@@ -122,21 +123,25 @@ export class SqliteStore implements Store {
   }
 
   read<T>(work: Work<T>): Promise<T> {
-    // A deferred transaction: every statement of the unit of work sees the same snapshot. Prepared BEGIN and
-    // COMMIT rather than db.transaction(), which builds its wrapper functions again on every call.
+    // A deferred transaction: every statement of the unit of work sees the same snapshot. Prepared BEGIN,
+    // COMMIT and ROLLBACK rather than db.transaction(), which builds its wrapper functions on every call.
     const own = !this.db.inTransaction;
     try {
       if (own) this.beginRead.run();
-      try {
-        const value = runToEnd(work(this.tx));
-        if (own) this.endRead.run();
-        return Promise.resolve(value);
-      } catch (error) {
-        if (own && this.db.inTransaction) this.endRead.run();
-        throw error;
-      }
+      const value = runToEnd(work(this.tx));
+      if (own) this.commitRead.run();
+      return Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
+    } finally {
+      // A unit of work that failed (or a COMMIT that did) leaves nothing behind, written or open.
+      if (own && this.db.open && this.db.inTransaction) {
+        try {
+          this.rollbackRead.run();
+        } catch {
+          // Already ended by SQLite.
+        }
+      }
     }
   }
 
