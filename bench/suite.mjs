@@ -1,6 +1,6 @@
 // Every row of issue 12's table in one run, each with a baseline measured in the same run, then the table as
 // text and as Markdown for docs/performance.md.
-//   npm run bench                 (builds first; about 4-5 minutes on 2 cores)
+//   npm run bench                 (builds first; about 3 minutes on 2 cores)
 //   BENCH_ONLY=calls,data node bench/suite.mjs     (parts: startup calls tools processes data rss verify)
 // Knobs: BENCH_NODE_FLAGS (node flags for our server only), BENCH_ROUNDS, BENCH_CALLS (call rows), BENCH_PROC_ROUNDS, BENCH_PROC_SECONDS, BENCH_QUERY_CALLS,
 // BENCH_RSS_SECONDS (default 45), BENCH_RSS_VERIFY=0, BENCH_ERA=legacy; BENCH_DIR=<dir> keeps the seeded
