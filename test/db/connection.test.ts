@@ -1,11 +1,6 @@
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
+import { databaseBefore } from '../helpers/migrations.js';
 import { migrationCount, tempDb } from '../helpers/processes.js';
 
 describe('database connections', () => {
@@ -32,13 +27,7 @@ describe('database connections', () => {
 
   it('scale money stored in hundredths of a cent to ten-thousandths, once', async () => {
     // A database as the version before the change left it: the first four migrations applied.
-    const old = mkdtempSync(join(tmpdir(), 'cp-old-migrations-'));
-    cpSync(fileURLToPath(new URL('../../drizzle', import.meta.url)), old, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
-    journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0004');
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
-    const { db } = openDatabase(tempDb());
-    migrate(drizzle(db), { migrationsFolder: old });
+    const db = databaseBefore('0004');
     db.exec(`INSERT INTO spend (id, realm_id, agent_id, cost_units, provider, model, input_tokens, output_tokens, timestamp)
              VALUES ('spn-1', 'realm-1', 'a', 425, 'p', 'm', 0, 0, '2026-11-01T00:00:00.000Z')`);
     db.exec(`INSERT INTO spend_totals (realm_id, agent_id, period, units) VALUES ('realm-1', 'a', '2026-11', 425)`);

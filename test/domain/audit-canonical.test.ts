@@ -9,13 +9,18 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { Database } from '../../src/db/sqlite/driver.js';
-import { appendAudit, entryHash, hashInput } from '../../src/domain/audit/chain.js';
+import { appendAudit, entryHash, hashInput, publicEntry } from '../../src/domain/audit/chain.js';
 import type { StoredAuditEntry } from '../../src/domain/audit/model.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { createRealm } from '../../src/domain/realm/lifecycle.js';
 import type { ChainLink } from '../../src/domain/store.js';
+
+/** A server app on `db` with no scheduler and no log output. */
+const quietApp = (db: string) => createApp({ db, logger: pino({ level: 'silent' }), scheduler: false });
+/** The reference: an entry's fields (without its hash) through the canonicalize package, details parsed. */
+const rfc8785Input = (fields: Omit<StoredAuditEntry, 'hash'>) => canonicalize(publicEntry(fields as StoredAuditEntry))!;
 
 const sqlite = (app: App) => (app.store as unknown as { db: Database }).db;
 
@@ -84,7 +89,7 @@ describe('the hash input', () => {
     const g = generators(random(56));
     const hex = () => Array.from({ length: 64 }, () => '0123456789abcdef'[g.int(16)]).join('');
     const dir = mkdtempSync(join(tmpdir(), 'cp-links-'));
-    const app = createApp({ db: join(dir, 'audit.db'), logger: pino({ level: 'silent' }), scheduler: false });
+    const app = quietApp(join(dir, 'audit.db'));
     try {
       const expected = new Map<string, string[]>();
       const insert = sqlite(app).prepare(`INSERT INTO audit_entries (id, realm_id, seq, actor_kind, actor_id, action, entity_type, entity_id, details, prev_hash, hash, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -116,7 +121,7 @@ describe('the hash input', () => {
   });
 
   it('is built by the store as JSON.stringify escapes every code point', async () => {
-    const app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    const app = quietApp(':memory:');
     try {
       const realmId = (await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' })).id;
       // Every code point but the surrogates, 4,096 to an entry's action, through append.
@@ -130,7 +135,7 @@ describe('the hash input', () => {
       const links = await readLinks(app, realmId);
       expect(links).toHaveLength(entries.length);
       expect(links.every((l) => l.input instanceof Uint8Array)).toBe(true);
-      expect(links.map((l) => Buffer.from(l.input).toString())).toEqual(entries.map(({ hash: _hash, ...fields }) => canonicalize({ ...fields, details: fields.details === null ? null : JSON.parse(fields.details) })));
+      expect(links.map((l) => Buffer.from(l.input).toString())).toEqual(entries.map(({ hash: _hash, ...fields }) => rfc8785Input(fields)));
     } finally {
       await app.close();
     }
@@ -139,7 +144,7 @@ describe('the hash input', () => {
   it('is what append hashes, and what verify rebuilds from a real SQLite file', async () => {
     const g = generators(random(34));
     const dir = mkdtempSync(join(tmpdir(), 'cp-canonical-'));
-    const app = createApp({ db: join(dir, 'audit.db'), logger: pino({ level: 'silent' }), scheduler: false });
+    const app = quietApp(join(dir, 'audit.db'));
     try {
       const realm = await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' });
       await app.store.write(function* (tx) {
@@ -151,7 +156,7 @@ describe('the hash input', () => {
       expect(rows).toHaveLength(301);
       for (const row of rows) {
         const { hash: _hash, ...fields } = row;
-        expect(hashInput(fields)).toBe(canonicalize({ ...fields, details: row.details === null ? null : JSON.parse(row.details) }));
+        expect(hashInput(fields)).toBe(rfc8785Input(fields));
       }
       expect(await verifyChain({ store: app.store, clock: app.clock, principal: localAdmin }, { realmId: realm.id })).toMatchObject({ valid: true, entryCount: 301 });
     } finally {
@@ -161,7 +166,7 @@ describe('the hash input', () => {
   });
 
   it('is refused for a lone surrogate, which RFC 8785 cannot write, and nothing is appended', async () => {
-    const app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    const app = quietApp(':memory:');
     try {
       const realm = await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' });
       expect(() => canonicalize('\ud800')).toThrow();
@@ -187,7 +192,7 @@ describe('verify on the fast path', () => {
   const row = (seq: number) => db().prepare('SELECT * FROM audit_entries WHERE realm_id = ? AND seq = ?').get(realmId, seq) as Record<string, string>;
 
   beforeEach(async () => {
-    app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    app = quietApp(':memory:');
     realmId = (await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' })).id;
     await app.store.write(function* (tx) {
       yield* appendAudit(tx, app.clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: 'E', details: { a: 'b', entityId: 'c' } });
@@ -231,7 +236,7 @@ describe('verify on the fast path', () => {
 
 describe('a long verify', () => {
   it('gives the event loop back while it walks, and still names the entry that was changed', async () => {
-    const app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    const app = quietApp(':memory:');
     try {
       const realmId = (await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'r', owner: 'o' })).id;
       for (let batch = 0; batch < 8; batch++) {
@@ -277,7 +282,7 @@ describe('rows the store cannot build in SQL (changed by hand)', () => {
   const entries = () => app.store.read((tx) => tx.audit.range(realmId, 1, 10_000));
 
   beforeEach(async () => {
-    app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+    app = quietApp(':memory:');
     realmId = (await createRealm(ctx(), { name: 'r', owner: 'o' })).id;
     await app.store.write(function* (tx) {
       for (let i = 0; i < 600; i++) yield* appendAudit(tx, app.clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: `e${i}`, details: { i } });

@@ -1,16 +1,11 @@
 // Migration 0007 adds the capability index and the spend roll-ups; a database that already holds nodes and
 // spend gets them filled from its rows, so hierarchy_find and ledger_summary answer the same after upgrading.
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
+import { migrateDatabase } from '../../src/db/connection.js';
 import { ledgerRepo } from '../../src/db/sqlite/repos/ledger.js';
 import { nodeRepo } from '../../src/db/sqlite/repos/nodes.js';
-import { tempDb } from '../helpers/processes.js';
+import { databaseBefore } from '../helpers/migrations.js';
 
 const run = <T>(step: Generator<unknown, T, unknown>): T => {
   for (let r = step.next(); ; r = step.next()) if (r.done) return r.value;
@@ -18,13 +13,7 @@ const run = <T>(step: Generator<unknown, T, unknown>): T => {
 
 describe('upgrading a database with nodes and spend to the indexed org and roll-ups', () => {
   it('fills the capability index and the per-day roll-ups from the stored rows', () => {
-    const old = mkdtempSync(join(tmpdir(), 'cp-old-migrations-'));
-    cpSync(fileURLToPath(new URL('../../drizzle', import.meta.url)), old, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'));
-    journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0007');
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal));
-    const { db } = openDatabase(tempDb());
-    migrate(drizzle(db), { migrationsFolder: old });
+    const db = databaseBefore('0007');
     const node = db.prepare(`INSERT INTO nodes (realm_id, agent_id, reports_to, title, capabilities, rank, status, version, created_at, updated_at)
       VALUES ('realm-1', ?, ?, NULL, ?, ?, 'active', 1, 't', 't')`);
     node.run('boss', null, '["finance","rust"]', 9);
