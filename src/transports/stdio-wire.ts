@@ -9,6 +9,7 @@ import type { Registry } from '../tools/registry.js';
 import { parseLine, protocolError, readableProtocolError, type WatchCheck } from './jsonrpc-guard.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { messageJson } from '../tools/serialised.js';
+import { TurnGate } from '../event-loop-turn.js';
 
 export interface StdioWireOptions {
   registry: Registry;
@@ -67,7 +68,7 @@ export class StdioWire implements Transport {
   private outbox: string[] = [];
   private outboxSettlers: ((error: Error | null) => void)[] = [];
   private outboxScheduled = false;
-  private wroteThisTurn = false;
+  private readonly turn = new TurnGate();
   private flushWaiters: (() => void)[] = [];
   private reading = false;
   private inputEnded = false;
@@ -141,14 +142,9 @@ export class StdioWire implements Transport {
       // The first answer of an event-loop turn goes out at once (no added latency one call at a time); the ones
       // that follow in the same turn (a group commit answers many together) leave in one write at its end.
       if (this.outboxScheduled) return;
-      if (this.wroteThisTurn) {
-        this.outboxScheduled = true;
-        setImmediate(this.writeOutbox);
-        return;
-      }
-      this.wroteThisTurn = true;
-      setImmediate(() => (this.wroteThisTurn = false));
-      this.writeOutbox();
+      if (this.turn.first()) return this.writeOutbox();
+      this.outboxScheduled = true;
+      setImmediate(this.writeOutbox);
     });
   }
 

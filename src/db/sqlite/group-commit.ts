@@ -1,3 +1,4 @@
+import { TurnGate } from '../../event-loop-turn.js';
 import type { Database } from './driver.js';
 
 /** One caller's part of a shared transaction: its body runs inside a savepoint, its answer waits for COMMIT. */
@@ -40,8 +41,8 @@ export class GroupCommit {
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyRetries: 0 };
   private queue: Entry[] = [];
   private scheduled = false;
-  /** A transaction ran in this turn of the event loop: later writes of the same turn wait to share the next. */
-  private ranThisTurn = false;
+  /** Once a transaction ran in this turn of the event loop, later writes of the turn wait to share the next. */
+  private readonly turn = new TurnGate();
   private flushing = false;
   private retryDelayMs = 0;
   private readonly begin;
@@ -86,11 +87,8 @@ export class GroupCommit {
       // The first write of a turn runs now (no added latency when calls come one at a time); the ones that follow
       // in the same turn (the rest of a chunk of pipelined requests) share the transaction run at its end.
       // A write submitted from inside a body (or a flush) waits for the next transaction.
-      if (this.queue.length === 1 && !this.scheduled && !this.ranThisTurn && !this.flushing) {
-        this.ranThisTurn = true;
-        setImmediate(() => (this.ranThisTurn = false));
-        this.flush();
-      } else this.schedule();
+      if (this.queue.length === 1 && !this.scheduled && !this.flushing && this.turn.first()) this.flush();
+      else this.schedule();
     });
   }
 
