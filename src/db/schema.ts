@@ -18,6 +18,8 @@ export const realms = sqliteTable('realms', {
   defaultModel: text('default_model'),
   maxAgents: integer('max_agents'),
   metadata: json('metadata'),
+  // The realm's fleet settings (liveness, leases, retries, runaway guards) as given; null: every default.
+  fleet: json('fleet'),
   version: integer('version').notNull(),
   createdAt: text('created_at').notNull(),
   updatedAt: text('updated_at').notNull(),
@@ -35,6 +37,14 @@ export const nodes = sqliteTable(
     rank: integer('rank').notNull(),
     status: text('status').notNull(),
     runtimeId: text('runtime_id'),
+    // What the agent last said of itself (hierarchy_heartbeat); liveness is derived from these at read time.
+    heartbeatAt: text('heartbeat_at'),
+    heartbeatState: text('heartbeat_state'),
+    load: real('load'),
+    region: text('region'),
+    agentVersion: text('agent_version'),
+    // The last failure seen for the agent (a failed or lost run): liveness `failed` until its next heartbeat.
+    failedAt: text('failed_at'),
     version: integer('version').notNull(),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
@@ -99,6 +109,17 @@ export const missions = sqliteTable(
     createdBy: text('created_by').notNull(),
     billingCode: text('billing_code'),
     requiredCapabilities: json('required_capabilities').$type<string[]>().notNull(),
+    // Missions that must be complete before this one can be claimed (also kept in mission_blockers).
+    blockedBy: json('blocked_by').$type<string[]>().notNull().default(sql`'[]'`),
+    region: text('region'),
+    // Retries: attempts failed so far, the cap (null: the realm's), when it may be claimed again, why it failed.
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts'),
+    retryAt: text('retry_at'),
+    lastError: text('last_error'),
+    // The lease: fence grows with every checkout; the holder must renew before leaseExpiresAt (null: no expiry).
+    fence: integer('fence').notNull().default(0),
+    leaseExpiresAt: text('lease_expires_at'),
     version: integer('version').notNull(),
     startedAt: text('started_at'),
     completedAt: text('completed_at'),
@@ -111,7 +132,51 @@ export const missions = sqliteTable(
     // `limit` index entries whatever the number of missions.
     index('missions_realm_status').on(t.realmId, t.status, t.priority, t.createdAt, t.ord),
     index('missions_realm_assignee').on(t.realmId, t.assigneeId),
+    // The lease sweep: active missions whose lease has run out, across realms.
+    index('missions_lease').on(t.leaseExpiresAt),
   ],
+);
+
+// Which missions block which (derived from missions.blocked_by on every write): claimability and cycle checks
+// look blockers up by index instead of parsing every mission's JSON list.
+export const missionBlockers = sqliteTable(
+  'mission_blockers',
+  {
+    realmId: text('realm_id').notNull(),
+    missionId: text('mission_id').notNull(),
+    blockerId: text('blocker_id').notNull(),
+  },
+  (t) => [uniqueIndex('mission_blockers_key').on(t.realmId, t.missionId, t.blockerId), index('mission_blockers_blocker').on(t.realmId, t.blockerId)],
+);
+
+// Idempotency keys: the first result of a call, per realm (realm '' for calls outside one), kept 24 hours.
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    realmId: text('realm_id').notNull(),
+    key: text('key').notNull(),
+    function: text('function').notNull(),
+    inputHash: text('input_hash').notNull(),
+    // pending while the first call runs; done with its result after.
+    state: text('state').notNull(),
+    result: json('result'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('idempotency_keys_key').on(t.realmId, t.key), index('idempotency_keys_created').on(t.createdAt)],
+);
+
+// Runaway guards: one row per limit crossed per window, so a crossing is audited once however often it is hit.
+export const guardCrossings = sqliteTable(
+  'guard_crossings',
+  {
+    realmId: text('realm_id').notNull(),
+    scope: text('scope').notNull(),
+    scopeId: text('scope_id').notNull(),
+    kind: text('kind').notNull(),
+    window: text('window').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('guard_crossings_key').on(t.realmId, t.scope, t.scopeId, t.kind, t.window)],
 );
 
 export const comments = sqliteTable(
@@ -358,7 +423,14 @@ export const bridgeRuns = sqliteTable(
     startedAt: text('started_at').notNull(),
     finishedAt: text('finished_at'),
   },
-  (t) => [index('bridge_runs_status').on(t.status, t.ownerInstanceId), index('bridge_runs_agent').on(t.realmId, t.agentId, t.status)],
+  (t) => [
+    index('bridge_runs_status').on(t.status, t.ownerInstanceId),
+    index('bridge_runs_agent').on(t.realmId, t.agentId, t.status),
+    // Runaway guards count a realm's, a runtime's and an agent's runs of the last hour.
+    index('bridge_runs_realm_started').on(t.realmId, t.startedAt),
+    index('bridge_runs_runtime_started').on(t.runtimeId, t.startedAt),
+    index('bridge_runs_agent_started').on(t.realmId, t.agentId, t.startedAt),
+  ],
 );
 
 // The CLI session to resume, per (realm, agent, runtime).

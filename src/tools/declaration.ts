@@ -8,6 +8,18 @@ export type Area = (typeof areas)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/** A REST route: `:name` segments are input fields; `fixed` fields are set by the route itself. */
+export interface RestRoute {
+  method: HttpMethod;
+  path: string;
+  fixed?: Readonly<Record<string, unknown>>;
+}
+
+/** A function's REST route, and other paths it also answers on (the Aragora seed's, for its clients). */
+export interface RestDeclaration extends RestRoute {
+  aliases?: readonly RestRoute[];
+}
+
 /**
  * One function of the catalogue, declared once. MCP tools (and later REST routes, OpenAPI and docs) are
  * generated from it. The tool name (`realm_create`) and the toolset (`realm`) derive from the id.
@@ -24,7 +36,7 @@ export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends 
   errors: Partial<Record<ErrorCode, string | true>>;
   input: I;
   output: O;
-  rest: { method: HttpMethod; path: string } | null;
+  rest: RestDeclaration | null;
   /** What a caller needs (which roles hold it: permissions.ts). */
   permission: Permission;
   /** Input fields naming who acts: an agent may name only itself there, and an omitted one is itself. */
@@ -41,6 +53,9 @@ export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends 
 /** Declares a function with its input and output types checked against its handler. */
 export const declare = <I extends z.ZodType, O extends z.ZodType>(d: FunctionDeclaration<I, O>) =>
   d as unknown as FunctionDeclaration;
+
+/** Every route a function answers on: its own first, then its aliases. */
+export const restRoutes = (d: FunctionDeclaration): RestRoute[] => (d.rest ? [d.rest, ...(d.rest.aliases ?? [])] : []);
 
 export const toolName = (id: string) => id.replace('::', '_');
 export const areaOf = (id: string) => id.slice(0, id.indexOf('::')) as Area;

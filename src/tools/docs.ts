@@ -2,6 +2,7 @@ import { errorCodes } from '../domain/errors.js';
 import { MAX_NESTING } from '../domain/json-guard.js';
 import { MAX_FREEFORM_NESTING } from '../domain/params.js';
 import { FULL_TEXT_RESULT_BYTES, MAX_MESSAGE_BYTES, MAX_RESULT_BYTES } from '../limits.js';
+import { restRoutes } from './declaration.js';
 import { annotationsFor } from './annotations.js';
 import { commonErrorCodes, filledInConvention, outputConvention, sharedParameters } from './guide.js';
 import { holds, roles } from './permissions.js';
@@ -107,7 +108,7 @@ export function renderToolsMarkdown(registry: Registry): string {
       const hints = [a.readOnlyHint && 'read-only', a.destructiveHint && 'destructive', a.idempotentHint && 'idempotent', a.openWorldHint && 'open-world']
         .filter(Boolean)
         .join(', ');
-      const rest = f.declaration.rest ? `\`${f.declaration.rest.method} ${f.declaration.rest.path}\`` : '';
+      const rest = restRoutes(f.declaration).map((r) => `\`${r.method} ${r.path}\``).join('<br>');
       const who = roles.filter((role) => holds(role, f.declaration.permission)).join(', ');
       out.push(`| [\`${f.name}\`](#${f.name}) | ${rest} | ${hints} | ${who} | ${cell(f.declaration.title)} |`);
     }

@@ -157,11 +157,20 @@ function inlineDefs(schema: Json, cheap: (uses: number, size: number) => boolean
 /** A definition that is only a reference to another (zod's named TreeNode pointing at its shape) takes its place. */
 function withoutAliases(root: Json): Json {
   let text = JSON.stringify(root);
+  // Several aliases of one shape: the first takes its place, the others point to the first.
+  const takenBy = new Map<string, string>();
   for (const [alias, def] of Object.entries(root.$defs as Record<string, Json>)) {
     const target = Object.keys(def).length === 1 && typeof def.$ref === 'string' ? def.$ref.slice(REF.length) : undefined;
     if (!target) continue;
     const parsed = JSON.parse(text) as Json;
     const defs = parsed.$defs as Record<string, Json>;
+    const first = takenBy.get(target);
+    if (first) {
+      delete defs[alias];
+      text = JSON.stringify(parsed).replaceAll(`"${REF}${alias}"`, `"${REF}${first}"`);
+      continue;
+    }
+    takenBy.set(target, alias);
     defs[alias] = defs[target]!;
     delete defs[target];
     text = JSON.stringify(parsed).replaceAll(`"${REF}${target}"`, `"${REF}${alias}"`);

@@ -1,3 +1,4 @@
+import { defaultFleetSettings } from '../../src/domain/fleet/settings.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
 import { SqliteStore } from '../../src/db/sqlite/store.js';
@@ -23,7 +24,7 @@ function storeOn(path: string, options: { busyTimeoutMs?: number } = {}) {
 
 const ctxOf = (store: SqliteStore) => ({ store, clock: systemClock, principal: localAdmin });
 const realmNamed = (name: string): Realm => ({
-  id: `realm-${name}`, name, description: null, status: 'active', owner: 'test', defaultModel: null, maxAgents: null, metadata: null,
+  id: `realm-${name}`, name, description: null, status: 'active', owner: 'test', defaultModel: null, maxAgents: null, metadata: null, fleet: defaultFleetSettings,
   version: 1, createdAt: '2026-11-26T00:00:00.000Z', updatedAt: '2026-11-26T00:00:00.000Z',
 });
 /** A unit of work that writes a realm and then fails: its realm must not survive. */

@@ -19,12 +19,13 @@ import { realmRepo } from '../../src/db/sqlite/repos/realms.js';
 import { tokenRepo } from '../../src/db/sqlite/repos/tokens.js';
 import type { Db } from '../../src/db/sqlite/repos/shared.js';
 import type { Database } from '../../src/db/sqlite/driver.js';
+import { silentNode } from '../../src/domain/hierarchy/model.js';
 import { tempDb } from '../helpers/processes.js';
 
 const R = 'realm-plans';
 const A = 'agent-plans';
 const T = '2026-11-15T12:00:00.000Z';
-const node = { agentId: A, realmId: R, reportsTo: null, title: null, capabilities: ['eng'], rank: 1, status: 'active', runtimeId: null, version: 1, createdAt: T, updatedAt: T };
+const node = { agentId: A, realmId: R, reportsTo: null, title: null, capabilities: ['eng'], rank: 1, status: 'active', runtimeId: null, ...silentNode, version: 1, createdAt: T, updatedAt: T };
 const spend = {
   id: 'spn-1', realmId: R, agentId: A, costCents: 1, provider: 'p', model: 'm', inputTokens: 1, outputTokens: 1,
   missionId: null, runId: null, billingCode: null, eventId: null, timestamp: T,

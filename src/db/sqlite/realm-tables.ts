@@ -3,8 +3,8 @@
 import { eq } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
-  agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, missions, nodeCapabilities,
-  nodes, proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendRollups, spendTotals, tokens,
+  agentSessions, auditArchive, auditEntries, auditHeads, bridgeRuns, budgets, changes, comments, directives, guardCrossings, idempotencyKeys,
+  missionBlockers, missions, nodeCapabilities, nodes, proposals, pulseConfigs, pulseRuns, pulseSlots, realms, runtimes, spend, spendRollups, spendTotals, tokens,
 } from '../schema.js';
 import { runtimeRecord, runtimeRow } from './repos/bridge.js';
 import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
@@ -39,6 +39,7 @@ export const realmTables: RealmTable[] = [
   table({ name: 'node_capabilities', table: nodeCapabilities, realmColumn: nodeCapabilities.realmId, section: null }),
   table({ name: 'directives', table: directives, realmColumn: directives.realmId, section: 'directives', toRecord: directiveRecord, toRow: directiveRow }),
   table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow }),
+  table({ name: 'mission_blockers', table: missionBlockers, realmColumn: missionBlockers.realmId, section: null }),
   table({ name: 'comments', table: comments, realmColumn: comments.realmId, section: 'comments', toRecord: commentRecord, toRow: commentRow }),
   table({ name: 'budgets', table: budgets, realmColumn: budgets.realmId, section: 'budgets', toRecord: budgetRecord, toRow: budgetRow }),
   table({ name: 'spend', table: spend, realmColumn: spend.realmId, section: 'spend', toRecord: spendRecord, toRow: spendRow, afterLoad: rebuildTotals }),
@@ -58,5 +59,7 @@ export const realmTables: RealmTable[] = [
   table({ name: 'audit_archive', table: auditArchive, realmColumn: auditArchive.realmId, section: null }),
   table({ name: 'changes', table: changes, realmColumn: changes.realmId, section: null }),
   // A deleted realm's operator and agent tokens go with it; an export never carries tokens.
+  table({ name: 'idempotency_keys', table: idempotencyKeys, realmColumn: idempotencyKeys.realmId, section: null }),
+  table({ name: 'guard_crossings', table: guardCrossings, realmColumn: guardCrossings.realmId, section: null }),
   table({ name: 'tokens', table: tokens, realmColumn: tokens.realmId, section: null }),
 ];

@@ -8,7 +8,7 @@ import type { Step, Tx } from '../store.js';
 import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
 import { requireNode } from './guards.js';
 import type { SetNode } from './inputs.js';
-import type { Node } from './model.js';
+import { type Node, silentNode } from './model.js';
 import { loopThrough } from './org.js';
 
 /** Upserts a node. Omitted fields keep their value; status never changes here. */
@@ -57,6 +57,7 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
       rank: input.rank ?? 0,
       status: 'active',
       runtimeId: input.runtimeId ?? null,
+      ...silentNode,
       version: 1,
       createdAt: now,
       updatedAt: now,

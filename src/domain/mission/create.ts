@@ -8,7 +8,7 @@ import { actorFrom } from '../principal.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
 import { requireMission } from './guards.js';
 import type { CreateMission, ListMissions } from './inputs.js';
-import type { Mission } from './model.js';
+import { type Mission, untriedMission } from './model.js';
 
 export function createMission(ctx: DomainContext, input: CreateMission): Promise<Mission> {
   return ctx.store.write(function* (tx) {
@@ -29,6 +29,10 @@ export function createMission(ctx: DomainContext, input: CreateMission): Promise
       createdBy: input.createdBy,
       billingCode: input.billingCode ?? null,
       requiredCapabilities: input.requiredCapabilities ?? [],
+      blockedBy: [],
+      region: null,
+      maxAttempts: null,
+      ...untriedMission,
       version: 1,
       startedAt: null,
       completedAt: null,

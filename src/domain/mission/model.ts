@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { priorities } from '../directive/model.js';
 
-export const missionStatuses = ['backlog', 'queued', 'active', 'review', 'blocked', 'complete', 'cancelled'] as const;
+export const missionStatuses = ['backlog', 'queued', 'active', 'review', 'blocked', 'complete', 'cancelled', 'failed'] as const;
 export type MissionStatus = (typeof missionStatuses)[number];
 
 export const Mission = z.object({
@@ -17,6 +17,14 @@ export const Mission = z.object({
   createdBy: z.string(),
   billingCode: z.string().nullable(),
   requiredCapabilities: z.array(z.string()),
+  blockedBy: z.array(z.string()),
+  region: z.string().nullable(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int().nullable(),
+  retryAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  fence: z.number().int(),
+  leaseExpiresAt: z.string().nullable(),
   version: z.number().int(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
@@ -24,6 +32,9 @@ export const Mission = z.object({
   updatedAt: z.string(),
 });
 export type Mission = z.infer<typeof Mission>;
+
+/** A new mission's retry and lease fields: never tried, never held. */
+export const untriedMission = { attempts: 0, retryAt: null, lastError: null, fence: 0, leaseExpiresAt: null } as const;
 
 export const Comment = z.object({
   id: z.string(),

@@ -10,10 +10,12 @@ export const transitionMoves: Record<MissionStatus, readonly MissionStatus[]> = 
   blocked: ['queued', 'cancelled'],
   complete: [],
   cancelled: [],
+  // A dead letter: an operator (or the creator) may send it back to the queue, or give up on it.
+  failed: ['queued', 'cancelled'],
 };
 
 /** Statuses no checkout can take a mission from (an active or blocked one is a matter of who holds it). */
-export const notCheckoutable: readonly MissionStatus[] = ['review', 'complete', 'cancelled'];
+export const notCheckoutable: readonly MissionStatus[] = ['review', 'complete', 'cancelled', 'failed'];
 /** Statuses release takes a mission back from. */
 export const releaseFrom: readonly MissionStatus[] = ['active', 'blocked', 'review'];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cursor, expectedVersion, jsonObject, limit, longText, principalId, realmId, text, title } from '../params.js';
+import { FleetSettingsInput } from '../fleet/settings.js';
 import { realmStatuses } from './model.js';
 
 const maxAgents = z.number().int().min(1).max(100_000);
@@ -12,6 +13,7 @@ export const CreateRealm = z.strictObject({
   defaultModel: defaultModel.optional(),
   maxAgents: maxAgents.optional().describe('Most non-terminated agents the org chart may hold, 1-100000.'),
   metadata: jsonObject().optional(),
+  fleet: FleetSettingsInput.optional(),
 });
 
 export const GetRealm = z.strictObject({ id: realmId });
@@ -30,6 +32,7 @@ export const UpdateRealm = z.strictObject({
   defaultModel: defaultModel.nullable().optional(),
   maxAgents: maxAgents.nullable().optional(),
   metadata: jsonObject().nullable().optional(),
+  fleet: FleetSettingsInput.optional(),
   expectedVersion: expectedVersion.optional(),
 });
 

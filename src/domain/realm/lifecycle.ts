@@ -2,6 +2,7 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
+import { defaultFleetSettings, mergeFleetSettings } from '../fleet/settings.js';
 import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -23,6 +24,7 @@ export function createRealm(ctx: DomainContext, input: CreateRealm): Promise<Rea
       defaultModel: input.defaultModel ?? null,
       maxAgents: input.maxAgents ?? null,
       metadata: input.metadata ?? null,
+      fleet: mergeFleetSettings(defaultFleetSettings, input.fleet),
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -96,7 +98,8 @@ export function* patchRealm(tx: Tx, ctx: DomainContext, input: UpdateRealm): Ste
       allowed: realmMoves[realm.status],
     });
   }
-  const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']);
+  const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']) as Partial<Realm>;
+  if (input.fleet) patch.fleet = mergeFleetSettings(realm.fleet, input.fleet);
   const updated = casOrConflict(
     yield* tx.realms.update(realm.id, realm.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Realm>),
     'realm', realm.id, realm,

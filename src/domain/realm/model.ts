@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FleetSettings } from '../fleet/settings.js';
 
 export const realmStatuses = ['active', 'suspended', 'archived'] as const;
 export type RealmStatus = (typeof realmStatuses)[number];
@@ -14,6 +15,7 @@ export const Realm = z.object({
   defaultModel: z.string().nullable(),
   maxAgents: z.number().int().nullable(),
   metadata: jsonObject.nullable(),
+  fleet: FleetSettings,
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

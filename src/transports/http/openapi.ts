@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { errorCodes, type ErrorCode } from '../../domain/errors.js';
+import { restRoutes } from '../../tools/declaration.js';
 import { fullDescription, type Registry } from '../../tools/registry.js';
 import { version } from '../../version.js';
 import { bodyMethods, pathParams } from './rest.js';
@@ -33,29 +34,32 @@ function errorResponses(codes: ErrorCode[]) {
 export function openApiDocument(registry: Registry): object {
   const paths: ZodOpenApiPathsObject = {};
   for (const f of registry.functions) {
-    const rest = f.declaration.rest;
-    if (!rest) continue;
-    const params = pathParams(rest.path);
-    const input = f.declaration.input as z.ZodObject;
-    const shape = input.shape;
-    const others = params.length ? input.omit(Object.fromEntries(params.map((p) => [p, true])) as never) : input;
-    const operation: ZodOpenApiOperationObject = {
-      operationId: f.name,
-      summary: f.declaration.title,
-      description: `${fullDescription(f.declaration)}\n\nPermission: \`${f.declaration.permission}\`. MCP tool: \`${f.name}\`.`,
-      tags: [f.toolset],
-      requestParams: {
-        ...(params.length ? { path: z.object(Object.fromEntries(params.map((p) => [p, shape[p]!]))) } : {}),
-        ...(bodyMethods.has(rest.method) ? {} : { query: others }),
-      },
-      ...(bodyMethods.has(rest.method) ? { requestBody: { required: true, content: { 'application/json': { schema: others } } } } : {}),
-      responses: {
-        '200': { description: 'The result, as the MCP tool returns it in structuredContent.', content: { 'application/json': { schema: f.declaration.output } } },
-        ...errorResponses(Object.keys(f.declaration.errors) as ErrorCode[]),
-      },
-    };
-    const path = rest.path.replace(/:(\w+)/g, '{$1}');
-    paths[path] = { ...paths[path], [rest.method.toLowerCase()]: operation };
+    for (const [i, rest] of restRoutes(f.declaration).entries()) {
+      const params = pathParams(rest.path);
+      const fixed = Object.keys(rest.fixed ?? {});
+      const input = f.declaration.input as z.ZodObject;
+      const shape = input.shape;
+      const omitted = [...params, ...fixed];
+      const others = omitted.length ? input.omit(Object.fromEntries(omitted.map((p) => [p, true])) as never) : input;
+      const alias = i === 0 ? '' : ` Alias of \`${f.declaration.rest!.method} ${f.declaration.rest!.path}\`${fixed.length ? ` with ${fixed.map((k) => `${k}=${JSON.stringify(rest.fixed![k])}`).join(', ')}` : ''} (the Aragora control plane's path).`;
+      const operation: ZodOpenApiOperationObject = {
+        operationId: i === 0 ? f.name : `${f.name}_alias${i}`,
+        summary: f.declaration.title,
+        description: `${fullDescription(f.declaration)}\n\nPermission: \`${f.declaration.permission}\`. MCP tool: \`${f.name}\`.${alias}`,
+        tags: [f.toolset],
+        requestParams: {
+          ...(params.length ? { path: z.object(Object.fromEntries(params.map((p) => [p, shape[p]!]))) } : {}),
+          ...(bodyMethods.has(rest.method) ? {} : { query: others }),
+        },
+        ...(bodyMethods.has(rest.method) ? { requestBody: { required: true, content: { 'application/json': { schema: others } } } } : {}),
+        responses: {
+          '200': { description: 'The result, as the MCP tool returns it in structuredContent.', content: { 'application/json': { schema: f.declaration.output } } },
+          ...errorResponses(Object.keys(f.declaration.errors) as ErrorCode[]),
+        },
+      };
+      const path = rest.path.replace(/:(\w+)/g, '{$1}');
+      paths[path] = { ...paths[path], [rest.method.toLowerCase()]: operation };
+    }
   }
   const codes = Object.entries(errorCodes).map(([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning} |`);
   return createDocument({

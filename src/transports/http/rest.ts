@@ -7,6 +7,7 @@ import type { DomainContext } from '../../domain/context.js';
 import { DomainError, invalidInput } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { observedCall } from '../../tools/dispatch.js';
+import { restRoutes } from '../../tools/declaration.js';
 import type { RegisteredFunction, Registry } from '../../tools/registry.js';
 import { BodyTooLarge, isJson, readBody, refuse, sendError, sendJson } from './io.js';
 
@@ -19,6 +20,7 @@ interface Route {
   /** Literal segments as strings, parameters as {param}. */
   segments: (string | { param: string })[];
   literals: number;
+  fixed: Readonly<Record<string, unknown>>;
   fn: RegisteredFunction;
 }
 
@@ -49,12 +51,12 @@ export class RestRouter {
   private readonly routes: Route[];
 
   constructor(registry: Registry) {
-    this.routes = registry.functions.flatMap((fn) => {
-      const rest = fn.declaration.rest;
-      if (!rest) return [];
-      const segments = rest.path.split('/').filter(Boolean).map((s) => (s.startsWith(':') ? { param: s.slice(1) } : s));
-      return [{ method: rest.method, segments, literals: segments.filter((s) => typeof s === 'string').length, fn }];
-    });
+    this.routes = registry.functions.flatMap((fn) =>
+      restRoutes(fn.declaration).map((rest) => {
+        const segments = rest.path.split('/').filter(Boolean).map((s) => (s.startsWith(':') ? { param: s.slice(1) } : s));
+        return { method: rest.method, segments, literals: segments.filter((s) => typeof s === 'string').length, fixed: rest.fixed ?? {}, fn };
+      }),
+    );
     // The most specific route wins: /api/realms/import before /api/realms/:id.
     this.routes.sort((a, b) => b.literals - a.literals);
   }
@@ -64,7 +66,7 @@ export class RestRouter {
   }
 
   /** The route for a method and path, with its parameters; or the methods the path does take; or null. */
-  match(method: string, pathname: string): { fn: RegisteredFunction; params: Record<string, string> } | { methods: string[] } | null {
+  match(method: string, pathname: string): { fn: RegisteredFunction; params: Record<string, unknown> } | { methods: string[] } | null {
     let parts: string[];
     try {
       parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -77,7 +79,7 @@ export class RestRouter {
       const params: Record<string, string> = {};
       const fits = route.segments.every((s, i) => (typeof s === 'string' ? s === parts[i] : ((params[s.param] = parts[i]!), true)));
       if (!fits) continue;
-      if (route.method === method) return { fn: route.fn, params };
+      if (route.method === method) return { fn: route.fn, params: { ...params, ...route.fixed } };
       methods.push(route.method);
     }
     return methods.length ? { methods: [...new Set(methods)] } : null;
@@ -85,7 +87,7 @@ export class RestRouter {
 }
 
 /** Merges the three places an input comes from; the same field given twice, differently, is refused. */
-function mergeInput(fn: RegisteredFunction, params: Record<string, string>, query: URLSearchParams, body: Record<string, unknown>): Record<string, unknown> {
+function mergeInput(fn: RegisteredFunction, params: Record<string, unknown>, query: URLSearchParams, body: Record<string, unknown>): Record<string, unknown> {
   const properties = (fn.tool.inputSchema as JsonSchema).properties ?? {};
   const input: Record<string, unknown> = { ...body };
   for (const key of new Set(query.keys())) {
@@ -93,7 +95,7 @@ function mergeInput(fn: RegisteredFunction, params: Record<string, string>, quer
     input[key] = coerce(query.getAll(key), properties[key]);
   }
   for (const [key, value] of Object.entries(params)) {
-    if (key in input && input[key] !== value) throw invalidInput(key, `${key} is ${value} in the path but ${JSON.stringify(input[key])} in the request`);
+    if (key in input && input[key] !== value) throw invalidInput(key, `${key} is ${JSON.stringify(value)} in the path but ${JSON.stringify(input[key])} in the request`);
     input[key] = value;
   }
   return input;

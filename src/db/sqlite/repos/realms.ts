@@ -1,4 +1,5 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { defaultFleetSettings, type FleetSettingsInput, mergeFleetSettings } from '../../../domain/fleet/settings.js';
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { directives, missions, nodes, proposals, realms } from '../../schema.js';
@@ -6,7 +7,7 @@ import { after, type SortColumn } from '../keyset.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
-export const realmRecord = (row: Row) => withoutOrd(row) as Realm;
+export const realmRecord = (row: Row) => ({ ...withoutOrd(row), fleet: mergeFleetSettings(defaultFleetSettings, row.fleet as FleetSettingsInput | null) }) as Realm;
 export const realmRow = (realm: Realm) => realm;
 
 const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];

@@ -1,0 +1,67 @@
+// A realm's fleet settings: how liveness, leases, retries and the runaway guards behave. Stored on the realm
+// as given (null: every default) and always read merged with the defaults, so a realm made before these
+// existed, or one that set only one of them, gets the rest from here.
+import { z } from 'zod';
+
+const secs = (max: number) => z.number().int().min(1).max(max);
+const count = (max: number) => z.number().int().min(0).max(max);
+
+const RunCaps = z.object({
+  concurrentRuns: count(10_000).describe('Bridge runs at once (0: none may start).'),
+  runsPerHour: count(1_000_000).describe('Bridge runs started in the last hour, pulses and invokes alike.'),
+});
+
+export const FleetSettings = z.object({
+  heartbeatIntervalSecs: secs(3600).describe('How often agents are asked to send hierarchy_heartbeat (a hint given back to them).'),
+  heartbeatTimeoutSecs: secs(86_400).describe('An agent whose last heartbeat is older than this is offline.'),
+  leaseSecs: secs(86_400).describe("How long a heartbeating holder's mission lease lasts without a renewal."),
+  maxAttempts: z.number().int().min(1).max(100).describe('Default for missions that set none: attempts before a mission is a dead letter.'),
+  retryBaseSecs: secs(86_400).describe('First retry delay; each further attempt doubles it (with jitter).'),
+  retryMaxSecs: secs(7 * 86_400).describe('Longest retry delay.'),
+  agent: RunCaps.describe('Runaway guard per agent.'),
+  runtime: RunCaps.describe('Runaway guard per runtime (counted within the realm).'),
+  realm: RunCaps.describe('Runaway guard for the whole realm.'),
+  runCostCents: z.number().int().min(1).max(100_000_000).nullable().describe('A run that reports spend past this is stopped (null: no ceiling).'),
+});
+export type FleetSettings = z.infer<typeof FleetSettings>;
+
+/**
+ * The defaults: the seed's 30 s heartbeat, 90 s timeout and 3 attempts; caps that stop a wake loop within the
+ * hour (an agent pulsed every second is refused after 30 runs) while leaving room for real work.
+ */
+export const defaultFleetSettings: FleetSettings = {
+  heartbeatIntervalSecs: 30,
+  heartbeatTimeoutSecs: 90,
+  leaseSecs: 90,
+  maxAttempts: 3,
+  retryBaseSecs: 10,
+  retryMaxSecs: 3600,
+  agent: { concurrentRuns: 2, runsPerHour: 30 },
+  runtime: { concurrentRuns: 8, runsPerHour: 240 },
+  realm: { concurrentRuns: 16, runsPerHour: 600 },
+  runCostCents: 500,
+};
+
+/** What realm_create and realm_update take: any subset, each run cap also in part. */
+export const FleetSettingsInput = z
+  .strictObject({
+    ...FleetSettings.shape,
+    agent: RunCaps.partial().strict().describe('Runaway guard per agent.'),
+    runtime: RunCaps.partial().strict().describe('Runaway guard per runtime.'),
+    realm: RunCaps.partial().strict().describe('Runaway guard for the whole realm.'),
+  })
+  .partial()
+  .describe('Fleet settings to change (the others keep their values): liveness, leases, retries, runaway guards.');
+export type FleetSettingsInput = z.infer<typeof FleetSettingsInput>;
+
+/** Settings as stored (partial) merged over a base (the defaults, or the realm's current settings). */
+export function mergeFleetSettings(base: FleetSettings, given: FleetSettingsInput | null | undefined): FleetSettings {
+  if (!given) return base;
+  return {
+    ...base,
+    ...given,
+    agent: { ...base.agent, ...given.agent },
+    runtime: { ...base.runtime, ...given.runtime },
+    realm: { ...base.realm, ...given.realm },
+  } as FleetSettings;
+}
