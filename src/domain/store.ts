@@ -108,6 +108,13 @@ export interface NodeRepo {
   /** The whole org, or the subtree under `rootAgentId` (itself included), rank desc then agentId. */
   org(realmId: string, rootAgentId: string | null): Step<OrgEntry[]>;
   countLive(realmId: string): Step<number>;
+  /**
+   * Records what an agent says of itself (no version bump: a heartbeat is not an edit of the node). Returns
+   * the node after it, or null when the agent is not in the realm.
+   */
+  heartbeat(realmId: string, agentId: string, beat: Pick<Node, 'heartbeatAt' | 'heartbeatState' | 'load' | 'region' | 'agentVersion'>): Step<Node | null>;
+  /** Records a failure of the agent (a failed or lost run): liveness `failed` until its next heartbeat. */
+  markFailed(realmId: string, agentId: string, at: string): Step<void>;
   insert(node: Node): Step<void>;
   update(realmId: string, agentId: string, version: number, patch: Partial<Node>): Step<Node | null>;
   delete(realmId: string, agentId: string): Step<void>;

@@ -52,6 +52,8 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     find: [[R, 'eng', null], [R, 'eng', A]],
     org: [[R, null], [R, A]],
     countLive: [[R]],
+    heartbeat: [[R, A, { heartbeatAt: T, heartbeatState: 'ready', load: 0.5, region: 'eu', agentVersion: '1' }]],
+    markFailed: [[R, A, T]],
     insert: [[node]],
     update: [[R, A, 1, { capabilities: ['ops'], updatedAt: T }]],
     delete: [[R, A]],

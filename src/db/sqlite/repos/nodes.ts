@@ -118,6 +118,13 @@ export function nodeRepo(db: Db): NodeRepo {
     *countLive(realmId) {
       return live.get({ realmId })?.n ?? 0;
     },
+    *heartbeat(realmId, agentId, beat) {
+      const row = db.update(nodes).set(beat).where(key(realmId, agentId)).returning().get();
+      return row ? nodeRecord(row) : null;
+    },
+    *markFailed(realmId, agentId, at) {
+      db.update(nodes).set({ failedAt: at }).where(key(realmId, agentId)).run();
+    },
     *insert(node) {
       insert(nodeRow(node));
       setCapabilities(node.realmId, node.agentId, node.capabilities);
