@@ -152,6 +152,11 @@ export interface MissionRepo {
   assignedTo(realmId: string, agentId: string, statuses: readonly MissionStatus[]): Step<Mission[]>;
   /** Missions in these statuses, priority then age, at most `limit`. */
   inStatuses(realmId: string, statuses: readonly MissionStatus[], limit: number): Step<Mission[]>;
+  /**
+   * Moves the lease of every active mission the agent holds to `expiresAt` (no version bump: a renewal is not
+   * an edit); returns how many.
+   */
+  renewLeases(realmId: string, agentId: string, expiresAt: string): Step<number>;
   /** How many missions of every realm are in each status (for metrics). */
   countByStatus(): Step<{ status: MissionStatus; count: number }[]>;
 }

@@ -80,6 +80,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     ],
     assignedTo: [[R, A, ['active', 'blocked', 'review']]],
     inStatuses: [[R, ['queued'], 10], [R, ['active', 'review'], 10]],
+    renewLeases: [[R, A, T]],
     countByStatus: [[]],
   },
   comments: {

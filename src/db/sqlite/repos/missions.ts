@@ -64,6 +64,13 @@ export function missionRepo(db: Db): MissionRepo {
       const rows = pageStatement(values).all(values) as Row[];
       return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
     },
+    *renewLeases(realmId, agentId, expiresAt) {
+      return db
+        .update(missions)
+        .set({ leaseExpiresAt: expiresAt })
+        .where(and(eq(missions.realmId, realmId), eq(missions.assigneeId, agentId), eq(missions.status, 'active')))
+        .run().changes;
+    },
     *countByStatus() {
       return db
         .select({ status: missions.status, count: count() })
