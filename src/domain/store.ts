@@ -86,11 +86,16 @@ export interface RealmRepo {
   statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }
 
+/** Whether the agent has a running bridge run (liveness busy), read with the node by an indexed probe. */
+export interface Running {
+  running: boolean;
+}
+
 /** A node as the org chart shows it: the columns hierarchy_tree needs (liveness included), nothing else. */
-export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status' | 'heartbeatAt' | 'heartbeatState' | 'failedAt' | 'region'>;
+export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status' | 'heartbeatAt' | 'heartbeatState' | 'failedAt' | 'region'> & Running;
 
 /** What liveness is derived from, for one agent: its heartbeat columns and whether it has a running bridge run. */
-export type Beat = Pick<Node, 'agentId' | 'heartbeatAt' | 'heartbeatState' | 'failedAt'> & { running: boolean };
+export type Beat = Pick<Node, 'agentId' | 'heartbeatAt' | 'heartbeatState' | 'failedAt'> & Running;
 
 export interface NodeRepo {
   get(realmId: string, agentId: string): Step<Node | null>;
@@ -105,9 +110,9 @@ export interface NodeRepo {
   reports(realmId: string, managerId: string): Step<Node[]>;
   /**
    * Nodes that are not terminated and have the capability (compared as stored: lower case; null: any), rank
-   * desc then agentId; with `underAgentId`, only that agent and everyone under it.
+   * desc then agentId; with `underAgentId`, only that agent and everyone under it. Each with `running`.
    */
-  find(realmId: string, capability: string | null, underAgentId: string | null): Step<Node[]>;
+  find(realmId: string, capability: string | null, underAgentId: string | null): Step<(Node & Running)[]>;
   /** The whole org, or the subtree under `rootAgentId` (itself included), rank desc then agentId. */
   org(realmId: string, rootAgentId: string | null): Step<OrgEntry[]>;
   countLive(realmId: string): Step<number>;

@@ -2,7 +2,7 @@ import type { DomainContext } from '../context.js';
 import { type Liveness, livenessOf } from '../fleet/liveness.js';
 import { requireRealm } from '../realm/guards.js';
 import type { Realm } from '../realm/model.js';
-import type { Step, Tx } from '../store.js';
+import type { Running } from '../store.js';
 import { requireNode } from './guards.js';
 import type { Chain, Find, Tree } from './inputs.js';
 import type { SeenNode } from './model.js';
@@ -10,20 +10,17 @@ import { orgChart } from './org.js';
 
 // Each query reads only what it answers, by index: the tree one ordered query, find the agents with the
 // capability, the chain one lookup per level. None loads the realm's whole org to pick from it. Liveness
-// needs the realm's running runs: one more query (by realm and status), whatever the size of the answer.
+// comes with the nodes: the store reads whether each has a running run in the same statement.
 
-/** Each agent's liveness at `now` from its stored heartbeat and the realm's running runs. */
-function* livenessIn(tx: Tx, realm: Realm, now: Date): Step<(n: Parameters<typeof livenessOf>[0] & { agentId: string }) => Liveness | null> {
-  const running = new Set((yield* tx.runs.runningInRealm(realm.id)).map((r) => r.agentId));
-  return (n) => livenessOf(n, now, realm.fleet, running.has(n.agentId));
-}
+/** Each agent's liveness at `now`, from what the store read with it. */
+const livenessAt = (realm: Realm, now: Date) => (n: Parameters<typeof livenessOf>[0] & Running): Liveness | null => livenessOf(n, now, realm.fleet, n.running);
 
 export function orgTree(ctx: DomainContext, input: Tree) {
   return ctx.store.read(function* (tx) {
     const realm = yield* requireRealm(tx, input.realmId);
     const root = input.rootAgentId ? (yield* requireNode(tx, input.realmId, input.rootAgentId, 'rootAgentId')).agentId : null;
     const entries = yield* tx.nodes.org(input.realmId, root);
-    return { roots: orgChart(entries, root, input.maxDepth, yield* livenessIn(tx, realm, ctx.clock.now())) };
+    return { roots: orgChart(entries, root, input.maxDepth, livenessAt(realm, ctx.clock.now())) };
   });
 }
 
@@ -38,11 +35,11 @@ export function findByCapability(ctx: DomainContext, input: Find) {
     const realm = yield* requireRealm(tx, input.realmId);
     if (input.underAgentId) yield* requireNode(tx, input.realmId, input.underAgentId, 'underAgentId');
     const found = yield* tx.nodes.find(input.realmId, input.capability?.toLowerCase() ?? null, input.underAgentId ?? null);
-    const liveness = yield* livenessIn(tx, realm, ctx.clock.now());
+    const liveness = livenessAt(realm, ctx.clock.now());
     const states = asList(input.liveness);
     const matches: SeenNode[] = [];
-    for (const node of found) {
-      const seen = { ...node, liveness: liveness(node) };
+    for (const { running, ...node } of found) {
+      const seen = { ...node, liveness: liveness({ ...node, running }) };
       if (states && (seen.liveness === null || !states.has(seen.liveness))) continue;
       if (input.region !== undefined && node.region !== input.region) continue;
       matches.push(seen);
