@@ -200,6 +200,27 @@ describe('hierarchy_heartbeat', () => {
   });
 });
 
+describe('the org tree resource', () => {
+  it('shows liveness and is refreshed for subscribers when a heartbeat changes it, not on every heartbeat', async () => {
+    const uri = `controlplane://realms/${realmId}/tree`;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the set-up's own notifications go out first
+    const seen: string[] = [];
+    s.client.setNotificationHandler('notifications/resources/updated', (n) => void seen.push(n.params.uri));
+    await s.subscribe(uri);
+    await beat({ region: 'eu-west' });
+    for (let i = 0; i < 50 && seen.length === 0; i++) await settle();
+    expect(seen).toEqual([uri]);
+    const tree = JSON.parse(((await s.client.readResource({ uri })).contents[0] as { text: string }).text);
+    const dev = tree.roots[0].reports.find((r: any) => r.agentId === 'agent-cto').reports.find((r: any) => r.agentId === DEV);
+    expect(dev).toMatchObject({ liveness: 'ready', region: 'eu-west' });
+    // Past the coalescing window, a heartbeat that changes nothing notifies nobody.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await beat();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toEqual([uri]);
+  });
+});
+
 describe('the briefing', () => {
   it('gives the agent its liveness and the heartbeat interval', async () => {
     const text = async () => {
