@@ -86,8 +86,16 @@ export interface RealmRepo {
   statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }
 
-/** A node as the org chart shows it: the columns hierarchy_tree needs, nothing else. */
-export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status'>;
+/** Whether the agent has a running bridge run (liveness busy), read with the node by an indexed probe. */
+export interface Running {
+  running: boolean;
+}
+
+/** A node as the org chart shows it: the columns hierarchy_tree needs (liveness included), nothing else. */
+export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status' | 'heartbeatAt' | 'heartbeatState' | 'failedAt' | 'region'> & Running;
+
+/** What liveness is derived from, for one agent: its heartbeat columns and whether it has a running bridge run. */
+export type Beat = Pick<Node, 'agentId' | 'heartbeatAt' | 'heartbeatState' | 'failedAt'> & Running;
 
 export interface NodeRepo {
   get(realmId: string, agentId: string): Step<Node | null>;
@@ -101,13 +109,15 @@ export interface NodeRepo {
   /** The manager's direct reports, rank desc then agentId. */
   reports(realmId: string, managerId: string): Step<Node[]>;
   /**
-   * Nodes that are not terminated and have the capability (compared as stored: lower case), rank desc then
-   * agentId; with `underAgentId`, only that agent and everyone under it.
+   * Nodes that are not terminated and have the capability (compared as stored: lower case; null: any), rank
+   * desc then agentId; with `underAgentId`, only that agent and everyone under it. Each with `running`.
    */
-  find(realmId: string, capability: string, underAgentId: string | null): Step<Node[]>;
+  find(realmId: string, capability: string | null, underAgentId: string | null): Step<(Node & Running)[]>;
   /** The whole org, or the subtree under `rootAgentId` (itself included), rank desc then agentId. */
   org(realmId: string, rootAgentId: string | null): Step<OrgEntry[]>;
   countLive(realmId: string): Step<number>;
+  /** Every node of the realm that is not terminated, with what its liveness is derived from (for counts). */
+  beats(realmId: string): Step<Beat[]>;
   /**
    * Records what an agent says of itself (no version bump: a heartbeat is not an edit of the node). Returns
    * the node after it, or null when the agent is not in the realm.

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 export const announcementTopics = [
   'realm.lifecycle', 'hierarchy.changed', 'directive.lifecycle', 'mission.lifecycle', 'ledger.alert',
   'ledger.spend_recorded', 'ledger.budget_set', 'council.proposal', 'council.override', 'audit.appended',
-  'pulse.run', 'pulse.changed', 'bridge.run.completed',
+  'pulse.run', 'pulse.changed', 'bridge.run.completed', 'hierarchy.liveness',
 ] as const;
 export const commandTopics = ['cost.incurred', 'council.audit'] as const;
 export type Topic = (typeof announcementTopics)[number] | (typeof commandTopics)[number];

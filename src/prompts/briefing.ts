@@ -22,6 +22,9 @@ export function briefingText(b: Briefing): string {
   return [
     `You are ${b.agentId}${b.node.title ? `, ${b.node.title}` : ''}, in realm ${b.realmId}. Status: ${b.node.status}. Capabilities: ${b.node.capabilities.join(', ') || 'none'}.`,
     `Chain of command: ${chain}.`,
+    b.liveness.state === null
+      ? `Liveness: none (you have never sent hierarchy_heartbeat; if you do, send it every ${b.liveness.heartbeatIntervalSecs} s).`
+      : `Liveness: ${b.liveness.state}. Send hierarchy_heartbeat every ${b.liveness.heartbeatIntervalSecs} s, or you go offline and get no work.`,
     `Budget: ${budget}.`,
     '',
     `Your active missions:\n${list(b.missions.active)}`,

@@ -47,7 +47,7 @@ export const realmViews: RealmView[] = [
     permission: 'control_plane:agents:read',
     name: 'org-tree',
     title: 'Org chart',
-    description: 'The realm\'s org chart as trees, as hierarchy_tree returns it.',
+    description: 'The realm\'s org chart as trees, as hierarchy_tree returns it (each agent with its liveness and region).',
     read: (ctx, realmId) => orgTree(ctx, { realmId }),
   },
   {
@@ -98,6 +98,8 @@ const viewsTouched: Record<string, RealmView['view'][]> = {
   'pulse.changed': ['pulse'],
   'pulse.run': ['pulse'],
   'hierarchy.changed': ['', 'tree'],
+  // A heartbeat that changes an agent's liveness (the tree shows it; time passing alone announces nothing).
+  'hierarchy.liveness': ['tree'],
   'directive.lifecycle': ['', 'directives'],
   'mission.lifecycle': ['', 'missions'],
   'ledger.spend_recorded': ['', 'budget'],

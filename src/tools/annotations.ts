@@ -13,7 +13,8 @@ const destructive = new Set([
   'realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override', 'bridge_cancel',
 ]);
 
-// Every read is idempotent too.
+// Every read is idempotent too. hierarchy_heartbeat is in no set on purpose: it writes (the heartbeat time,
+// the leases), destroys nothing, and is not idempotent: a repeat moves heartbeatAt and the leases again.
 const idempotentWrites = new Set([
   'realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget', 'pulse_register',
   'pulse_toggle',

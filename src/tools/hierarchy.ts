@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Chain, Find, RemoveNode, SetNode, Tree } from '../domain/hierarchy/inputs.js';
-import { Node, TreeNode } from '../domain/hierarchy/model.js';
+import { heartbeat } from '../domain/fleet/heartbeat.js';
+import { Chain, Find, Heartbeat, RemoveNode, SetNode, Tree } from '../domain/hierarchy/inputs.js';
+import { LivenessField, Node, SeenNode, TreeNode } from '../domain/hierarchy/model.js';
 import { chainOfCommand, findByCapability, orgTree } from '../domain/hierarchy/queries.js';
 import { removeNode } from '../domain/hierarchy/remove.js';
 import { setNode } from '../domain/hierarchy/set.js';
@@ -23,7 +24,7 @@ export const hierarchyFunctions = [
     },
     input: SetNode,
     output: Node,
-    rest: { method: 'POST', path: '/api/hierarchy' },
+    rest: { method: 'POST', path: '/api/hierarchy', aliases: [{ method: 'POST', path: '/api/control-plane/agents' }] },
     permission: 'control_plane:agents:write',
     run: (input, ctx) => setNode(ctx, input),
   }),
@@ -31,8 +32,8 @@ export const hierarchyFunctions = [
     id: 'hierarchy::tree',
     title: 'Org chart tree',
     description:
-      'Read the org chart as trees, each agent with its reports (rank desc, then agentId). With rootAgentId, only ' +
-      'that agent\'s subtree. Returns {roots}.',
+      'Read the org chart as trees, each agent with its reports (rank desc, then agentId), its liveness (null: it ' +
+      'never sent a heartbeat) and region. With rootAgentId, only that agent\'s subtree. Returns {roots}.',
     errors: { not_found: true },
     input: Tree,
     output: z.object({ roots: z.array(TreeNode) }),
@@ -42,14 +43,15 @@ export const hierarchyFunctions = [
   }),
   declare({
     id: 'hierarchy::find',
-    title: 'Find agents by capability',
+    title: 'Find agents',
     description:
-      'Find the agents that have a capability (exact match, any case), leaving out terminated ones; optionally only ' +
-      'under one manager. Use it to pick who can do a mission. Returns {matches, count}, rank desc then agentId.',
+      'Find the agents that have a capability (exact match, any case), or every agent without one, leaving out ' +
+      'terminated ones; optionally only under one manager, in some liveness states or in one region. Use it to ' +
+      'pick who can do a mission. Returns {matches (each with its liveness), count}, rank desc then agentId.',
     errors: { not_found: true },
     input: Find,
-    output: z.object({ matches: z.array(Node), count: z.number().int() }),
-    rest: { method: 'GET', path: '/api/hierarchy/:realmId/find' },
+    output: z.object({ matches: z.array(SeenNode), count: z.number().int() }),
+    rest: { method: 'GET', path: '/api/hierarchy/:realmId/find', aliases: [{ method: 'GET', path: '/api/control-plane/agents' }] },
     permission: 'control_plane:agents:read',
     run: (input, ctx) => findByCapability(ctx, input),
   }),
@@ -80,8 +82,38 @@ export const hierarchyFunctions = [
     },
     input: RemoveNode,
     output: z.object({ removed: statedAs(Node, 'The node as it was removed.', 'hierarchy_set'), reparented: z.array(z.string()), releasedMissions: z.array(z.string()) }),
-    rest: { method: 'DELETE', path: '/api/hierarchy/:realmId/:agentId' },
+    rest: { method: 'DELETE', path: '/api/hierarchy/:realmId/:agentId', aliases: [{ method: 'DELETE', path: '/api/control-plane/agents/:agentId' }] },
     permission: 'control_plane:agents:delete',
     run: (input, ctx) => removeNode(ctx, input),
+  }),
+  declare({
+    id: 'hierarchy::heartbeat',
+    title: 'Agent heartbeat',
+    description:
+      'Say that an agent is alive: its state (starting, ready, busy, draining; default ready), and optionally its ' +
+      'load, region and version. Send it every heartbeatIntervalSecs (returned); an agent silent for longer than ' +
+      'the realm\'s heartbeat timeout is offline and is neither pulsed nor handed work. It also renews the leases ' +
+      'of the active missions the agent holds. Agents that never send one keep liveness null and work as before. ' +
+      'Returns {agentId, liveness, heartbeatAt, heartbeatIntervalSecs, leasesRenewed}.',
+    errors: {
+      forbidden: 'the agent is not in the org chart or is terminated, or an agent beats for another',
+      realm_suspended: true,
+    },
+    input: Heartbeat,
+    output: z.object({
+      agentId: z.string(),
+      liveness: LivenessField,
+      heartbeatAt: z.string(),
+      heartbeatIntervalSecs: z.number().int().describe('Send the next heartbeat within this many seconds.'),
+      leasesRenewed: z.number().int().describe('Active missions of the agent whose lease this heartbeat moved.'),
+    }),
+    rest: {
+      method: 'POST',
+      path: '/api/hierarchy/:realmId/:agentId/heartbeat',
+      aliases: [{ method: 'POST', path: '/api/control-plane/agents/:agentId/heartbeat' }],
+    },
+    permission: 'control_plane:agents:heartbeat',
+    actsAs: ['agentId'],
+    run: (input, ctx) => heartbeat(ctx, input),
   }),
 ];

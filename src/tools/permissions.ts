@@ -5,6 +5,7 @@ import type { Role } from '../domain/principal.js';
 export const permissions = [
   'control_plane:realms:read', 'control_plane:realms:write', 'control_plane:realms:create', 'control_plane:realms:delete',
   'control_plane:agents:read', 'control_plane:agents:write', 'control_plane:agents:delete', 'control_plane:agents:override',
+  'control_plane:agents:heartbeat',
   'control_plane:directives:read', 'control_plane:directives:write',
   'control_plane:missions:read', 'control_plane:missions:write', 'control_plane:missions:work',
   'control_plane:budgets:read', 'control_plane:budgets:write', 'control_plane:spend:read', 'control_plane:spend:write',
@@ -18,7 +19,7 @@ export type Permission = (typeof permissions)[number];
 /**
  * The role table. An admin holds everything. An operator holds everything inside its one realm, but making,
  * importing or deleting realms (the realm scope itself is checked in the dispatch). An agent holds what an
- * agent needs to work: read the org chart, goals, missions and proposals; work on missions; record its own
+ * agent needs to work: read the org chart, goals, missions and proposals; send its own heartbeat; work on missions; record its own
  * spend and activity; check its own budget; propose; read its own runs (whose fields must name itself is
  * each declaration's `actsAs`).
  */
@@ -26,7 +27,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
   operator: permissions.filter((p) => !['control_plane:realms:create', 'control_plane:realms:delete'].includes(p)),
   agent: [
-    'control_plane:agents:read', 'control_plane:directives:read', 'control_plane:missions:read', 'control_plane:missions:work',
+    'control_plane:agents:read', 'control_plane:agents:heartbeat', 'control_plane:directives:read', 'control_plane:missions:read', 'control_plane:missions:work',
     'control_plane:budgets:read', 'control_plane:spend:write', 'control_plane:proposals:read', 'control_plane:proposals:write',
     'control_plane:audit:write', 'control_plane:runs:read',
   ],

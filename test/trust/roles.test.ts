@@ -13,7 +13,7 @@ type Session = Awaited<ReturnType<typeof connect>>;
 
 /** What an agent is served: reading the org, goals, missions and proposals, working, spending, proposing. */
 const agentTools = [
-  'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get', 'directive_list', 'directive_ancestry',
+  'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'hierarchy_heartbeat', 'directive_get', 'directive_list', 'directive_ancestry',
   'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments',
   'ledger_check', 'ledger_spend', 'council_submit', 'council_proposals', 'council_activity', 'bridge_run',
 ];

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { livenessStates } from '../fleet/liveness.js';
+import { heartbeatStates } from './model.js';
 import { agentId, capabilities, entityId, expectedVersion, maxDepth, rank, realmId, text, title } from '../params.js';
 
 export const SetNode = z.strictObject({
@@ -18,10 +20,27 @@ export const Tree = z.strictObject({
   maxDepth: maxDepth.optional().describe('Levels below each root to include (0-64); cut nodes say truncated.'),
 });
 
+const region = text(64).describe('A region name, e.g. "eu-west" (compared exactly).');
+const liveness = z.enum(livenessStates);
+
 export const Find = z.strictObject({
   realmId,
-  capability: text(64).describe('Capability to match exactly, ignoring case.'),
+  capability: text(64).optional().describe('Capability to match exactly, ignoring case; omitted: every agent that is not terminated.'),
   underAgentId: agentId.optional().describe('Only search this agent and everyone under it.'),
+  liveness: z
+    .union([liveness, z.array(liveness).min(1).max(livenessStates.length)])
+    .optional()
+    .describe('Only agents in this liveness state (or any of these); agents that never sent a heartbeat have none and never match.'),
+  region: region.optional().describe('Only agents whose last heartbeat gave this region.'),
+});
+
+export const Heartbeat = z.strictObject({
+  realmId,
+  agentId,
+  state: z.enum(heartbeatStates).default('ready').describe('What the agent says of itself (default ready); draining: finishing, take no new work.'),
+  load: z.number().min(0).max(1e9).optional().describe('How loaded the agent is (0 and up, on its own scale, e.g. tasks in hand); omitted: unknown (null).'),
+  region: region.optional().describe('Where the agent runs; kept until a heartbeat gives another.'),
+  version: text(64).optional().describe('The agent\'s software version; kept until a heartbeat gives another.'),
 });
 
 export const Chain = z.strictObject({ realmId, agentId });
@@ -36,4 +55,5 @@ export type SetNode = z.output<typeof SetNode>;
 export type Tree = z.output<typeof Tree>;
 export type Find = z.output<typeof Find>;
 export type Chain = z.output<typeof Chain>;
+export type Heartbeat = z.output<typeof Heartbeat>;
 export type RemoveNode = z.output<typeof RemoveNode>;

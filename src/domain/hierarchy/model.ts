@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { livenessStates, type Liveness } from '../fleet/liveness.js';
 
 export const nodeStatuses = ['active', 'paused', 'terminated'] as const;
 export type NodeStatus = (typeof nodeStatuses)[number];
@@ -32,12 +33,21 @@ export type Node = z.infer<typeof Node>;
 /** A node that has never sent a heartbeat (nor failed): liveness null. */
 export const silentNode = { heartbeatAt: null, heartbeatState: null, load: null, region: null, agentVersion: null, failedAt: null } as const;
 
+/** An agent's liveness as the reads show it: null for one that never sent a heartbeat. */
+export const LivenessField = z.enum(livenessStates).nullable().describe('Derived from its heartbeats, runs and failures; null: it never sent hierarchy_heartbeat.');
+
+/** A node as hierarchy_find returns it: with its liveness now. */
+export const SeenNode = Node.extend({ liveness: LivenessField });
+export type SeenNode = z.infer<typeof SeenNode>;
+
 export interface TreeNode {
   agentId: string;
   title: string | null;
   capabilities: string[];
   rank: number;
   status: NodeStatus;
+  liveness: Liveness | null;
+  region: string | null;
   reports: TreeNode[];
   truncated: boolean;
 }
@@ -49,6 +59,8 @@ export const TreeNode: z.ZodType<TreeNode> = z.lazy(() =>
     capabilities: z.array(z.string()),
     rank: z.number().int(),
     status: z.enum(nodeStatuses),
+    liveness: LivenessField,
+    region: z.string().nullable(),
     reports: z.array(TreeNode),
     truncated: z.boolean(),
   }),

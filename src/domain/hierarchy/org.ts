@@ -1,5 +1,6 @@
 // Pure functions over nodes the store read: the org chart from NodeRepo.org, loop checks on NodeRepo.chain.
 import type { OrgEntry } from '../store.js';
+import type { Liveness } from '../fleet/liveness.js';
 import type { Node, TreeNode } from './model.js';
 
 /**
@@ -7,9 +8,10 @@ import type { Node, TreeNode } from './model.js';
  * list is created when the first of them (or the manager) comes by, so reports keep the entries' order
  * without an index of children or a sort. `rootId` (when the entries are its subtree) is the one root, and an
  * entry that reports back to it (a stored cycle) is not attached again. Below `maxDepth` levels, reports are
- * cut and the node says truncated.
+ * cut and the node says truncated. `liveness` gives each entry's liveness (derived by the caller, who knows the
+ * time, the realm's timeout and the running runs).
  */
-export function orgChart(entries: OrgEntry[], rootId: string | null, maxDepth?: number): TreeNode[] {
+export function orgChart(entries: OrgEntry[], rootId: string | null, maxDepth?: number, liveness: (e: OrgEntry) => Liveness | null = () => null): TreeNode[] {
   const reportsOf = new Map<string | null, TreeNode[]>();
   const listOf = (id: string | null) => {
     let list = reportsOf.get(id);
@@ -18,7 +20,10 @@ export function orgChart(entries: OrgEntry[], rootId: string | null, maxDepth?: 
   };
   const roots: TreeNode[] = [];
   for (const e of entries) {
-    const node: TreeNode = { agentId: e.agentId, title: e.title, capabilities: e.capabilities, rank: e.rank, status: e.status, reports: listOf(e.agentId), truncated: false };
+    const node: TreeNode = {
+      agentId: e.agentId, title: e.title, capabilities: e.capabilities, rank: e.rank, status: e.status,
+      liveness: liveness(e), region: e.region, reports: listOf(e.agentId), truncated: false,
+    };
     if (rootId === null ? e.reportsTo === null : e.agentId === rootId) roots.push(node);
     else listOf(e.reportsTo).push(node);
   }

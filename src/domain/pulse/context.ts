@@ -1,4 +1,5 @@
 import type { DomainContext } from '../context.js';
+import { livenessOf } from '../fleet/liveness.js';
 import { checkBudgets } from '../ledger/check.js';
 import { requireNode } from '../hierarchy/guards.js';
 import { takeableMissions } from '../mission/guards.js';
@@ -9,12 +10,13 @@ export type ContextMode = 'thin' | 'full';
 /**
  * What an agent needs to start work: thin is just who and where; full adds its node, chain of command, its
  * own open missions, the queued missions it could take, its budget check, and the active directives that
- * apply to it (realm-level, owned by it or anyone above it, or linked to its missions). The agent_briefing
+ * apply to it (realm-level, owned by it or anyone above it, or linked to its missions), and its liveness with
+ * the heartbeat interval it is asked to keep. The agent_briefing
  * prompt and pulses send this same context.
  */
 export function agentContext(ctx: DomainContext, realmId: string, agentId: string, mode: ContextMode) {
   return ctx.store.read(function* (tx) {
-    yield* requireRealm(tx, realmId);
+    const realm = yield* requireRealm(tx, realmId);
     const node = yield* requireNode(tx, realmId, agentId);
     if (mode === 'thin') return { realmId, agentId, mode } as const;
     const chain = yield* tx.nodes.chain(realmId, agentId);
@@ -31,6 +33,10 @@ export function agentContext(ctx: DomainContext, realmId: string, agentId: strin
       mode,
       node,
       chainOfCommand: chain,
+      liveness: {
+        state: livenessOf(node, ctx.clock.now(), realm.fleet, (yield* tx.runs.runningFor(realmId, agentId)).length > 0),
+        heartbeatIntervalSecs: realm.fleet.heartbeatIntervalSecs,
+      },
       missions: {
         active: own.filter((m) => m.status === 'active'),
         review: own.filter((m) => m.status === 'review'),

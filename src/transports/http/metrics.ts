@@ -3,6 +3,7 @@
 // when Prometheus scrapes.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { App } from '../../app.js';
+import { fleetCensus } from '../../domain/fleet/census.js';
 import type { CallObserver } from '../../tools/dispatch.js';
 
 export interface Metrics {
@@ -50,6 +51,18 @@ export function createMetrics(app: App, sessions: () => { legacy: number; modern
     async collect() {
       this.reset();
       for (const { status, count } of await app.store.read((tx) => tx.missions.countByStatus())) this.set({ status }, count);
+    },
+  });
+  // Agents by liveness, derived at scrape time (liveness is never stored): realm by realm, because each realm has
+  // its own heartbeat timeout; one indexed query per realm (NodeRepo.beats). Never-heartbeating agents are `none`.
+  new Gauge({
+    name: 'controlplane_agents',
+    help: 'Agents (not terminated) in every realm, by liveness; none: never sent a heartbeat (read from the database at scrape time).',
+    labelNames: ['liveness'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [liveness, count] of Object.entries(await fleetCensus(app))) this.set({ liveness }, count);
     },
   });
   const spend = new Counter({ name: 'controlplane_spend_cents_total', help: 'Spend recorded by this process, in cents.', registers: [registry] });
