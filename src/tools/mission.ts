@@ -19,8 +19,9 @@ export const missionFunctions = [
     title: 'Create mission',
     description:
       'Create a task (mission), optionally linked to a directive and a parent mission, with the capabilities an ' +
-      'agent needs to take it. Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
-    errors: { not_found: true, ...suspended },
+      'agent needs to take it and the missions it waits for (blockedBy: it cannot be claimed or checked out until ' +
+      'they are complete). Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
+    errors: { not_found: 'the realm, directiveId, parentId or a blockedBy mission does not exist (details.field)', ...suspended },
     input: CreateMission,
     output: sameAsCheckout,
     rest: { method: 'POST', path: '/api/missions' },

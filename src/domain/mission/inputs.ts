@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { priorities } from '../directive/model.js';
 import { agentId, capabilities, cursor, entityId, expectedVersion, limit, longText, principalId, realmId, text, title } from '../params.js';
+import { blockedBy, maxAttempts, missionRegion } from './fields.js';
 import { missionStatuses } from './model.js';
 
 const missionId = entityId('mission (msn-...)');
@@ -16,6 +17,9 @@ export const CreateMission = z.strictObject({
   billingCode: text(128).optional().describe('A label that spend on this mission is reported under.'),
   requiredCapabilities: capabilities.optional().describe('Capabilities an agent needs to check the mission out.'),
   status: z.enum(['backlog', 'queued']).default('backlog'),
+  blockedBy: blockedBy.optional(),
+  region: missionRegion.optional(),
+  maxAttempts: maxAttempts.optional(),
 });
 
 export const Checkout = z.strictObject({
