@@ -1,9 +1,10 @@
 import { checkoutMission } from '../domain/mission/checkout.js';
 import { addComment, listComments } from '../domain/mission/comments.js';
 import { createMission, listMissions } from '../domain/mission/create.js';
-import { AddComment, Checkout, CreateMission, ListComments, ListMissions, Release, Transition } from '../domain/mission/inputs.js';
+import { AddComment, Checkout, CreateMission, ListComments, ListMissions, Release, Transition, UpdateMission } from '../domain/mission/inputs.js';
 import { Comment, Mission } from '../domain/mission/model.js';
 import { releaseMission, transitionMission } from '../domain/mission/moves-ops.js';
+import { updateMission } from '../domain/mission/update.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
 import { statedAs } from './wire-schema.js';
@@ -126,5 +127,29 @@ export const missionFunctions = [
     rest: { method: 'GET', path: '/api/missions/:realmId/:missionId/comments' },
     permission: 'control_plane:missions:read',
     run: (input, ctx) => listComments(ctx, input),
+  }),
+  declare({
+    id: 'mission::update',
+    title: 'Update mission',
+    description:
+      'Edit a mission (title, description, priority, requiredCapabilities, directiveId, maxAttempts, region, blockedBy) ' +
+      'or delegate it (assigneeId). Edits: the creator, the assignee or an agent above it. Delegation: an agent above ' +
+      'the assignee, to itself or someone under it, or an operator; an unassigned mission becomes active, a held one ' +
+      'keeps its status with a new fence. Returns the mission.',
+    errors: {
+      not_found: 'the mission, directiveId or a blockedBy mission (details.field)',
+      forbidden: 'agentId may not do it, or the new assignee is not an active node with the capabilities',
+      cycle_detected: 'blockedBy would loop (details.loop)',
+      invalid_transition: 'complete or cancelled (no edits), failed (no delegation)',
+      conflict: 'stale expectedVersion or fence, or blockers not complete (details.blockedBy)',
+      budget_exceeded: 'the new assignee is past a hard limit',
+      ...suspended,
+    },
+    input: UpdateMission,
+    output: sameAsCheckout,
+    rest: { method: 'PATCH', path: '/api/missions/:id' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
+    run: (input, ctx) => updateMission(ctx, input),
   }),
 ];
