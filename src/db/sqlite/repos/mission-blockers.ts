@@ -36,9 +36,11 @@ export function missionBlockerRepo(db: Db): MissionBlockerRepo {
       const rows = upstream.all({ realmId, missionId, candidates: JSON.stringify(candidates) }) as [string, string][];
       for (const [id, of] of rows) if (!blocks.has(id)) blocks.set(id, of);
       if (!blocks.has(missionId)) return null;
-      const loop = [missionId];
-      for (let id = blocks.get(missionId); id !== undefined && !loop.includes(id); id = blocks.get(id)) loop.unshift(id);
-      return [missionId, ...loop];
+      // Backwards from missionId to the candidate, then read forwards (a Set: a long chain stays linear).
+      const back = [missionId];
+      const met = new Set(back);
+      for (let id = blocks.get(missionId); id !== undefined && !met.has(id); id = blocks.get(id)) back.push(id), met.add(id);
+      return [missionId, ...back.reverse()];
     },
   };
 }
