@@ -61,6 +61,7 @@ export interface Tx {
   nodes: NodeRepo;
   directives: DirectiveRepo;
   missions: MissionRepo;
+  missionBlockers: MissionBlockerRepo;
   comments: CommentRepo;
   audit: AuditRepo;
   ledger: LedgerRepo;
@@ -169,6 +170,18 @@ export interface MissionRepo {
   renewLeases(realmId: string, agentId: string, expiresAt: string): Step<number>;
   /** How many missions of every realm are in each status (for metrics). */
   countByStatus(): Step<{ status: MissionStatus; count: number }[]>;
+}
+
+/** Which missions block which: rows derived from missions.blockedBy, kept in step by every write of it. */
+export interface MissionBlockerRepo {
+  /** Replaces the mission's blocker rows with these (the mission's blockedBy). */
+  set(realmId: string, missionId: string, blockerIds: readonly string[]): Step<void>;
+  /**
+   * The loop that making `missionId` wait for one of `candidates` would close: [missionId, candidate, ...,
+   * missionId], each blocked by the next, or null when no candidate waits on missionId, directly or through
+   * others. Walks from the candidates to what blocks them (by index, each blocker edge followed once).
+   */
+  loopThrough(realmId: string, missionId: string, candidates: readonly string[]): Step<string[] | null>;
 }
 
 export interface CommentRepo {

@@ -18,6 +18,8 @@ const destructive = new Set([
 const idempotentWrites = new Set([
   'realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget', 'pulse_register',
   'pulse_toggle',
+  // Only changed fields are written: a repeat, delegation included, changes nothing more.
+  'mission_update',
 ]);
 
 const openWorld = new Set(['bridge_invoke', 'pulse_invoke', 'pulse_tick']);

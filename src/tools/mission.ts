@@ -1,9 +1,10 @@
 import { checkoutMission } from '../domain/mission/checkout.js';
 import { addComment, listComments } from '../domain/mission/comments.js';
 import { createMission, listMissions } from '../domain/mission/create.js';
-import { AddComment, Checkout, CreateMission, ListComments, ListMissions, Release, Transition } from '../domain/mission/inputs.js';
+import { AddComment, Checkout, CreateMission, ListComments, ListMissions, Release, Transition, UpdateMission } from '../domain/mission/inputs.js';
 import { Comment, Mission } from '../domain/mission/model.js';
 import { releaseMission, transitionMission } from '../domain/mission/moves-ops.js';
+import { updateMission } from '../domain/mission/update.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
 import { statedAs } from './wire-schema.js';
@@ -19,8 +20,9 @@ export const missionFunctions = [
     title: 'Create mission',
     description:
       'Create a task (mission), optionally linked to a directive and a parent mission, with the capabilities an ' +
-      'agent needs to take it. Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
-    errors: { not_found: true, ...suspended },
+      'agent needs to take it and the missions it waits for (blockedBy: it cannot be claimed or checked out until ' +
+      'they are complete). Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
+    errors: { not_found: 'the realm, directiveId, parentId or a blockedBy mission does not exist (details.field)', ...suspended },
     input: CreateMission,
     output: sameAsCheckout,
     rest: { method: 'POST', path: '/api/missions' },
@@ -125,5 +127,29 @@ export const missionFunctions = [
     rest: { method: 'GET', path: '/api/missions/:realmId/:missionId/comments' },
     permission: 'control_plane:missions:read',
     run: (input, ctx) => listComments(ctx, input),
+  }),
+  declare({
+    id: 'mission::update',
+    title: 'Update mission',
+    description:
+      'Edit a mission (title, description, priority, requiredCapabilities, directiveId, maxAttempts, region, blockedBy) ' +
+      'or delegate it (assigneeId). Edits: the creator, the assignee or an agent above it. Delegation: an agent above ' +
+      'the assignee, to itself or someone under it, or an operator; an unassigned mission becomes active, a held one ' +
+      'keeps its status with a new fence. Returns the mission.',
+    errors: {
+      not_found: 'the mission, directiveId or a blockedBy mission (details.field)',
+      forbidden: 'agentId may not do it, or the new assignee is not an active node with the capabilities',
+      cycle_detected: 'blockedBy would loop (details.loop)',
+      invalid_transition: 'complete or cancelled (no edits), failed (no delegation)',
+      conflict: 'stale expectedVersion or fence, or blockers not complete (details.blockedBy)',
+      budget_exceeded: 'the new assignee is past a hard limit',
+      ...suspended,
+    },
+    input: UpdateMission,
+    output: sameAsCheckout,
+    rest: { method: 'PATCH', path: '/api/missions/:id' },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
+    run: (input, ctx) => updateMission(ctx, input),
   }),
 ];

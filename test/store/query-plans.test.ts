@@ -10,6 +10,7 @@ import { runRepo, runtimeRepo, sessionRepo } from '../../src/db/sqlite/repos/bri
 import { commentRepo } from '../../src/db/sqlite/repos/comments.js';
 import { directiveRepo } from '../../src/db/sqlite/repos/directives.js';
 import { ledgerRepo } from '../../src/db/sqlite/repos/ledger.js';
+import { missionBlockerRepo } from '../../src/db/sqlite/repos/mission-blockers.js';
 import { missionRepo } from '../../src/db/sqlite/repos/missions.js';
 import { nodeRepo } from '../../src/db/sqlite/repos/nodes.js';
 import { proposalRepo } from '../../src/db/sqlite/repos/proposals.js';
@@ -84,6 +85,10 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     renewLeases: [[R, A, T]],
     countByStatus: [[]],
   },
+  missionBlockers: {
+    set: [[R, 'msn-1', ['msn-2', 'msn-3']]],
+    loopThrough: [[R, 'msn-1', ['msn-2']]],
+  },
   comments: {
     insert: insertOnly,
     page: [[R, 'msn-1', page], [R, 'msn-1', { after: [4], limit: 10 }]],
@@ -128,8 +133,8 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
   realmData: {
     sections: [[]],
     dump: [[R, 'realm'], [R, 'nodes'], [R, 'directives'], [R, 'missions'], [R, 'comments'], [R, 'budgets'], [R, 'spend'], [R, 'proposals'], [R, 'runtimes'], [R, 'pulses']],
-    // Loading runs the rebuild of derived data (capabilities, spend totals and roll-ups).
-    load: [[R, 'nodes', []], [R, 'spend', []]],
+    // Loading runs the rebuild of derived data (capabilities, mission blockers, spend totals and roll-ups).
+    load: [[R, 'nodes', []], [R, 'missions', []], [R, 'spend', []]],
     deleteAll: [[R]],
   },
   runtimes: {
@@ -199,7 +204,7 @@ const allowedScans: Record<string, string> = {
 };
 
 const repos = (db: Db & { $client: Database }) => ({
-  realms: realmRepo(db), nodes: nodeRepo(db), directives: directiveRepo(db), missions: missionRepo(db), comments: commentRepo(db),
+  realms: realmRepo(db), nodes: nodeRepo(db), directives: directiveRepo(db), missions: missionRepo(db), missionBlockers: missionBlockerRepo(db), comments: commentRepo(db),
   audit: auditRepo(db), ledger: ledgerRepo(db), proposals: proposalRepo(db), realmData: realmDataRepo(db), runtimes: runtimeRepo(db),
   runs: runRepo(db), sessions: sessionRepo(db), pulses: pulseRepo(db), processes: processRepo(db), tokens: tokenRepo(db),
 });

@@ -15,6 +15,7 @@ type Session = Awaited<ReturnType<typeof connect>>;
 const agentTools = [
   'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'hierarchy_heartbeat', 'directive_get', 'directive_list', 'directive_ancestry',
   'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments',
+  'mission_update',
   'ledger_check', 'ledger_spend', 'council_submit', 'council_proposals', 'council_activity', 'bridge_run',
 ];
 const everyTool = catalogue.map((d) => toolName(d.id));

@@ -13,6 +13,7 @@ import { proposalRecord, proposalRow } from './repos/proposals.js';
 import type { Db } from './repos/shared.js';
 import { commentRecord, commentRow } from './repos/comments.js';
 import { directiveRecord, directiveRow } from './repos/directives.js';
+import { rebuildBlockers } from './repos/mission-blockers.js';
 import { missionRecord, missionRow } from './repos/missions.js';
 import { nodeRecord, nodeRow, rebuildCapabilities } from './repos/nodes.js';
 import { realmRecord, realmRow } from './repos/realms.js';
@@ -38,7 +39,7 @@ export const realmTables: RealmTable[] = [
   table({ name: 'nodes', table: nodes, realmColumn: nodes.realmId, section: 'nodes', toRecord: nodeRecord, toRow: nodeRow, afterLoad: rebuildCapabilities }),
   table({ name: 'node_capabilities', table: nodeCapabilities, realmColumn: nodeCapabilities.realmId, section: null }),
   table({ name: 'directives', table: directives, realmColumn: directives.realmId, section: 'directives', toRecord: directiveRecord, toRow: directiveRow }),
-  table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow }),
+  table({ name: 'missions', table: missions, realmColumn: missions.realmId, section: 'missions', toRecord: missionRecord, toRow: missionRow, afterLoad: rebuildBlockers }),
   table({ name: 'mission_blockers', table: missionBlockers, realmColumn: missionBlockers.realmId, section: null }),
   table({ name: 'comments', table: comments, realmColumn: comments.realmId, section: 'comments', toRecord: commentRecord, toRow: commentRow }),
   table({ name: 'budgets', table: budgets, realmColumn: budgets.realmId, section: 'budgets', toRecord: budgetRecord, toRow: budgetRow }),

@@ -12,6 +12,7 @@ import { ledgerRepo } from './repos/ledger.js';
 import { proposalRepo } from './repos/proposals.js';
 import { runRepo, runtimeRepo, sessionRepo } from './repos/bridge.js';
 import { processRepo, pulseRepo } from './repos/pulses.js';
+import { missionBlockerRepo } from './repos/mission-blockers.js';
 import { missionRepo } from './repos/missions.js';
 import { nodeRepo } from './repos/nodes.js';
 import { realmDataRepo } from './repos/realm-data.js';
@@ -69,6 +70,7 @@ export class SqliteStore implements Store {
       nodes: nodeRepo(orm),
       directives: directiveRepo(orm),
       missions: missionRepo(orm),
+      missionBlockers: missionBlockerRepo(orm),
       comments: commentRepo(orm),
       audit: auditRepo(orm),
       ledger: ledgerRepo(orm),

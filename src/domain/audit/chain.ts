@@ -12,6 +12,7 @@ import { sha256Hex } from './sha256.js';
 export const systemActions = [
   'created', 'updated', 'deleted',
   'checked_out', 'released', 'transitioned', 'commented',
+  'delegated',
   'budget_set', 'spend_recorded', 'budget_alert', 'budget_exceeded',
   'proposal_submitted', 'proposal_approved', 'proposal_rejected',
   'override_pause', 'override_resume', 'override_terminate',

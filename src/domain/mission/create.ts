@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
+import { requireBlockers } from './blockers.js';
 import { requireMission } from './guards.js';
 import type { CreateMission, ListMissions } from './inputs.js';
 import { type Mission, untriedMission } from './model.js';
@@ -15,6 +16,9 @@ export function createMission(ctx: DomainContext, input: CreateMission): Promise
     yield* requireWritableRealm(tx, input.realmId);
     if (input.directiveId) yield* requireDirective(tx, input.realmId, input.directiveId, 'directiveId');
     if (input.parentId) yield* requireMission(tx, input.realmId, input.parentId, 'parentId');
+    // A new mission has nothing waiting on it yet, so its blockers cannot close a loop: they need only exist.
+    const blockedBy = input.blockedBy ?? [];
+    yield* requireBlockers(tx, input.realmId, blockedBy);
     const now = isoNow(ctx.clock);
     const mission: Mission = {
       id: newId('msn'),
@@ -29,9 +33,9 @@ export function createMission(ctx: DomainContext, input: CreateMission): Promise
       createdBy: input.createdBy,
       billingCode: input.billingCode ?? null,
       requiredCapabilities: input.requiredCapabilities ?? [],
-      blockedBy: [],
-      region: null,
-      maxAttempts: null,
+      blockedBy,
+      region: input.region ?? null,
+      maxAttempts: input.maxAttempts ?? null,
       ...untriedMission,
       version: 1,
       startedAt: null,
@@ -40,13 +44,17 @@ export function createMission(ctx: DomainContext, input: CreateMission): Promise
       updatedAt: now,
     };
     yield* tx.missions.insert(mission);
+    yield* tx.missionBlockers.set(input.realmId, mission.id, blockedBy);
     yield* appendAudit(tx, ctx.clock, {
       realmId: input.realmId,
       actor: actorFrom(ctx.principal, input.createdBy),
       action: 'created',
       entityType: 'mission',
       entityId: mission.id,
-      details: { title: mission.title, status: mission.status, priority: mission.priority, directiveId: mission.directiveId },
+      details: {
+        title: mission.title, status: mission.status, priority: mission.priority, directiveId: mission.directiveId,
+        ...(blockedBy.length ? { blockedBy } : {}),
+      },
     });
     tx.announce({ topic: 'mission.lifecycle', realmId: input.realmId, payload: { missionId: mission.id, event: 'created', status: mission.status } });
     return mission;

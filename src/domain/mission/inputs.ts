@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { priorities } from '../directive/model.js';
 import { agentId, capabilities, cursor, entityId, expectedVersion, limit, longText, principalId, realmId, text, title } from '../params.js';
+import { blockedBy, leaseFence, maxAttempts, missionRegion } from './fields.js';
 import { missionStatuses } from './model.js';
 
 const missionId = entityId('mission (msn-...)');
@@ -16,6 +17,9 @@ export const CreateMission = z.strictObject({
   billingCode: text(128).optional().describe('A label that spend on this mission is reported under.'),
   requiredCapabilities: capabilities.optional().describe('Capabilities an agent needs to check the mission out.'),
   status: z.enum(['backlog', 'queued']).default('backlog'),
+  blockedBy: blockedBy.optional(),
+  region: missionRegion.optional(),
+  maxAttempts: maxAttempts.optional(),
 });
 
 export const Checkout = z.strictObject({
@@ -60,7 +64,29 @@ export const AddComment = z.strictObject({
 
 export const ListComments = z.strictObject({ realmId, missionId, limit, cursor: cursor.optional() });
 
+export const UpdateMission = z.strictObject({
+  realmId,
+  id: missionId,
+  agentId: agentId.describe(
+    'Who makes the change: the creator, the assignee or an agent above it (an operator or admin acting under a human id, human:..., may make any change).',
+  ),
+  title: title.optional(),
+  description: longText.nullable().optional(),
+  priority: z.enum(priorities).optional(),
+  requiredCapabilities: capabilities.optional().describe('Capabilities an agent needs to take it (replaces the list).'),
+  directiveId: entityId('directive (dir-...) this mission serves; null unlinks it').nullable().optional(),
+  maxAttempts: maxAttempts.nullable().optional(),
+  region: missionRegion.nullable().optional(),
+  blockedBy: blockedBy.optional().describe('Replaces the blocker list ([] removes every blocker); a loop is cycle_detected.'),
+  assigneeId: agentId
+    .optional()
+    .describe('Delegation: the agent to give the mission to (an active node with the required capabilities, at or under agentId).'),
+  expectedVersion: expectedVersion.optional(),
+  fence: leaseFence.optional(),
+});
+
 export type CreateMission = z.output<typeof CreateMission>;
+export type UpdateMission = z.output<typeof UpdateMission>;
 export type Checkout = z.output<typeof Checkout>;
 export type Release = z.output<typeof Release>;
 export type Transition = z.output<typeof Transition>;
