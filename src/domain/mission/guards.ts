@@ -17,3 +17,13 @@ export function* takeableMissions(tx: Tx, node: Node, limit = 200): Step<Mission
   const queued = yield* tx.missions.inStatuses(node.realmId, ['queued'], limit);
   return queued.filter((m) => m.assigneeId === null && missingCapabilities(m, node).length === 0);
 }
+
+/** The mission's blockers that are not complete yet (a blocker no longer there does not block). */
+export function* openBlockers(tx: Tx, mission: Mission): Step<string[]> {
+  const open: string[] = [];
+  for (const id of mission.blockedBy) {
+    const blocker = yield* tx.missions.get(mission.realmId, id);
+    if (blocker && blocker.status !== 'complete') open.push(id);
+  }
+  return open;
+}

@@ -11,9 +11,10 @@ import { requireMission } from './guards.js';
 import type { Release, Transition } from './inputs.js';
 import type { Mission } from './model.js';
 import { finalStatuses, releaseFrom, transitionMoves, unassignedStatuses } from './moves.js';
+import { leaseUntil, requireFence } from './lease.js';
 import { requeueMission } from './requeue.js';
 
-function* isManagerOf(tx: Tx, realmId: string, agentId: string, assigneeId: string | null): Step<boolean> {
+export function* isManagerOf(tx: Tx, realmId: string, agentId: string, assigneeId: string | null): Step<boolean> {
   if (!assigneeId) return false;
   // Above the assignee: on its way up, past itself (one indexed lookup per level).
   return (yield* tx.nodes.chain(realmId, assigneeId)).slice(1).some((n) => n.agentId === agentId);
@@ -39,13 +40,14 @@ export function releaseMission(ctx: DomainContext, input: Release): Promise<Miss
       });
     }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
+    requireFence(mission, input.fence);
     return yield* requeueMission(tx, ctx.clock, mission, actorFrom(ctx.principal, input.agentId), 'released');
   });
 }
 
 export function transitionMission(ctx: DomainContext, input: Transition): Promise<Mission> {
   return ctx.store.write(function* (tx) {
-    yield* requireWritableRealm(tx, input.realmId);
+    const realm = yield* requireWritableRealm(tx, input.realmId);
     const mission = yield* requireMission(tx, input.realmId, input.id);
     yield* requireActor(tx, input.realmId, input.agentId);
     const permitted =
@@ -60,6 +62,7 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
       });
     }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
+    requireFence(mission, input.fence);
     const allowed = transitionMoves[mission.status];
     if (!allowed.includes(input.status)) {
       const hint = input.status === 'active' ? ': use mission_checkout to start work on it' : '';
@@ -77,6 +80,10 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
         updatedAt: now,
         ...(unassignedStatuses.includes(input.status) ? { assigneeId: null } : {}),
         ...(finalStatuses.includes(input.status) ? { completedAt: now } : {}),
+        // Only an active mission has a lease: back to active (from review) its holder gets a fresh one.
+        leaseExpiresAt: input.status === 'active' ? leaseUntil(yield* tx.nodes.get(input.realmId, mission.assigneeId ?? ''), ctx.clock, realm.fleet) : null,
+        // An operator's requeue of a dead letter gives it a fresh set of attempts (lastError stays, for the record).
+        ...(mission.status === 'failed' && input.status === 'queued' ? { attempts: 0, retryAt: null } : {}),
       }),
       'mission', mission.id, mission,
     );
