@@ -1,7 +1,11 @@
+import { z } from 'zod';
+import { claimNext } from '../domain/mission/claim.js';
 import { checkoutMission } from '../domain/mission/checkout.js';
 import { addComment, listComments } from '../domain/mission/comments.js';
 import { createMission, listMissions } from '../domain/mission/create.js';
-import { AddComment, Checkout, CreateMission, ListComments, ListMissions, Release, Transition } from '../domain/mission/inputs.js';
+import { AddComment, Checkout, ClaimNext, CreateMission, FailMission, ListComments, ListMissions, MissionQueue, Release, Transition } from '../domain/mission/inputs.js';
+import { failMission } from '../domain/mission/fail.js';
+import { missionQueue } from '../domain/mission/queue.js';
 import { Comment, Mission } from '../domain/mission/model.js';
 import { releaseMission, transitionMission } from '../domain/mission/moves-ops.js';
 import { declare } from './declaration.js';
@@ -23,7 +27,8 @@ export const missionFunctions = [
     errors: { not_found: true, ...suspended },
     input: CreateMission,
     output: sameAsCheckout,
-    rest: { method: 'POST', path: '/api/missions' },
+    // The seed's clients submit tasks to be claimed: queued, not backlog.
+    rest: { method: 'POST', path: '/api/missions', aliases: [{ method: 'POST', path: '/api/control-plane/tasks', fixed: { status: 'queued' } }] },
     permission: 'control_plane:missions:write',
     actsAs: ['createdBy'],
     run: (input, ctx) => createMission(ctx, input),
@@ -85,7 +90,15 @@ export const missionFunctions = [
     },
     input: Transition,
     output: sameAsCheckout,
-    rest: { method: 'PATCH', path: '/api/missions/:id/status' },
+    rest: {
+      method: 'PATCH',
+      path: '/api/missions/:id/status',
+      // The seed's verbs. Complete from active is invalid_transition here: missions go through review first.
+      aliases: [
+        { method: 'POST', path: '/api/control-plane/tasks/:id/complete', fixed: { status: 'complete' } },
+        { method: 'POST', path: '/api/control-plane/tasks/:id/cancel', fixed: { status: 'cancelled' } },
+      ],
+    },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],
     run: (input, ctx) => transitionMission(ctx, input),
@@ -125,5 +138,89 @@ export const missionFunctions = [
     rest: { method: 'GET', path: '/api/missions/:realmId/:missionId/comments' },
     permission: 'control_plane:missions:read',
     run: (input, ctx) => listComments(ctx, input),
+  }),
+  declare({
+    id: 'mission::claim_next',
+    title: 'Claim next mission',
+    description:
+      'Ask for work: atomically checks out the best queued mission agentId can take (every required capability, ' +
+      'no incomplete blocker, retry time passed), by priority, then region (region, else the region of your last ' +
+      'heartbeat, first; missions without one next), then age. Exactly one of any number of concurrent claimers ' +
+      'gets each mission. Returns {mission, lease: {fence, expiresAt}}, both null when nothing fits; pass the fence ' +
+      'to later calls on the mission, and heartbeat before expiresAt (null: no expiry) or the mission is requeued.',
+    errors: {
+      not_found: true,
+      forbidden: 'the agent is not an active node, or its liveness is offline, draining or failed (details.reason liveness, details.liveness)',
+      budget_exceeded: true,
+      ...suspended,
+    },
+    input: ClaimNext,
+    output: z.object({
+      mission: Mission.nullable().describe('The mission now active and held by agentId; null: nothing to claim.'),
+      lease: z
+        .object({ fence: z.number().int(), expiresAt: z.string().nullable() })
+        .nullable()
+        .describe('The lease: its fence, and when it lapses unless renewed (null: never, for agents that do not heartbeat).'),
+    }),
+    rest: {
+      method: 'POST',
+      path: '/api/missions/:realmId/claim',
+      aliases: [{ method: 'POST', path: '/api/control-plane/tasks/claim' }],
+    },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
+    run: (input, ctx) => claimNext(ctx, input),
+  }),
+  declare({
+    id: 'mission::fail',
+    title: 'Fail mission attempt',
+    description:
+      'Report that work on an active mission failed. Retryable (the default) with attempts left (maxAttempts, ' +
+      'else the realm\'s): back to queued with attempts + 1, not claimable before retryAt (exponential backoff ' +
+      'with jitter). Otherwise a dead letter: status failed, listed by mission_list status failed, requeued by ' +
+      'mission_transition to queued. Only the assignee or an agent above it. Returns the mission.',
+    errors: {
+      not_found: true,
+      invalid_transition: 'the mission is not active',
+      forbidden: 'agentId is not the assignee nor above it, or is terminated or not a node',
+      conflict: 'a stale fence (details.fence is the current one), or a concurrent change',
+      ...suspended,
+    },
+    input: FailMission,
+    output: sameAsCheckout,
+    rest: {
+      method: 'POST',
+      path: '/api/missions/:id/fail',
+      aliases: [{ method: 'POST', path: '/api/control-plane/tasks/:id/fail' }],
+    },
+    permission: 'control_plane:missions:work',
+    actsAs: ['agentId'],
+    run: (input, ctx) => failMission(ctx, input),
+  }),
+  declare({
+    id: 'mission::queue',
+    title: 'Mission queue',
+    description:
+      'The realm\'s work queue at a glance: missions claimable now (queued), waiting for a retry (retrying), ' +
+      'waiting for blockers (blocked), held (active) and dead letters (failed), each by priority; how long the ' +
+      'oldest queued mission has waited; agents by liveness (silent: never sent a heartbeat). Returns the counts.',
+    errors: { not_found: true },
+    input: MissionQueue,
+    output: z.object({
+      missions: z.record(z.enum(['queued', 'retrying', 'blocked', 'active', 'failed']), z.object({ total: z.number().int(), byPriority: z.record(z.string(), z.number().int()) })),
+      oldestWaitingSecs: z.number().int().nullable(),
+      agents: z.record(z.string(), z.number().int()),
+      at: z.string(),
+    }),
+    rest: {
+      method: 'GET',
+      path: '/api/missions/:realmId/queue',
+      aliases: [
+        { method: 'GET', path: '/api/control-plane/queue' },
+        { method: 'GET', path: '/api/control-plane/stats' },
+      ],
+    },
+    permission: 'control_plane:missions:read',
+    run: (input, ctx) => missionQueue(ctx, input.realmId),
   }),
 ];
