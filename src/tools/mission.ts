@@ -38,12 +38,14 @@ export const missionFunctions = [
     title: 'Check out mission',
     description:
       'Take a mission to work on it: atomically assigns it to agentId and makes it active, so exactly one of any ' +
-      'number of concurrent callers wins. Works on unassigned backlog or queued missions, or a blocked one by its own ' +
-      'assignee; checking out a mission you already hold returns it unchanged. Returns the mission.',
+      'number of concurrent callers wins. Works on unassigned backlog or queued missions whose blockers are complete, ' +
+      'or a blocked one by its own assignee; checking out a mission you already hold returns it unchanged. Each new ' +
+      'holder gets the next fence (pass it to later calls) and, if it heartbeats, a lease until leaseExpiresAt that ' +
+      'its heartbeats renew. To be handed the best mission instead, use mission_claim_next. Returns the mission.',
     errors: {
       not_found: true,
-      conflict: 'another agent holds it (details.holderId, status, version)',
-      invalid_transition: 'the mission is in review, complete or cancelled',
+      conflict: 'another agent holds it (details.holderId, status, version), or missions it waits for are not complete (details.blockedBy)',
+      invalid_transition: 'the mission is in review, complete, cancelled or failed',
       forbidden: 'the agent is not a node, not active, or lacks required capabilities (details.missing)',
       ...suspended,
     },
@@ -59,12 +61,13 @@ export const missionFunctions = [
     title: 'Release mission',
     description:
       'Give a mission back: from active, blocked or review to queued with no assignee, so another agent can take ' +
-      'it. Only the assignee or an agent above it in the chain of command may release. Returns the mission.',
+      'it. Only the assignee or an agent above it in the chain of command may release. To report a failed attempt ' +
+      '(counted, retried after a backoff) use mission_fail instead. Returns the mission.',
     errors: {
       not_found: true,
       invalid_transition: 'the mission is not active, blocked or review',
       forbidden: 'agentId is not the assignee nor above it, or is terminated or not a node',
-      conflict: true,
+      conflict: 'a stale fence (details.fence is the current one), or a concurrent change',
       ...suspended,
     },
     input: Release,
@@ -79,13 +82,14 @@ export const missionFunctions = [
     title: 'Move mission',
     description:
       'Move a mission along its workflow: backlog to queued or cancelled; queued to cancelled; active to review, ' +
-      'blocked or cancelled; review to complete or back to active; blocked to queued or cancelled. Starting work ' +
-      'is mission_checkout, not this. agentId must be the assignee, the creator, or above the assignee. Returns the mission.',
+      'blocked or cancelled; review to complete or back to active; blocked to queued or cancelled; failed (a dead ' +
+      'letter) to queued, with its attempts reset, or cancelled. Starting work is mission_checkout, not this. agentId ' +
+      'must be the assignee, the creator, or above the assignee. Returns the mission.',
     errors: {
       not_found: true,
       invalid_transition: 'the move is not allowed (details.allowed)',
       forbidden: 'agentId may not move this mission, or is terminated or not a node',
-      conflict: true,
+      conflict: 'a stale fence (details.fence is the current one), or a concurrent change',
       ...suspended,
     },
     input: Transition,
@@ -119,8 +123,10 @@ export const missionFunctions = [
   declare({
     id: 'mission::comment',
     title: 'Comment on mission',
-    description: 'Add a comment to a mission\'s thread: progress notes, questions, hand-over context. Returns the comment.',
-    errors: { not_found: true, ...suspended },
+    description:
+      'Add a comment to a mission\'s thread: progress notes, questions, hand-over context. The holder\'s comment on ' +
+      'its active mission renews its lease. Returns the comment.',
+    errors: { not_found: true, conflict: 'a stale fence (details.fence is the current one)', ...suspended },
     input: AddComment,
     output: Comment,
     rest: { method: 'POST', path: '/api/missions/:missionId/comments' },
