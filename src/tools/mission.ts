@@ -84,7 +84,8 @@ export const missionFunctions = [
       'Move a mission along its workflow: backlog to queued or cancelled; queued to cancelled; active to review, ' +
       'blocked or cancelled; review to complete or back to active; blocked to queued or cancelled; failed (a dead ' +
       'letter) to queued, with its attempts reset, or cancelled. Starting work is mission_checkout, not this. agentId ' +
-      'must be the assignee, the creator, or above the assignee. Returns the mission.',
+      'must be the assignee, the creator, or above the assignee (for a dead letter, which has no assignee: also any ' +
+      'node when an operator calls). Returns the mission.',
     errors: {
       not_found: true,
       invalid_transition: 'the move is not allowed (details.allowed)',

@@ -2,6 +2,7 @@
 // real SQLite file with an injected clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/sqlite/driver.js';
+import { agentPrincipal } from '../../src/domain/principal.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
@@ -160,8 +161,12 @@ describe('mission_fail: retries and dead letters', () => {
     expect((await audit('retry_scheduled')).map((e) => e.details.attempts)).toEqual([2, 1]);
     expect((await audit('dead_lettered'))[0]!.details).toMatchObject({ attempts: 3, reason: 'tests failed' });
 
-    // An operator (here the creator) requeues the dead letter: a fresh set of attempts, the last error kept.
-    const requeued = await s.call<M>('mission_transition', { realmId, id: m.id, agentId: 'agent-cto', status: 'queued' });
+    // An operator requeues the dead letter (acting as any node: it has no assignee, so no one above it), with a
+    // fresh set of attempts and the last error kept. An agent that is neither its creator nor an operator may not.
+    const agent = await connect({ app: s.app, principal: agentPrincipal(realmId, 'agent-dev-1') });
+    expect(await agent.fail('mission_transition', { realmId, id: m.id, agentId: 'agent-dev-1', status: 'queued' })).toMatchObject({ code: 'forbidden' });
+    await agent.close();
+    const requeued = await s.call<M>('mission_transition', { realmId, id: m.id, agentId: 'agent-dev-1', status: 'queued' });
     expect(requeued).toMatchObject({ status: 'queued', attempts: 0, retryAt: null, lastError: 'tests failed' });
     expect((await claim('agent-dev-2')).mission!.id).toBe(m.id);
   });

@@ -14,6 +14,9 @@ import { finalStatuses, releaseFrom, transitionMoves, unassignedStatuses } from 
 import { leaseUntil, requireFence } from './lease.js';
 import { requeueMission } from './requeue.js';
 
+/** Human roles that may move a dead letter on anyone's behalf. */
+const operatorRoles: readonly string[] = ['admin', 'operator'];
+
 export function* isManagerOf(tx: Tx, realmId: string, agentId: string, assigneeId: string | null): Step<boolean> {
   if (!assigneeId) return false;
   // Above the assignee: on its way up, past itself (one indexed lookup per level).
@@ -53,7 +56,9 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
     const permitted =
       input.agentId === mission.assigneeId ||
       input.agentId === mission.createdBy ||
-      (yield* isManagerOf(tx, input.realmId, input.agentId, mission.assigneeId));
+      (yield* isManagerOf(tx, input.realmId, input.agentId, mission.assigneeId)) ||
+      // A dead letter has no assignee (so no one above it): an operator may requeue or cancel it as any node.
+      (mission.status === 'failed' && operatorRoles.includes(ctx.principal.role));
     if (!permitted) {
       throw new DomainError('forbidden', `agent ${input.agentId} is neither the assignee, the creator, nor above the assignee of mission ${mission.id}`, {
         agentId: input.agentId,
