@@ -166,7 +166,7 @@ export interface MissionRepo {
    * agent with fence + 1 and the lease. Null when none fits.
    */
   claimNext(claim: { realmId: string; agentId: string; region: string | null; now: string; leaseExpiresAt: string | null }): Step<Mission | null>;
-  /** Active missions (of every realm) whose lease ran out before `now`, oldest lease first, at most `limit`. */
+  /** Active missions of active realms whose lease ran out before `now`, oldest lease first, at most `limit`. */
   leaseExpired(now: string, limit: number): Step<Mission[]>;
   /**
    * The realm's queued, active and failed missions counted by status and priority; queued ones split into

@@ -220,6 +220,19 @@ describe('leases and fencing', () => {
     expect(review).toMatchObject({ status: 'review', leaseExpiresAt: null });
   });
 
+  it('leaves the expired leases of a suspended realm until it is active again', async () => {
+    const m = await create();
+    await heartbeat('agent-dev-2');
+    await claim('agent-dev-2');
+    await s.call('realm_update', { id: realmId, status: 'suspended' });
+    clock.advance(91_000);
+    expect(await s.app.leaseSweep!.sweep()).toBe(0);
+    expect((await get(m.id)).status).toBe('active');
+    await s.call('realm_update', { id: realmId, status: 'active' });
+    expect(await s.app.leaseSweep!.sweep()).toBe(1);
+    expect((await get(m.id)).status).toBe('queued');
+  });
+
   it('checkout moves the fence; the holder checking out again gets the same one', async () => {
     const m = await create();
     const taken = await s.call<M>('mission_checkout', { realmId, id: m.id, agentId: 'agent-dev-1' });

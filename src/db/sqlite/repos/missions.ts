@@ -79,7 +79,14 @@ export function missionRepo(db: Db): MissionRepo {
   const expired = db
     .select()
     .from(missions)
-    .where(and(lt(missions.leaseExpiresAt, p('now')), eq(missions.status, 'active')))
+    // Only realms that accept changes: a suspended realm's missions wait for it, and must not fill every sweep.
+    .where(
+      and(
+        lt(missions.leaseExpiresAt, p('now')),
+        eq(missions.status, 'active'),
+        sql`EXISTS (SELECT 1 FROM realms r WHERE r.id = missions.realm_id AND r.status = 'active')`,
+      ),
+    )
     .orderBy(asc(missions.leaseExpiresAt))
     .limit(p('limit'))
     .prepare();
