@@ -1,6 +1,7 @@
 import { BridgeExecutor } from './bridge/executor.js';
 import { startLiveness } from './bridge/recovery.js';
 import type { BackgroundParts, Core } from './app-core.js';
+import { startLeaseSweep } from './scheduler/lease-sweep.js';
 import { PulseScheduler } from './scheduler/scheduler.js';
 import { catalogue } from './tools/catalogue.js';
 import { toolName } from './tools/declaration.js';
@@ -33,10 +34,13 @@ export function startBackground({ options, instanceId, store, clock, logger, bus
         })
       : null;
   void scheduler?.start();
+  const leaseSweep = options.readOnly ? null : startLeaseSweep({ store, clock, logger, instanceId, intervalMs: options.leaseSweepMs });
   return {
     runner,
     scheduler,
+    leaseSweep,
     async close(closeOptions = {}) {
+      await leaseSweep?.stop();
       await scheduler?.close();
       await runner?.close(closeOptions);
       await liveness?.stop();

@@ -41,6 +41,8 @@ export interface AppOptions {
   renewMs?: number;
   retryPollMs?: number;
   retryBaseMs?: number;
+  /** Between mission lease sweeps (ms, default 5000). */
+  leaseSweepMs?: number;
   /** Test-only: serve the fixtures the MCP conformance suite calls by name (src/conformance/fixtures.ts). */
   conformanceFixtures?: boolean;
 }
@@ -58,6 +60,8 @@ export interface App {
   runner: BridgeExecutor | null;
   /** Runs pulse schedules while this process holds the lease (absent in a read-only process, and until `ready`). */
   scheduler: PulseScheduler | null;
+  /** The mission lease sweep (absent in a read-only process, and until `ready`). */
+  leaseSweep: BackgroundParts['leaseSweep'];
   /**
    * Starts the background parts (runner, liveness and recovery of lost runs, scheduler) if they are not yet
    * started, and resolves once `runner` and `scheduler` are in place. createApp starts them at once; the CLI
@@ -94,6 +98,8 @@ export interface Core {
 export interface BackgroundParts {
   runner: BridgeExecutor | null;
   scheduler: PulseScheduler | null;
+  /** Requeues missions whose lease expired (null when read-only); `sweep()` runs one pass now. */
+  leaseSweep: { sweep(): Promise<number> } | null;
   close(options?: { killAfterMs?: number }): Promise<void>;
 }
 
@@ -135,6 +141,7 @@ export function createAppWith(options: AppOptions, background: Background): App 
     registry,
     runner: null,
     scheduler: null,
+    leaseSweep: null,
     conformanceFixtures: options.conformanceFixtures ?? false,
     ready() {
       if (ready) return ready;
@@ -142,6 +149,7 @@ export function createAppWith(options: AppOptions, background: Background): App 
       const place = (started: BackgroundParts) => {
         app.runner = started.runner;
         app.scheduler = started.scheduler;
+        app.leaseSweep = started.leaseSweep;
         return started;
       };
       const started = background({ options, instanceId, store, clock, logger, bus, prices });

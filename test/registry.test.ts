@@ -17,8 +17,9 @@ const spec = {
     'realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain', 'directive_get',
     'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments', 'ledger_check', 'ledger_summary',
     'council_proposals', 'council_activity_log', 'council_verify', 'pulse_status', 'bridge_list', 'bridge_run',
+    'mission_queue',
   ],
-  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override', 'bridge_cancel'],
+  destructive: ['realm_delete', 'hierarchy_remove', 'mission_transition', 'mission_fail', 'council_decide', 'council_override', 'bridge_cancel'],
   idempotentWrites: ['realm_update', 'hierarchy_set', 'directive_update', 'mission_checkout', 'ledger_set_budget', 'pulse_register', 'pulse_toggle', 'mission_update'],
   openWorld: ['bridge_invoke', 'pulse_invoke', 'pulse_tick'],
 };
@@ -114,7 +115,7 @@ describe('the tools an operator or agent is served', () => {
 describe('filtering', () => {
   it('serves only the named toolsets', () => {
     const registry = new Registry(catalogue, { toolsets: ['mission'] });
-    expect(registry.names).toEqual(['mission_create', 'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments', 'mission_update']);
+    expect(registry.names).toEqual(['mission_create', 'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments', 'mission_update', 'mission_claim_next', 'mission_fail', 'mission_queue']);
   });
 
   it('serves exactly the read-only tools with readOnly', async () => {

@@ -170,6 +170,29 @@ export interface MissionRepo {
   renewLeases(realmId: string, agentId: string, expiresAt: string): Step<number>;
   /** How many missions of every realm are in each status (for metrics). */
   countByStatus(): Step<{ status: MissionStatus; count: number }[]>;
+  /**
+   * Claim-next in one conditional UPDATE: the first queued, unassigned mission of the realm that is due
+   * (retryAt null or past), whose required capabilities the agent all has and whose blockers are all complete,
+   * by priority, then region (`region` first, no region next, others last), then age; made active for the
+   * agent with fence + 1 and the lease. Null when none fits.
+   */
+  claimNext(claim: { realmId: string; agentId: string; region: string | null; now: string; leaseExpiresAt: string | null }): Step<Mission | null>;
+  /** Active missions of active realms whose lease ran out before `now`, oldest lease first, at most `limit`. */
+  leaseExpired(now: string, limit: number): Step<Mission[]>;
+  /**
+   * The realm's queued, active and failed missions counted by status and priority; queued ones split into
+   * retrying (retryAt after `now`) and waiting on an incomplete blocker. `oldest` is the earliest createdAt.
+   */
+  queueCounts(realmId: string, now: string): Step<QueueCount[]>;
+}
+
+export interface QueueCount {
+  status: MissionStatus;
+  priority: Priority;
+  retrying: boolean;
+  waiting: boolean;
+  count: number;
+  oldest: string;
 }
 
 /** Which missions block which: rows derived from missions.blockedBy, kept in step by every write of it. */

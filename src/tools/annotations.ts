@@ -6,11 +6,11 @@ const readOnly = new Set([
   'realm_get', 'realm_list', 'realm_export', 'hierarchy_tree', 'hierarchy_find', 'hierarchy_chain',
   'directive_get', 'directive_list', 'directive_ancestry', 'mission_list', 'mission_comments', 'ledger_check',
   'ledger_summary', 'council_proposals', 'council_activity_log', 'council_verify', 'pulse_status', 'bridge_list',
-  'bridge_run',
+  'bridge_run', 'mission_queue',
 ]);
 
 const destructive = new Set([
-  'realm_delete', 'hierarchy_remove', 'mission_transition', 'council_decide', 'council_override', 'bridge_cancel',
+  'realm_delete', 'hierarchy_remove', 'mission_transition', 'mission_fail', 'council_decide', 'council_override', 'bridge_cancel',
 ]);
 
 // Every read is idempotent too. hierarchy_heartbeat is in no set on purpose: it writes (the heartbeat time,

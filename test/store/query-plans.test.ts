@@ -84,6 +84,9 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     inStatuses: [[R, ['queued'], 10], [R, ['active', 'review'], 10]],
     renewLeases: [[R, A, T]],
     countByStatus: [[]],
+    claimNext: [[{ realmId: R, agentId: A, region: 'eu', now: T, leaseExpiresAt: null }]],
+    leaseExpired: [[T, 100]],
+    queueCounts: [[R, T]],
   },
   missionBlockers: {
     set: [[R, 'msn-1', ['msn-2', 'msn-3']]],

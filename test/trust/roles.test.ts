@@ -17,6 +17,7 @@ const agentTools = [
   'mission_checkout', 'mission_release', 'mission_transition', 'mission_list', 'mission_comment', 'mission_comments',
   'mission_update',
   'ledger_check', 'ledger_spend', 'council_submit', 'council_proposals', 'council_activity', 'bridge_run',
+  'mission_claim_next', 'mission_fail', 'mission_queue',
 ];
 const everyTool = catalogue.map((d) => toolName(d.id));
 

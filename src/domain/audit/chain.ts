@@ -11,8 +11,7 @@ import { sha256Hex } from './sha256.js';
 /** The action names the system writes; `council_activity` may not forge them. */
 export const systemActions = [
   'created', 'updated', 'deleted',
-  'checked_out', 'released', 'transitioned', 'commented',
-  'delegated',
+  'checked_out', 'released', 'transitioned', 'commented', 'delegated', 'retry_scheduled', 'dead_lettered', 'lease_expired',
   'budget_set', 'spend_recorded', 'budget_alert', 'budget_exceeded',
   'proposal_submitted', 'proposal_approved', 'proposal_rejected',
   'override_pause', 'override_resume', 'override_terminate',

@@ -22,12 +22,3 @@ export function* refuseLoop(tx: Tx, realmId: string, missionId: string, blockerI
   }
 }
 
-/** The blockers that are not complete yet (a blocker no longer there does not block). */
-export function* openBlockers(tx: Tx, realmId: string, blockerIds: readonly string[]): Step<string[]> {
-  const open: string[] = [];
-  for (const id of blockerIds) {
-    const blocker = yield* tx.missions.get(realmId, id);
-    if (blocker && blocker.status !== 'complete') open.push(id);
-  }
-  return open;
-}

@@ -6,7 +6,8 @@ import { requireWithinBudget } from '../ledger/check.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion } from '../versions.js';
-import { missingCapabilities, requireMission } from './guards.js';
+import { missingCapabilities, openBlockers, requireMission } from './guards.js';
+import { leaseUntil } from './lease.js';
 import type { Checkout } from './inputs.js';
 import type { Mission } from './model.js';
 import { notCheckoutable, transitionMoves } from './moves.js';
@@ -17,7 +18,7 @@ import { notCheckoutable, transitionMoves } from './moves.js';
  */
 export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mission> {
   return ctx.store.write(function* (tx) {
-    yield* requireWritableRealm(tx, input.realmId);
+    const realm = yield* requireWritableRealm(tx, input.realmId);
     const mission = yield* requireMission(tx, input.realmId, input.id);
     // The holder asking again gets the mission unchanged: a retry after a lost answer is safe.
     if (mission.status === 'active' && mission.assigneeId === input.agentId) return mission;
@@ -36,6 +37,10 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
       });
     }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
+    const blockedBy = yield* openBlockers(tx, mission);
+    if (blockedBy.length) {
+      throw new DomainError('conflict', `mission ${mission.id} waits for missions that are not complete: ${blockedBy.join(', ')}`, { blockedBy });
+    }
 
     const agent = yield* tx.nodes.get(input.realmId, input.agentId);
     if (!agent) {
@@ -57,6 +62,9 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
         assigneeId: input.agentId,
         startedAt: now,
         updatedAt: now,
+        // A new holder: the fence moves on, so the previous holder's late calls are refused.
+        fence: mission.fence + 1,
+        leaseExpiresAt: leaseUntil(agent, ctx.clock, realm.fleet),
       }),
       'mission', mission.id, mission,
     );

@@ -6,13 +6,19 @@ import { decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
 import { requireMission } from './guards.js';
+import { renewHolderLease, requireFence } from './lease.js';
 import type { AddComment, ListComments } from './inputs.js';
 import type { Comment } from './model.js';
 
 export function addComment(ctx: DomainContext, input: AddComment): Promise<Comment> {
   return ctx.store.write(function* (tx) {
-    yield* requireWritableRealm(tx, input.realmId);
-    yield* requireMission(tx, input.realmId, input.missionId, 'missionId');
+    const realm = yield* requireWritableRealm(tx, input.realmId);
+    const mission = yield* requireMission(tx, input.realmId, input.missionId, 'missionId');
+    requireFence(mission, input.fence);
+    if (mission.status === 'active' && mission.assigneeId === input.authorId) {
+      const holder = yield* tx.nodes.get(input.realmId, input.authorId);
+      if (holder) yield* renewHolderLease(tx, ctx.clock, realm.fleet, mission, holder);
+    }
     const comment: Comment = {
       id: newId('cmt'),
       missionId: input.missionId,

@@ -2,16 +2,14 @@
 // admin) acting under its own id, or an agent above the current holder handing it to itself or to someone
 // under it (for an unassigned mission, only the second half applies). The new assignee must be able to check
 // it out: an active node with the required capabilities, within budget.
-import { isoNow, type Clock } from '../clock.js';
+import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import type { FleetSettings } from '../fleet/settings.js';
-import type { Node } from '../hierarchy/model.js';
 import { requireWithinBudget } from '../ledger/check.js';
 import type { Realm } from '../realm/model.js';
 import type { Step, Tx } from '../store.js';
-import { openBlockers } from './blockers.js';
-import { missingCapabilities } from './guards.js';
+import { isAbove, missingCapabilities, openBlockers } from './guards.js';
+import { leaseUntil } from './lease.js';
 import type { Mission, MissionStatus } from './model.js';
 import { transitionMoves } from './moves.js';
 
@@ -34,12 +32,6 @@ export function* actingFor(tx: Tx, ctx: DomainContext, realmId: string, agentId:
   throw new DomainError('forbidden', `agent ${agentId} is not in the org chart of realm ${realmId}`, { agentId, reason: 'not_a_node' });
 }
 
-/** Whether `agentId` is above `otherId` in the chain of command (one indexed lookup per level). */
-export function* isAbove(tx: Tx, realmId: string, agentId: string, otherId: string | null): Step<boolean> {
-  if (!otherId) return false;
-  return (yield* tx.nodes.chain(realmId, otherId)).slice(1).some((n) => n.agentId === agentId);
-}
-
 /**
  * The status a delegated mission ends in. Backlog and queued are the unassigned statuses (entering them clears
  * the assignee), so giving such a mission to an agent starts it, as a checkout does; a held mission keeps its
@@ -49,10 +41,6 @@ const delegatedTo: Record<MissionStatus, MissionStatus | null> = {
   backlog: 'active', queued: 'active', active: 'active', blocked: 'blocked', review: 'review',
   complete: null, cancelled: null, failed: null,
 };
-
-/** A new holder's lease: until now + leaseSecs when it sends heartbeats; none (null) when it never did. */
-const leaseUntil = (holder: Node, clock: Clock, fleet: Pick<FleetSettings, 'leaseSecs'>) =>
-  holder.heartbeatAt ? new Date(clock.now().getTime() + fleet.leaseSecs * 1000).toISOString() : null;
 
 /**
  * Checks a delegation of `mission` (as the update leaves its other fields) to `assigneeId` and returns the
@@ -88,7 +76,7 @@ export function* delegation(tx: Tx, ctx: DomainContext, realm: Realm, mission: M
   const starts = mission.assigneeId === null;
   if (starts) {
     // Starting it is what checkout does, and checkout refuses a mission that still waits for others.
-    const blockedBy = yield* openBlockers(tx, realm.id, mission.blockedBy);
+    const blockedBy = yield* openBlockers(tx, mission);
     if (blockedBy.length) throw new DomainError('conflict', `mission ${mission.id} waits for missions that are not complete: ${blockedBy.join(', ')}`, { blockedBy });
   }
   yield* requireWithinBudget(tx, ctx.clock, realm.id, assigneeId);

@@ -34,6 +34,7 @@ export const Release = z.strictObject({
   id: missionId,
   agentId: agentId.describe('The assignee, or an agent above it in its chain of command.'),
   expectedVersion: expectedVersion.optional(),
+  fence: leaseFence.optional(),
 });
 
 export const Transition = z.strictObject({
@@ -43,6 +44,7 @@ export const Transition = z.strictObject({
   agentId: agentId.describe('Who moves it: the assignee, the creator, or an agent above the assignee.'),
   reason: longText.optional(),
   expectedVersion: expectedVersion.optional(),
+  fence: leaseFence.optional(),
 });
 
 export const ListMissions = z.strictObject({
@@ -60,7 +62,25 @@ export const AddComment = z.strictObject({
   missionId,
   authorId: principalId('Who writes the comment (any principal id).'),
   body: longText,
+  fence: leaseFence.optional(),
 });
+
+export const ClaimNext = z.strictObject({
+  realmId,
+  agentId: agentId.describe('The agent asking for work: an active node, not offline, draining or failed, within budget.'),
+  region: text(64).optional().describe("Prefer missions in this region (default: the region of the agent's last heartbeat)."),
+});
+
+export const FailMission = z.strictObject({
+  realmId,
+  id: missionId,
+  agentId: agentId.describe('The assignee, or an agent above it in its chain of command.'),
+  reason: longText.describe('What went wrong (kept as the mission\'s lastError).'),
+  retryable: z.boolean().default(true).describe('false: a dead letter at once, whatever the attempts left.'),
+  fence: leaseFence.optional(),
+});
+
+export const MissionQueue = z.strictObject({ realmId });
 
 export const ListComments = z.strictObject({ realmId, missionId, limit, cursor: cursor.optional() });
 
@@ -93,3 +113,6 @@ export type Transition = z.output<typeof Transition>;
 export type ListMissions = z.output<typeof ListMissions>;
 export type AddComment = z.output<typeof AddComment>;
 export type ListComments = z.output<typeof ListComments>;
+export type ClaimNext = z.output<typeof ClaimNext>;
+export type FailMission = z.output<typeof FailMission>;
+export type MissionQueue = z.output<typeof MissionQueue>;

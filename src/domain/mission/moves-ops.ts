@@ -7,17 +7,15 @@ import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict, checkVersion } from '../versions.js';
-import { requireMission } from './guards.js';
+import { isAbove, requireMission } from './guards.js';
 import type { Release, Transition } from './inputs.js';
 import type { Mission } from './model.js';
 import { finalStatuses, releaseFrom, transitionMoves, unassignedStatuses } from './moves.js';
+import { leaseUntil, requireFence } from './lease.js';
 import { requeueMission } from './requeue.js';
 
-function* isManagerOf(tx: Tx, realmId: string, agentId: string, assigneeId: string | null): Step<boolean> {
-  if (!assigneeId) return false;
-  // Above the assignee: on its way up, past itself (one indexed lookup per level).
-  return (yield* tx.nodes.chain(realmId, assigneeId)).slice(1).some((n) => n.agentId === agentId);
-}
+/** Human roles that may move a dead letter on anyone's behalf. */
+const operatorRoles: readonly string[] = ['admin', 'operator'];
 
 export function releaseMission(ctx: DomainContext, input: Release): Promise<Mission> {
   return ctx.store.write(function* (tx) {
@@ -31,7 +29,7 @@ export function releaseMission(ctx: DomainContext, input: Release): Promise<Miss
         allowed: transitionMoves[mission.status],
       });
     }
-    const allowed = mission.assigneeId === input.agentId || (yield* isManagerOf(tx, input.realmId, input.agentId, mission.assigneeId));
+    const allowed = mission.assigneeId === input.agentId || (yield* isAbove(tx, input.realmId, input.agentId, mission.assigneeId));
     if (!allowed) {
       throw new DomainError('forbidden', `only the assignee (${mission.assigneeId}) or an agent above it may release mission ${mission.id}`, {
         agentId: input.agentId,
@@ -39,19 +37,22 @@ export function releaseMission(ctx: DomainContext, input: Release): Promise<Miss
       });
     }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
+    requireFence(mission, input.fence);
     return yield* requeueMission(tx, ctx.clock, mission, actorFrom(ctx.principal, input.agentId), 'released');
   });
 }
 
 export function transitionMission(ctx: DomainContext, input: Transition): Promise<Mission> {
   return ctx.store.write(function* (tx) {
-    yield* requireWritableRealm(tx, input.realmId);
+    const realm = yield* requireWritableRealm(tx, input.realmId);
     const mission = yield* requireMission(tx, input.realmId, input.id);
     yield* requireActor(tx, input.realmId, input.agentId);
     const permitted =
       input.agentId === mission.assigneeId ||
       input.agentId === mission.createdBy ||
-      (yield* isManagerOf(tx, input.realmId, input.agentId, mission.assigneeId));
+      (yield* isAbove(tx, input.realmId, input.agentId, mission.assigneeId)) ||
+      // A dead letter has no assignee (so no one above it): an operator may requeue or cancel it as any node.
+      (mission.status === 'failed' && operatorRoles.includes(ctx.principal.role));
     if (!permitted) {
       throw new DomainError('forbidden', `agent ${input.agentId} is neither the assignee, the creator, nor above the assignee of mission ${mission.id}`, {
         agentId: input.agentId,
@@ -60,6 +61,7 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
       });
     }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
+    requireFence(mission, input.fence);
     const allowed = transitionMoves[mission.status];
     if (!allowed.includes(input.status)) {
       const hint = input.status === 'active' ? ': use mission_checkout to start work on it' : '';
@@ -77,6 +79,10 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
         updatedAt: now,
         ...(unassignedStatuses.includes(input.status) ? { assigneeId: null } : {}),
         ...(finalStatuses.includes(input.status) ? { completedAt: now } : {}),
+        // Only an active mission has a lease: back to active (from review) its holder gets a fresh one.
+        leaseExpiresAt: input.status === 'active' ? leaseUntil(yield* tx.nodes.get(input.realmId, mission.assigneeId ?? ''), ctx.clock, realm.fleet) : null,
+        // An operator's requeue of a dead letter gives it a fresh set of attempts (lastError stays, for the record).
+        ...(mission.status === 'failed' && input.status === 'queued' ? { attempts: 0, retryAt: null } : {}),
       }),
       'mission', mission.id, mission,
     );

@@ -15,6 +15,7 @@ export function* requeueMission(tx: Tx, clock: Clock, mission: Mission, actor: A
     yield* tx.missions.update(mission.realmId, mission.id, mission.version, {
       status: 'queued',
       assigneeId: null,
+      leaseExpiresAt: null,
       updatedAt: isoNow(clock),
     }),
     'mission', mission.id, mission,

@@ -10,8 +10,9 @@ import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion, givenFields } from '../versions.js';
 import { refuseLoop, requireBlockers } from './blockers.js';
-import { actingFor, delegation, isAbove } from './delegation.js';
-import { requireMission } from './guards.js';
+import { actingFor, delegation } from './delegation.js';
+import { requireFence } from './lease.js';
+import { isAbove, requireMission } from './guards.js';
 import type { UpdateMission } from './inputs.js';
 import type { Mission } from './model.js';
 import { finalStatuses } from './moves.js';
@@ -22,12 +23,6 @@ type Edit = Partial<Pick<Mission, (typeof editable)[number]>>;
 /** The given fields whose value differs from the mission's (arrays compared in order). */
 const changes = (mission: Mission, given: Edit): Edit =>
   Object.fromEntries(Object.entries(given).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(mission[k as keyof Edit])));
-
-/** A caller that passes a fence must hold the current one: a holder back late cannot overwrite its successor. */
-function requireFence(mission: Mission, fence: number | undefined) {
-  if (fence === undefined || fence === mission.fence) return;
-  throw new DomainError('conflict', `mission ${mission.id} was checked out again since fence ${fence} (now ${mission.fence})`, { fence: mission.fence, given: fence });
-}
 
 export function updateMission(ctx: DomainContext, input: UpdateMission): Promise<Mission> {
   return ctx.store.write(function* (tx) {

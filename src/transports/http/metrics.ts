@@ -70,6 +70,20 @@ export function createMetrics(app: App, sessions: () => { legacy: number; modern
   const runs = new Counter({ name: 'controlplane_bridge_runs_total', help: 'Bridge runs finished by this process, by status.', labelNames: ['status'] as const, registers: [registry] });
   const pulses = new Counter({ name: 'controlplane_pulse_runs_total', help: 'Pulse runs recorded by this process, by status (skipped ones too).', labelNames: ['status'] as const, registers: [registry] });
   const skips = new Counter({ name: 'controlplane_pulse_skips_total', help: 'Pulse ticks skipped, by reason.', labelNames: ['reason'] as const, registers: [registry] });
+  // The scheduler's outcomes (claim-next, mission_fail, the lease sweep), counted from mission.lifecycle.
+  const claims = new Counter({ name: 'controlplane_mission_claims_total', help: 'Missions handed out by mission_claim_next in this process.', registers: [registry] });
+  const retries = new Counter({ name: 'controlplane_mission_retries_total', help: 'Failed attempts sent back to the queue with a backoff (mission_fail or an expired lease).', registers: [registry] });
+  const deadLetters = new Counter({ name: 'controlplane_mission_dead_letters_total', help: 'Missions that became dead letters (status failed).', registers: [registry] });
+  const leaseExpiries = new Counter({ name: 'controlplane_mission_lease_expiries_total', help: 'Mission leases that expired (the holder stopped renewing).', registers: [registry] });
+  const lifecycle: Record<string, (p: Record<string, unknown>) => void> = {
+    checked_out: (p) => p.claimed === true && claims.inc(),
+    retry_scheduled: () => retries.inc(),
+    dead_lettered: () => deadLetters.inc(),
+    lease_expired: (p) => {
+      leaseExpiries.inc();
+      lifecycle[String(p.outcome)]?.(p);
+    },
+  };
   const lag = new Histogram({
     name: 'controlplane_change_feed_lag_seconds',
     help: 'From another process committing a change to this process announcing it.',
@@ -79,6 +93,7 @@ export function createMetrics(app: App, sessions: () => { legacy: number; modern
 
   // What this process commits (local) is counted once here; what others commit is counted by them.
   const handlers: Record<string, (payload: Record<string, unknown>) => void> = {
+    'mission.lifecycle': (p) => lifecycle[String(p.event)]?.(p),
     'ledger.spend_recorded': (p) => spend.inc(Number(p.costCents) || 0),
     'audit.appended': () => audit.inc(),
     'bridge.run.completed': (p) => runs.inc({ status: String(p.status) }),

@@ -58,7 +58,8 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
   };
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL) {
-    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', version });
+    // /api/control-plane/health is the Aragora seed's path for the same answer.
+    if (url.pathname === '/healthz' || url.pathname === '/api/control-plane/health') return sendJson(res, 200, { status: 'ok', version });
     if (url.pathname === '/api/docs' || url.pathname.startsWith('/api/docs/')) return serveDocsPage(res, url.pathname);
     const auth = await authenticate(app, req, options.noAuth ?? false);
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });

@@ -1,7 +1,7 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
-import type { MissionRepo, SortKey } from '../../../domain/store.js';
+import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js';
 import { missions } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
 import { casUpdate, type Db, preparedByShape, preparedInsert, withoutOrd } from './shared.js';
@@ -41,7 +41,88 @@ export function missionRepo(db: Db): MissionRepo {
       .limit(sql.placeholder('limit'))
       .prepare(),
   );
+  // Claim-next: the candidate is chosen and taken in one statement (SQLite runs it inside the IMMEDIATE
+  // transaction; PostgreSQL will add FOR UPDATE SKIP LOCKED to the subquery). The outer conditions repeat the
+  // status and assignee so the UPDATE never takes a mission another claimer changed in between. The subquery
+  // walks missions_realm_status for the realm's queued missions in priority order; region affinity sorts
+  // within a priority. A queued mission never has an assignee (every move to queued clears it), so the
+  // subquery leaves assignee_id out: with it, SQLite would walk missions_realm_assignee instead (every
+  // unassigned mission of the realm, backlog included). For the same reason `m.priority >= 0` (always true):
+  // without statistics, SQLite plans this subquery (not the same SELECT alone) on missions_realm_assignee by
+  // realm only and sorts all of the realm's missions; the range term makes missions_realm_status the better
+  // index, and it then sorts only within each priority ("TEMP B-TREE FOR LAST 3 TERMS OF ORDER BY", stopping
+  // at the first priority that has a fit). Only json_each is SQLite's own (PostgreSQL: jsonb_array_elements_text).
+  const p = (name: string) => sql.placeholder(name);
+  const candidate = sql`(SELECT m.ord FROM missions m
+      WHERE m.realm_id = ${p('realmId')} AND m.status = 'queued' AND m.priority >= 0
+        AND (m.retry_at IS NULL OR m.retry_at <= ${p('now')})
+        AND NOT EXISTS (SELECT 1 FROM json_each(m.required_capabilities) c
+          WHERE NOT EXISTS (SELECT 1 FROM node_capabilities n WHERE n.realm_id = m.realm_id AND n.capability = c.value AND n.agent_id = ${p('agentId')}))
+        AND NOT EXISTS (SELECT 1 FROM mission_blockers b JOIN missions bm ON bm.realm_id = b.realm_id AND bm.id = b.blocker_id
+          WHERE b.realm_id = m.realm_id AND b.mission_id = m.id AND bm.status <> 'complete')
+      ORDER BY m.priority, CASE WHEN m.region = ${p('region')} THEN 0 WHEN m.region IS NULL THEN 1 ELSE 2 END, m.created_at, m.ord
+      LIMIT 1)`;
+  const claim = db
+    .update(missions)
+    .set({
+      status: 'active',
+      assigneeId: p('agentId'),
+      startedAt: p('now'),
+      updatedAt: p('now'),
+      leaseExpiresAt: p('leaseExpiresAt'),
+      fence: sql`${missions.fence} + 1`,
+      version: sql`${missions.version} + 1`,
+    } as never)
+    .where(and(eq(missions.ord, candidate), eq(missions.status, 'queued'), isNull(missions.assigneeId)))
+    .returning()
+    .prepare();
+  const expired = db
+    .select()
+    .from(missions)
+    // Only realms that accept changes: a suspended realm's missions wait for it, and must not fill every sweep.
+    .where(
+      and(
+        lt(missions.leaseExpiresAt, p('now')),
+        eq(missions.status, 'active'),
+        sql`EXISTS (SELECT 1 FROM realms r WHERE r.id = missions.realm_id AND r.status = 'active')`,
+      ),
+    )
+    .orderBy(asc(missions.leaseExpiresAt))
+    .limit(p('limit'))
+    .prepare();
+  // One row per (status, priority, retrying, waiting): counted in SQL over missions_realm_status.
+  const counts = db
+    .select({
+      status: missions.status,
+      priority: missions.priority,
+      retrying: sql<number>`CASE WHEN ${missions.status} = 'queued' AND ${missions.retryAt} > ${p('now')} THEN 1 ELSE 0 END`,
+      waiting: sql<number>`CASE WHEN ${missions.status} = 'queued' AND EXISTS (SELECT 1 FROM mission_blockers b JOIN missions bm ON bm.realm_id = b.realm_id AND bm.id = b.blocker_id
+          WHERE b.realm_id = missions.realm_id AND b.mission_id = missions.id AND bm.status <> 'complete') THEN 1 ELSE 0 END`,
+      count: count(),
+      oldest: sql<string>`min(${missions.createdAt})`,
+    })
+    .from(missions)
+    .where(and(eq(missions.realmId, p('realmId')), inArray(missions.status, ['queued', 'active', 'failed'])))
+    .groupBy(sql`1`, sql`2`, sql`3`, sql`4`)
+    .prepare();
   return {
+    *claimNext(q) {
+      const row = claim.get(q) as Row | undefined;
+      return row ? missionRecord(row) : null;
+    },
+    *leaseExpired(now, limit) {
+      return (expired.all({ now, limit }) as Row[]).map(missionRecord);
+    },
+    *queueCounts(realmId, now) {
+      return counts.all({ realmId, now }).map((r) => ({
+        status: r.status,
+        priority: priorities[r.priority],
+        retrying: r.retrying === 1,
+        waiting: r.waiting === 1,
+        count: r.count,
+        oldest: r.oldest,
+      })) as QueueCount[];
+    },
     *get(realmId, id) {
       const row = one.get({ realmId, id });
       return row ? missionRecord(row) : null;
