@@ -11,6 +11,7 @@ import type { Step, Tx } from '../store.js';
 import type { Invoke } from './inputs.js';
 import type { RunPlan } from './launcher.js';
 import { UNREACHABLE, type Run, type RunStatus } from './model.js';
+import { auditCrossing, capCrossing, CapRefusal } from './run-caps.js';
 import { noRunner } from './runtimes.js';
 
 /** Sessions of realm-less runs (global runtimes) are kept under this realm id. */
@@ -29,11 +30,15 @@ export interface StartRun extends Omit<Invoke, 'wait'> {
   alsoInTransaction?: (tx: Tx, run: Run) => Step<void>;
 }
 
-/** Checks the gates and records a running run, in one transaction; returns the run and what executing it needs. */
-export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Run; plan: RunPlan }> {
+/**
+ * Checks the gates and records a running run, in one transaction; returns the run and what executing it needs.
+ * A runaway guard's refusal is returned out of the transaction rather than thrown in it, so that the crossing
+ * and its audit entry commit; it is thrown once they have.
+ */
+export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Run; plan: RunPlan }> {
   const runner = ctx.runner;
   if (!runner) throw noRunner();
-  return ctx.store.write(function* (tx) {
+  const started = await ctx.store.write(function* (tx): Step<{ run: Run; plan: RunPlan } | CapRefusal> {
     const runtime = yield* tx.runtimes.get(input.runtimeId);
     if (!runtime) throw notFound('runtime', input.runtimeId, { field: 'runtimeId' });
     if (runtime.realmId && input.realmId && runtime.realmId !== input.realmId) {
@@ -42,9 +47,15 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
     const realmId = input.realmId ?? runtime.realmId;
     let defaultModel: string | null = null;
     if (realmId) {
-      defaultModel = (yield* requireWritableRealm(tx, realmId)).defaultModel;
+      const realm = yield* requireWritableRealm(tx, realmId);
+      defaultModel = realm.defaultModel;
       yield* requireRunnableAgent(tx, ctx, realmId, input.agentId);
       if (input.missionId) yield* requireMission(tx, realmId, input.missionId, 'missionId');
+      const crossing = yield* capCrossing(tx, ctx.clock.now(), realm.fleet, realmId, input.agentId, runtime.id);
+      if (crossing) {
+        yield* auditCrossing(tx, ctx.clock, realmId, crossing, input.agentId);
+        return new CapRefusal(crossing);
+      }
     }
     const run: Run = {
       id: newId('brun'),
@@ -90,6 +101,8 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
     };
     return { run, plan };
   });
+  if (started instanceof CapRefusal) throw started;
+  return started;
 }
 
 export interface RunResult {
@@ -109,6 +122,7 @@ export interface RunResult {
   /** The session to resume next time (only from a completed run), with the CLI's cumulative usage. */
   keepSession: { sessionId: string; usage: unknown } | null;
 }
+
 
 const finishActions = { completed: 'run_finished', failed: 'run_finished', timed_out: 'run_finished', cancelled: 'run_cancelled' } as const;
 
