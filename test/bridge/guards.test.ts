@@ -1,5 +1,5 @@
-// Runaway guards: caps on runs at once and runs per hour (per agent, runtime and realm), and offline and
-// draining agents not pulsed.
+// Runaway guards: caps on runs at once and runs per hour (per agent, runtime and realm), and the liveness
+// hooks (failures mark the agent failed; offline and draining agents are not pulsed).
 // Real processes (the fake CLIs) on a real SQLite database, time moved by an injected clock.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -163,6 +163,27 @@ describe('liveness', () => {
     const node = await app.store.read((tx) => tx.nodes.get(realmId, agentId));
     return livenessOf(node!, app.clock.now(), defaultFleetSettings, false);
   };
+
+  it('goes failed after a failed run of an agent that heartbeats, not after a cancelled one, and stays null for one that never did', async () => {
+    const { app, s, realmId, runtime, clock, state } = await setUp();
+    await beat(app, realmId, 'agent-a', clock.now().toISOString());
+    expect(await liveness(app, realmId, 'agent-a')).toBe('ready');
+    const hang = await runtime('hang');
+    const cancelled = await invoke(s, hang, 'agent-a', false);
+    await hanging(state);
+    expect((await s.call('bridge_cancel', { runId: cancelled.id })).status).toBe('cancelled');
+    expect(await liveness(app, realmId, 'agent-a')).toBe('ready');
+    clock.advance(1000);
+    const fail = await runtime('fail');
+    expect((await invoke(s, fail)).status).toBe('failed');
+    expect(await liveness(app, realmId, 'agent-a')).toBe('failed');
+    expect((await invoke(s, fail, 'agent-b')).status).toBe('failed');
+    expect(await liveness(app, realmId, 'agent-b')).toBeNull();
+    // The next heartbeat clears it.
+    clock.advance(1000);
+    await beat(app, realmId, 'agent-a', clock.now().toISOString());
+    expect(await liveness(app, realmId, 'agent-a')).toBe('ready');
+  });
 
   it('does not pulse offline or draining agents, and pulses those that never heartbeat', async () => {
     const { app, s, realmId, runtime, clock } = await setUp();

@@ -123,6 +123,11 @@ export interface RunResult {
   keepSession: { sessionId: string; usage: unknown } | null;
 }
 
+/**
+ * The ends that count against an agent's liveness (failed until its next heartbeat): a failure, a timeout, a
+ * lost run. A cancel is someone's decision, not the agent failing.
+ */
+const failsAgent = (status: RunStatus) => status === 'failed' || status === 'timed_out';
 
 const finishActions = { completed: 'run_finished', failed: 'run_finished', timed_out: 'run_finished', cancelled: 'run_cancelled' } as const;
 
@@ -151,6 +156,7 @@ export function finishRun(ctx: DomainContext, runId: string, result: RunResult):
         entityId: runId,
         details: { status: finished.status, exitCode: finished.exitCode, signal: finished.signal, costCents: finished.costCents },
       });
+      if (failsAgent(finished.status)) yield* tx.nodes.markFailed(finished.realmId, finished.agentId, finished.finishedAt!);
     }
     tx.announce({ topic: 'bridge.run.completed', realmId: finished.realmId, payload: { runId, agentId: finished.agentId, status: finished.status } });
     return finished;
@@ -164,6 +170,7 @@ export function loseRun(ctx: DomainContext, runId: string): Promise<Run | null> 
     if (!lost) return null;
     if (lost.realmId) {
       yield* appendAudit(tx, ctx.clock, { realmId: lost.realmId, actor: systemPrincipal, action: 'run_lost', entityType: 'run', entityId: runId, details: { ownerInstanceId: lost.ownerInstanceId } });
+      yield* tx.nodes.markFailed(lost.realmId, lost.agentId, lost.finishedAt!);
     }
     tx.announce({ topic: 'bridge.run.completed', realmId: lost.realmId, payload: { runId, agentId: lost.agentId, status: lost.status } });
     return lost;
