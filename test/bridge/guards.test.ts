@@ -1,6 +1,8 @@
-// Runaway guards: caps on runs at once and runs per hour (per agent, runtime and realm), and the liveness
-// hooks (failures mark the agent failed; offline and draining agents are not pulsed).
+// Runaway guards: caps on runs at once and runs per hour (per agent, runtime and realm), the per-run cost
+// ceiling, and the liveness hooks (failures mark the agent failed; offline and draining agents are not pulsed).
 // Real processes (the fake CLIs) on a real SQLite database, time moved by an injected clock.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -9,7 +11,9 @@ import { defaultFleetSettings } from '../../src/domain/fleet/settings.js';
 import type { HeartbeatState } from '../../src/domain/hierarchy/model.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
-import { fakeCommand, hanging, stateDir } from '../helpers/fakes.js';
+import { adapters } from '../../src/bridge/adapters/index.js';
+import type { Spend } from '../../src/bridge/types.js';
+import { alive, fakeBin, fakeCommand, hanging, request, stateDir } from '../helpers/fakes.js';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -154,6 +158,62 @@ describe('a runaway pulse', () => {
     expect(all.filter((r) => r.status !== 'completed' && r.status !== 'skipped')).toEqual([]);
     expect(await guardEntries(s, realmId)).toHaveLength(1);
   }, 30_000);
+});
+
+describe('the per-run cost ceiling', () => {
+  const spender = join(fakeBin, 'claude-spender');
+
+  it('hears Claude Code\'s spend while it runs: each API call\'s usage once, however many content blocks repeat it', async () => {
+    const spends: Spend[] = [];
+    const stop = new AbortController();
+    const outcome = await adapters.claude_code.execute(
+      request('claude_code', stateDir(), {
+        runtime: { command: spender },
+        signal: stop.signal,
+        onSpend: (spend) => {
+          spends.push(spend);
+          if (spends.length === 4) stop.abort();
+        },
+      }),
+    );
+    expect(outcome.status).toBe('cancelled');
+    expect(spends.slice(0, 4).map((x) => [x.costUsd, x.usage?.inputTokens, x.model])).toEqual([
+      [null, 1_000_000, 'claude-sonnet-4-5'], [null, 1_000_000, 'claude-sonnet-4-5'], [null, 2_000_000, 'claude-sonnet-4-5'], [null, 2_000_000, 'claude-sonnet-4-5'],
+    ]);
+  });
+
+  it('stops a run whose reported spend passes it, kills its process, bills what it spent and audits it', async () => {
+    const { app, s, realmId, state } = await setUp({ runCostCents: 500 });
+    const rt = (await s.call('bridge_register', { kind: 'claude_code', name: 'spender', command: spender, realmId, envVars: { FAKE_STATE: state } })).id;
+    const run = await s.call('bridge_invoke', { runtimeId: rt, agentId: 'agent-a', context: {}, wait: true });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/^cost ceiling exceeded: \d+ cents > 500$/);
+    expect(run.costCents).toBeGreaterThanOrEqual(600);
+    const pid = Number(readFileSync(join(state, 'spender.pid'), 'utf8'));
+    await until(() => !alive(pid));
+    const [entry] = await guardEntries(s, realmId);
+    expect(entry).toMatchObject({ entityType: 'run', entityId: run.id, details: { scope: 'run', kind: 'runCost', limit: 500, current: run.costCents, stopped: true } });
+    // The spend seen is in the ledger (the CLI never got to report its own total).
+    expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(run.costCents);
+    // A stopped run counts as the agent failing.
+    const node = await app.store.read((tx) => tx.nodes.get(realmId, 'agent-a'));
+    expect(node!.failedAt).not.toBeNull();
+  });
+
+  it('cannot stop a run that reports its cost only at the end: the run stands, and the crossing is audited', async () => {
+    const { s, realmId, state } = await setUp({ runCostCents: 10 });
+    const rt = (await s.call('bridge_register', { kind: 'claude_code', name: 'spender', command: spender, realmId, envVars: { FAKE_STATE: state, FAKE_SPEND: 'end' } })).id;
+    const run = await s.call('bridge_invoke', { runtimeId: rt, agentId: 'agent-a', context: {}, wait: true });
+    expect(run).toMatchObject({ status: 'completed', costCents: 25 });
+    expect((await guardEntries(s, realmId))[0]).toMatchObject({ entityId: run.id, details: { kind: 'runCost', limit: 10, current: 25, stopped: false } });
+  });
+
+  it('is off with runCostCents null', async () => {
+    const { s, realmId, state } = await setUp({ runCostCents: null });
+    const rt = (await s.call('bridge_register', { kind: 'claude_code', name: 'spender', command: spender, realmId, envVars: { FAKE_STATE: state, FAKE_SPEND: 'end' } })).id;
+    expect(await s.call('bridge_invoke', { runtimeId: rt, agentId: 'agent-a', context: {}, wait: true })).toMatchObject({ status: 'completed', costCents: 25 });
+    expect(await guardEntries(s, realmId)).toEqual([]);
+  });
 });
 
 describe('liveness', () => {

@@ -81,3 +81,15 @@ export function* auditCrossing(tx: Tx, clock: { now(): Date }, realmId: string, 
   const { limit, current } = crossing;
   yield* appendAudit(tx, clock, { realmId, actor: systemPrincipal, action: 'runaway_guard', entityType: scope, entityId: scopeId, details: { scope, kind, limit, current, window, agentId } });
 }
+
+/** Audits a run stopped (or, when its cost came only at the end, found) past the realm's per-run cost ceiling. */
+export function* auditCostCeiling(tx: Tx, clock: { now(): Date }, realmId: string, runId: string, agentId: string, ceiling: { limitCents: number; spentCents: number; stopped: boolean }): Step<void> {
+  yield* appendAudit(tx, clock, {
+    realmId,
+    actor: systemPrincipal,
+    action: 'runaway_guard',
+    entityType: 'run',
+    entityId: runId,
+    details: { scope: 'run', kind: 'runCost', limit: ceiling.limitCents, current: ceiling.spentCents, stopped: ceiling.stopped, agentId },
+  });
+}

@@ -11,7 +11,7 @@ import type { Step, Tx } from '../store.js';
 import type { Invoke } from './inputs.js';
 import type { RunPlan } from './launcher.js';
 import { UNREACHABLE, type Run, type RunStatus } from './model.js';
-import { auditCrossing, capCrossing, CapRefusal } from './run-caps.js';
+import { auditCostCeiling, auditCrossing, capCrossing, CapRefusal } from './run-caps.js';
 import { noRunner } from './runtimes.js';
 
 /** Sessions of realm-less runs (global runtimes) are kept under this realm id. */
@@ -46,9 +46,11 @@ export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ r
     }
     const realmId = input.realmId ?? runtime.realmId;
     let defaultModel: string | null = null;
+    let costCeilingCents: number | null = null;
     if (realmId) {
       const realm = yield* requireWritableRealm(tx, realmId);
       defaultModel = realm.defaultModel;
+      costCeilingCents = realm.fleet.runCostCents;
       yield* requireRunnableAgent(tx, ctx, realmId, input.agentId);
       if (input.missionId) yield* requireMission(tx, realmId, input.missionId, 'missionId');
       const crossing = yield* capCrossing(tx, ctx.clock.now(), realm.fleet, realmId, input.agentId, runtime.id);
@@ -98,6 +100,7 @@ export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ r
       prompt: input.prompt ?? null,
       model: run.model,
       timeoutMs: (input.timeoutSecs ?? runtime.timeoutSecs) * 1000,
+      costCeilingCents,
     };
     return { run, plan };
   });
@@ -121,11 +124,13 @@ export interface RunResult {
   permissionDenials: Run['permissionDenials'];
   /** The session to resume next time (only from a completed run), with the CLI's cumulative usage. */
   keepSession: { sessionId: string; usage: unknown } | null;
+  /** Set when the run's spend passed the realm's per-run cost ceiling: audited as a runaway guard. */
+  costCeiling?: { limitCents: number; spentCents: number; stopped: boolean } | null;
 }
 
 /**
  * The ends that count against an agent's liveness (failed until its next heartbeat): a failure, a timeout, a
- * lost run. A cancel is someone's decision, not the agent failing.
+ * lost run, a run stopped at the cost ceiling. A cancel is someone's decision, not the agent failing.
  */
 const failsAgent = (status: RunStatus) => status === 'failed' || status === 'timed_out';
 
@@ -137,7 +142,7 @@ const finishActions = { completed: 'run_finished', failed: 'run_finished', timed
  */
 export function finishRun(ctx: DomainContext, runId: string, result: RunResult): Promise<Run> {
   return ctx.store.write(function* (tx) {
-    const { keepSession, ...fields } = result;
+    const { keepSession, costCeiling, ...fields } = result;
     const finished = yield* tx.runs.finish(runId, { ...fields, finishedAt: isoNow(ctx.clock) });
     if (!finished) {
       const current = yield* tx.runs.get(runId);
@@ -156,6 +161,7 @@ export function finishRun(ctx: DomainContext, runId: string, result: RunResult):
         entityId: runId,
         details: { status: finished.status, exitCode: finished.exitCode, signal: finished.signal, costCents: finished.costCents },
       });
+      if (costCeiling) yield* auditCostCeiling(tx, ctx.clock, finished.realmId, runId, finished.agentId, costCeiling);
       if (failsAgent(finished.status)) yield* tx.nodes.markFailed(finished.realmId, finished.agentId, finished.finishedAt!);
     }
     tx.announce({ topic: 'bridge.run.completed', realmId: finished.realmId, payload: { runId, agentId: finished.agentId, status: finished.status } });
