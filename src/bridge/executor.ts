@@ -13,7 +13,7 @@ import { runEnvironment, runHeaders, runMarker } from './environment.js';
 import { MissingEnvironment } from '../domain/bridge/env-references.js';
 import { priceCents, type PriceTable } from './prices.js';
 import { signalRun } from './process-tree.js';
-import type { ControlPlaneCommand, RunOutcome, RunRequest, Usage } from './types.js';
+import type { ControlPlaneCommand, RunOutcome, RunRequest, Spend, Usage } from './types.js';
 
 export interface ExecutorOptions {
   store: Store;
@@ -39,6 +39,8 @@ const failedResult = (error: string): RunResult => ({
 
 /** The abort reason of runs stopped because this server is shutting down. */
 const SHUTDOWN = 'shutdown';
+/** The abort reason of runs stopped at the realm's per-run cost ceiling. */
+const COST_CEILING = 'cost_ceiling';
 const INTERRUPTED = 'interrupted: the server shut down before the run finished';
 
 /** Executes bridge runs in this process: the RunLauncher the domain uses. */
@@ -126,6 +128,15 @@ export class BridgeExecutor implements RunLauncher {
   }
 
   private async execute(run: Run, plan: RunPlan, signal: AbortSignal): Promise<Run> {
+    // The most the run has been seen to spend while it went (an adapter stopped early may report less, or none).
+    let seen: { cents: number; usage: Usage | null } | null = null;
+    const ceiling = plan.costCeilingCents;
+    const onSpend = (spend: Spend) => {
+      const cents = this.spendCents(spend);
+      if (cents === null || (seen && cents <= seen.cents)) return;
+      seen = { cents, usage: spend.usage };
+      if (ceiling !== null && cents > ceiling && !signal.aborted) this.running.get(run.id)?.controller.abort(COST_CEILING);
+    };
     try {
       const sessionKey = [run.realmId ?? NO_REALM, run.agentId, run.runtimeId] as const;
       const stored = await this.options.store.read((tx) => tx.sessions.get(...sessionKey));
@@ -156,6 +167,7 @@ export class BridgeExecutor implements RunLauncher {
         headers,
         marker: runMarker(run.id),
         controlPlane: this.options.controlPlane,
+        onSpend,
         onSpawn: (pid, processStart) => {
           const local = this.running.get(run.id);
           if (local) local.pid = pid;
@@ -172,8 +184,17 @@ export class BridgeExecutor implements RunLauncher {
       }
       if (outcome.leftovers > 0) this.options.logger.info({ runId: run.id, processes: outcome.leftovers }, 'stopped processes the run left behind');
       if (outcome.status === 'cancelled' && signal.reason === SHUTDOWN) outcome = { ...outcome, error: INTERRUPTED };
-      const costCents = this.costCents(outcome);
-      const finished = await finishRun(this.system, run.id, this.result(outcome, costCents));
+      const reported = this.costCents(outcome);
+      const spent = seen as { cents: number; usage: Usage | null } | null;
+      const stopped = signal.reason === COST_CEILING;
+      // A run stopped early may never report its cost (Claude's comes with its result): bill what was seen.
+      const costCents = spent && (reported === null || (stopped && reported < spent.cents)) ? round4(spent.cents) : reported;
+      if (costCents !== reported && !outcome.usage) outcome = { ...outcome, usage: spent!.usage };
+      const over = ceiling !== null && costCents !== null && costCents > ceiling;
+      if (stopped) outcome = { ...outcome, status: 'failed', error: `cost ceiling exceeded: ${costCents} cents > ${ceiling}` };
+      // Past the ceiling without being stopped: the adapter reported its cost only at the end (audited all the same).
+      const costCeiling = stopped || over ? { limitCents: ceiling!, spentCents: costCents ?? 0, stopped } : null;
+      const finished = await finishRun(this.system, run.id, { ...this.result(outcome, costCents), costCeiling });
       // The cost is in the ledger before the run is reported finished: whoever waited for it can read it.
       if (finished.status === outcome.status) await this.publishCost(finished, outcome, costCents);
       return finished;
@@ -210,6 +231,12 @@ export class BridgeExecutor implements RunLauncher {
     const cents = priceCents(this.options.prices, outcome.model, outcome.usage);
     if (cents === null) this.options.logger.warn({ model: outcome.model }, 'no price for this model; its tokens are recorded at 0 cents');
     return round4(cents ?? 0);
+  }
+
+  /** A spend report in cents: the CLI's own cost, else its tokens priced (null: nothing to price it by). */
+  private spendCents(spend: Spend): number | null {
+    if (spend.costUsd !== null) return spend.costUsd * 100;
+    return spend.usage ? priceCents(this.options.prices, spend.model, spend.usage) : null;
   }
 
   /** Usage and cost go to the ledger through cost.incurred, with the run id as the event id (counted once). */

@@ -30,6 +30,15 @@ export interface RunRequest {
   onSpawn(pid: number, processStart: string | null): void;
   /** Output as it arrives, for callers that stream it (logs, progress). */
   onOutput?(stream: 'stdout' | 'stderr', text: string): void;
+  /** The run's spend so far, each time an adapter learns more of it while the run goes (the cost ceiling). */
+  onSpend?(spend: Spend): void;
+}
+
+/** What a run has spent so far, cumulative: the CLI's own cost when it says one, else its tokens (priced by the table). */
+export interface Spend {
+  costUsd: number | null;
+  usage: Usage | null;
+  model: string | null;
 }
 
 export type RunStatus = 'completed' | 'failed' | 'timed_out' | 'cancelled';

@@ -330,6 +330,23 @@ export interface RunRepo {
   orphaned(liveInstanceIds: string[]): Step<Run[]>;
   runningFor(realmId: string, agentId: string): Step<Run[]>;
   runningInRealm(realmId: string): Step<Run[]>;
+  /** The realm's running runs, only what the runaway guards count them by (through the status index). */
+  running(realmId: string): Step<RunningRun[]>;
+  /** How many of the realm's runs started at or after `since`: all, the agent's, or the runtime's. */
+  startedSince(realmId: string, since: string, scope: { agentId?: string; runtimeId?: string }): Step<number>;
+  /** Records a runaway guard crossing once per (realm, scope, scopeId, kind, window); false when it was already. */
+  recordCrossing(crossing: GuardCrossing): Step<boolean>;
+}
+
+export type RunningRun = Pick<Run, 'id' | 'agentId' | 'runtimeId' | 'startedAt'>;
+
+export interface GuardCrossing {
+  realmId: string;
+  scope: string;
+  scopeId: string;
+  kind: string;
+  window: string;
+  createdAt: string;
 }
 
 export interface StoredSession {

@@ -31,7 +31,8 @@ export const bridgeFunctions = [
     errors: {
       not_found: true,
       forbidden: 'the runtime belongs to another realm, or the agent is not a node, paused or terminated',
-      budget_exceeded: true,
+      budget_exceeded: 'over a hard budget limit, or a runaway guard: the agent, runtime or realm started its runsPerHour (details: scope, kind, limit, current)',
+      conflict: 'a runaway guard: the agent, runtime or realm has its concurrentRuns running (details: scope, kind, limit, current)',
       realm_suspended: true,
       runtime_error: 'with wait: the runtime could not be started or reached (details.runId: the run, recorded as failed)',
     },

@@ -44,8 +44,8 @@ export const pulseFunctions = [
     errors: {
       invalid_input: 'the agent has no runtime',
       forbidden: 'the agent is paused, terminated or not a node',
-      budget_exceeded: true,
-      conflict: 'a run of the agent is still going',
+      budget_exceeded: 'over a hard budget limit, or a runaway guard\'s runsPerHour cap (details: scope, kind, limit, current)',
+      conflict: 'a run of the agent is still going, or a runaway guard\'s concurrentRuns cap (details: scope, kind, limit, current)',
       not_found: true,
     },
     input: InvokePulse,
@@ -59,7 +59,8 @@ export const pulseFunctions = [
     title: 'Tick pulse',
     description:
       'Run one tick of an agent\'s pulse now, as the scheduler would: skipped (and recorded with the reason) when the ' +
-      'pulse is disabled, the agent paused or terminated, over budget, still running, or idle; otherwise invoked, ' +
+      'pulse is disabled, the agent paused or terminated, offline or draining by its heartbeats, over budget, still running, ' +
+      'idle, or at a runaway guard\'s cap on runs at once or per hour; otherwise invoked, ' +
       'with failed attempts retried and the last one kept as a dead letter. Returns the pulse run.',
     errors: { not_found: true },
     input: AgentPulse,

@@ -156,6 +156,9 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     orphaned: [[['inst-1']]],
     runningFor: [[R, A]],
     runningInRealm: [[R]],
+    running: [[R]],
+    startedSince: [[R, T, {}], [R, T, { agentId: A }], [R, T, { runtimeId: 'rt-1' }]],
+    recordCrossing: insertOnly,
   },
   sessions: {
     get: [[R, A, 'rt-1']],

@@ -4,7 +4,7 @@
 // judged by subtype (API failures arrive as subtype success).
 import type { PermissionLevel } from '../../domain/bridge/model.js';
 import { scrub } from '../../domain/secrets.js';
-import type { ControlPlaneCommand, PermissionDenial } from '../types.js';
+import type { ControlPlaneCommand, PermissionDenial, Usage } from '../types.js';
 import type { CliSpec } from './cli.js';
 import { num, obj, str, stripAnsi } from './common.js';
 import { streamJsonReader } from './stream-json.js';
@@ -70,8 +70,29 @@ export const claudeCode: CliSpec = {
     // Subagents' text has a parent_tool_use_id; the main loop's does not.
     const reader = streamJsonReader((e) => e.parent_tool_use_id == null);
     const { seen } = reader;
+    // The cost comes only with the result event, at the end (judged then, once the run is over). While the run
+    // goes, each API call's usage comes on its assistant events (repeated for each content block of a message:
+    // kept per message id), which the price table turns into a running estimate for the cost ceiling.
+    const calls = new Map<string, Usage>();
     return {
-      line: reader.line,
+      line(e) {
+        reader.line(e);
+        const message = obj(e.message);
+        if (e.type === 'assistant' && typeof message.id === 'string' && message.usage) {
+          const u = obj(message.usage);
+          calls.set(message.id, { inputTokens: num(u.input_tokens) + num(u.cache_creation_input_tokens), outputTokens: num(u.output_tokens), cachedInputTokens: num(u.cache_read_input_tokens) });
+        }
+      },
+      spend() {
+        if (!calls.size || seen.result) return null;
+        const usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+        for (const u of calls.values()) {
+          usage.inputTokens += u.inputTokens;
+          usage.outputTokens += u.outputTokens;
+          usage.cachedInputTokens += u.cachedInputTokens;
+        }
+        return { costUsd: null, usage, model: seen.model };
+      },
       lastWords: () => seen.lastWords,
       finish(proc) {
         const r = seen.result;

@@ -1,6 +1,6 @@
 import type { Runtime } from '../../domain/bridge/model.js';
 import { runProcess, type ProcessOutcome } from '../process-group.js';
-import type { Adapter, PermissionDenial, RunOutcome, RunRequest } from '../types.js';
+import type { Adapter, PermissionDenial, RunOutcome, RunRequest, Spend } from '../types.js';
 import { emptyOutcome, errorLine, jsonLine, promptWithContext, statusOf, timedOut, unreachable } from './common.js';
 
 /** What a stream parser concludes once the process has ended. */
@@ -22,6 +22,8 @@ export interface StreamParser {
   line(event: Record<string, unknown>): void | 'stop';
   /** The last thing the CLI reported (a retry, a tool call, a logged cause), for the message of a run that timed out. */
   lastWords(stderr: string): string | null;
+  /** The spend the stream has shown so far (cumulative), for CLIs that report it while they run; null: none yet. */
+  spend?(): Spend | null;
   finish(proc: ProcessOutcome): Parsed | Promise<Parsed>;
 }
 
@@ -78,7 +80,10 @@ export function cliAdapter(spec: CliSpec): Adapter {
         signal: AbortSignal.any([request.signal, stop.signal]),
         onStdoutLine: (line) => {
           const event = jsonLine(line);
-          if (event && parser.line(event) === 'stop') stop.abort();
+          if (!event) return;
+          if (parser.line(event) === 'stop') stop.abort();
+          const spend = parser.spend?.();
+          if (spend) request.onSpend?.(spend);
         },
         onSpawn: request.onSpawn,
         onOutput: request.onOutput,

@@ -80,6 +80,8 @@ export const opencode: CliSpec = {
         }
       },
       lastWords: (stderr) => opencodeError(stderr) ?? lastTool,
+      // Each step_finish carries its cost: the sum so far is the run's spend as it goes.
+      spend: () => (steps ? { costUsd: cost, usage: { ...usage }, model: request.model ?? str(givenConfig(request.env).model) } : null),
       finish(proc) {
         // An error event is a failure whatever the exit code. "UnknownError" says nothing: the log has the cause.
         const ok = error === null && proc.exitCode === 0;

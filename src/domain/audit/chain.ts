@@ -17,7 +17,7 @@ export const systemActions = [
   'override_pause', 'override_resume', 'override_terminate',
   'realm_imported', 'realm_suspended', 'realm_archived',
   'pulse_registered', 'pulse_toggled', 'pulse_run_started', 'pulse_run_finished',
-  'run_started', 'run_finished', 'run_cancelled', 'run_lost',
+  'run_started', 'run_finished', 'run_cancelled', 'run_lost', 'runaway_guard',
 ] as const;
 export type SystemAction = (typeof systemActions)[number];
 

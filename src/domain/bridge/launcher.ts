@@ -7,6 +7,8 @@ export interface RunPlan {
   prompt: string | null;
   model: string | null;
   timeoutMs: number;
+  /** The realm's per-run cost ceiling: a run whose reported spend passes it is stopped (null: none). */
+  costCeilingCents: number | null;
 }
 
 /**

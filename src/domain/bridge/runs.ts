@@ -11,6 +11,7 @@ import type { Step, Tx } from '../store.js';
 import type { Invoke } from './inputs.js';
 import type { RunPlan } from './launcher.js';
 import { UNREACHABLE, type Run, type RunStatus } from './model.js';
+import { auditCostCeiling, auditCrossing, capCrossing, CapRefusal } from './run-caps.js';
 import { noRunner } from './runtimes.js';
 
 /** Sessions of realm-less runs (global runtimes) are kept under this realm id. */
@@ -29,11 +30,15 @@ export interface StartRun extends Omit<Invoke, 'wait'> {
   alsoInTransaction?: (tx: Tx, run: Run) => Step<void>;
 }
 
-/** Checks the gates and records a running run, in one transaction; returns the run and what executing it needs. */
-export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Run; plan: RunPlan }> {
+/**
+ * Checks the gates and records a running run, in one transaction; returns the run and what executing it needs.
+ * A runaway guard's refusal is returned out of the transaction rather than thrown in it, so that the crossing
+ * and its audit entry commit; it is thrown once they have.
+ */
+export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Run; plan: RunPlan }> {
   const runner = ctx.runner;
   if (!runner) throw noRunner();
-  return ctx.store.write(function* (tx) {
+  const started = await ctx.store.write(function* (tx): Step<{ run: Run; plan: RunPlan } | CapRefusal> {
     const runtime = yield* tx.runtimes.get(input.runtimeId);
     if (!runtime) throw notFound('runtime', input.runtimeId, { field: 'runtimeId' });
     if (runtime.realmId && input.realmId && runtime.realmId !== input.realmId) {
@@ -41,10 +46,18 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
     }
     const realmId = input.realmId ?? runtime.realmId;
     let defaultModel: string | null = null;
+    let costCeilingCents: number | null = null;
     if (realmId) {
-      defaultModel = (yield* requireWritableRealm(tx, realmId)).defaultModel;
+      const realm = yield* requireWritableRealm(tx, realmId);
+      defaultModel = realm.defaultModel;
+      costCeilingCents = realm.fleet.runCostCents;
       yield* requireRunnableAgent(tx, ctx, realmId, input.agentId);
       if (input.missionId) yield* requireMission(tx, realmId, input.missionId, 'missionId');
+      const crossing = yield* capCrossing(tx, ctx.clock.now(), realm.fleet, realmId, input.agentId, runtime.id);
+      if (crossing) {
+        yield* auditCrossing(tx, ctx.clock, realmId, crossing, input.agentId);
+        return new CapRefusal(crossing);
+      }
     }
     const run: Run = {
       id: newId('brun'),
@@ -87,9 +100,12 @@ export function startRun(ctx: DomainContext, input: StartRun): Promise<{ run: Ru
       prompt: input.prompt ?? null,
       model: run.model,
       timeoutMs: (input.timeoutSecs ?? runtime.timeoutSecs) * 1000,
+      costCeilingCents,
     };
     return { run, plan };
   });
+  if (started instanceof CapRefusal) throw started;
+  return started;
 }
 
 export interface RunResult {
@@ -108,7 +124,15 @@ export interface RunResult {
   permissionDenials: Run['permissionDenials'];
   /** The session to resume next time (only from a completed run), with the CLI's cumulative usage. */
   keepSession: { sessionId: string; usage: unknown } | null;
+  /** Set when the run's spend passed the realm's per-run cost ceiling: audited as a runaway guard. */
+  costCeiling?: { limitCents: number; spentCents: number; stopped: boolean } | null;
 }
+
+/**
+ * The ends that count against an agent's liveness (failed until its next heartbeat): a failure, a timeout, a
+ * lost run, a run stopped at the cost ceiling. A cancel is someone's decision, not the agent failing.
+ */
+const failsAgent = (status: RunStatus) => status === 'failed' || status === 'timed_out';
 
 const finishActions = { completed: 'run_finished', failed: 'run_finished', timed_out: 'run_finished', cancelled: 'run_cancelled' } as const;
 
@@ -118,7 +142,7 @@ const finishActions = { completed: 'run_finished', failed: 'run_finished', timed
  */
 export function finishRun(ctx: DomainContext, runId: string, result: RunResult): Promise<Run> {
   return ctx.store.write(function* (tx) {
-    const { keepSession, ...fields } = result;
+    const { keepSession, costCeiling, ...fields } = result;
     const finished = yield* tx.runs.finish(runId, { ...fields, finishedAt: isoNow(ctx.clock) });
     if (!finished) {
       const current = yield* tx.runs.get(runId);
@@ -137,6 +161,8 @@ export function finishRun(ctx: DomainContext, runId: string, result: RunResult):
         entityId: runId,
         details: { status: finished.status, exitCode: finished.exitCode, signal: finished.signal, costCents: finished.costCents },
       });
+      if (costCeiling) yield* auditCostCeiling(tx, ctx.clock, finished.realmId, runId, finished.agentId, costCeiling);
+      if (failsAgent(finished.status)) yield* tx.nodes.markFailed(finished.realmId, finished.agentId, finished.finishedAt!);
     }
     tx.announce({ topic: 'bridge.run.completed', realmId: finished.realmId, payload: { runId, agentId: finished.agentId, status: finished.status } });
     return finished;
@@ -150,6 +176,7 @@ export function loseRun(ctx: DomainContext, runId: string): Promise<Run | null> 
     if (!lost) return null;
     if (lost.realmId) {
       yield* appendAudit(tx, ctx.clock, { realmId: lost.realmId, actor: systemPrincipal, action: 'run_lost', entityType: 'run', entityId: runId, details: { ownerInstanceId: lost.ownerInstanceId } });
+      yield* tx.nodes.markFailed(lost.realmId, lost.agentId, lost.finishedAt!);
     }
     tx.announce({ topic: 'bridge.run.completed', realmId: lost.realmId, payload: { runId, agentId: lost.agentId, status: lost.status } });
     return lost;

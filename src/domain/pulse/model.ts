@@ -3,7 +3,13 @@ import { z } from 'zod';
 export const contextModes = ['thin', 'full'] as const;
 export const pulseSources = ['cron', 'manual', 'retry'] as const;
 export const pulseRunStatuses = ['running', 'completed', 'failed', 'timed_out', 'skipped', 'dead'] as const;
-export const skipReasons = ['disabled', 'agent_paused', 'agent_terminated', 'over_budget', 'overlap', 'idle'] as const;
+export const skipReasons = [
+  'disabled', 'agent_paused', 'agent_terminated', 'over_budget', 'overlap', 'idle',
+  // The agent's heartbeats say it is gone or shutting down (agents that never heartbeat are pulsed as ever).
+  'offline', 'draining',
+  // A runaway guard (the realm's fleet caps on runs at once and runs per hour) refused the run.
+  'concurrent_runs_cap', 'runs_per_hour_cap',
+] as const;
 export type SkipReason = (typeof skipReasons)[number];
 
 export const PulseConfig = z.object({

@@ -3,6 +3,9 @@ import type { RunPlan } from '../bridge/launcher.js';
 import type { Run } from '../bridge/model.js';
 import { startRun } from '../bridge/runs.js';
 import { noRunner } from '../bridge/runtimes.js';
+import { auditCrossing, capCrossing, CapRefusal, type CapKind } from '../bridge/run-caps.js';
+import { livenessOf, takesPulses } from '../fleet/liveness.js';
+import type { Realm } from '../realm/model.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
@@ -40,19 +43,35 @@ type Decision =
   | { kind: 'skip'; run: PulseRun }
   | { kind: 'go'; config: PulseConfig; runtimeId: string | null };
 
-/** The gates of a tick, in order; the first that holds is the skip reason. */
-function* skipReason(tx: Tx, ctx: DomainContext, config: PulseConfig): Step<SkipReason | null> {
+const capSkip: Record<CapKind, SkipReason> = { concurrentRuns: 'concurrent_runs_cap', runsPerHour: 'runs_per_hour_cap' };
+
+/**
+ * The gates of a tick, in order; the first that holds is the skip reason. The runaway guards come last: a tick
+ * that would be skipped anyway does not count as a crossing. startRun checks them again (another run may
+ * start in between); execute records that refusal as the same skip.
+ */
+function* skipReason(tx: Tx, ctx: DomainContext, realm: Realm, config: PulseConfig, runtimeId: string | null): Step<SkipReason | null> {
   if (!config.enabled) return 'disabled';
   const node = yield* tx.nodes.get(config.realmId, config.agentId);
   if (!node || node.status === 'terminated') return 'agent_terminated';
   if (node.status === 'paused') return 'agent_paused';
+  const running = yield* tx.runs.runningFor(config.realmId, config.agentId);
+  const liveness = livenessOf(node, ctx.clock.now(), realm.fleet, running.length > 0);
+  if (!takesPulses(liveness)) return liveness as 'offline' | 'draining';
   if (!(yield* checkBudgets(tx, ctx.clock, config.realmId, config.agentId)).allowed) return 'over_budget';
-  const busy = (yield* tx.pulses.runningFor(config.realmId, config.agentId)).length + (yield* tx.runs.runningFor(config.realmId, config.agentId)).length;
+  const busy = (yield* tx.pulses.runningFor(config.realmId, config.agentId)).length + running.length;
   if (busy > 0) return 'overlap';
   if (config.skipWhenIdle) {
     // No LLM is woken for nothing: work in hand, or a queued mission it could take.
     const own = yield* tx.missions.assignedTo(config.realmId, config.agentId, ['active', 'review', 'blocked']);
     if (own.length === 0 && (yield* takeableMissions(tx, node, 200)).length === 0) return 'idle';
+  }
+  if (runtimeId) {
+    const crossing = yield* capCrossing(tx, ctx.clock.now(), realm.fleet, config.realmId, config.agentId, runtimeId);
+    if (crossing) {
+      yield* auditCrossing(tx, ctx.clock, config.realmId, crossing, config.agentId);
+      return capSkip[crossing.kind];
+    }
   }
   return null;
 }
@@ -92,10 +111,11 @@ export async function tickPulse(ctx: DomainContext, req: TickRequest, options: T
     if (req.scheduledFor && !(yield* tx.pulses.claimSlot(req.realmId, req.agentId, req.scheduledFor, options.instanceId))) return { kind: 'drop' };
     // A suspended realm's pulses stop; so does a disabled pulse's timer (silently, unless an operator asked).
     if (realm.status !== 'active' || (!config.enabled && !req.byOperator)) return { kind: 'drop' };
-    const reason = yield* skipReason(tx, ctx, config);
-    if (reason) return { kind: 'skip', run: yield* recordSkip(tx, ctx, req, reason) };
     const node = yield* tx.nodes.get(req.realmId, req.agentId);
-    return { kind: 'go', config, runtimeId: config.runtimeId ?? node?.runtimeId ?? null };
+    const runtimeId = config.runtimeId ?? node?.runtimeId ?? null;
+    const reason = yield* skipReason(tx, ctx, realm, config, runtimeId);
+    if (reason) return { kind: 'skip', run: yield* recordSkip(tx, ctx, req, reason) };
+    return { kind: 'go', config, runtimeId };
   });
   if (decision.kind === 'drop') return null;
   if (decision.kind === 'skip') return decision.run;
@@ -141,6 +161,8 @@ async function execute(
   } catch (error) {
     // A tick records why it could not start; a manual invoke (no retries) refuses instead.
     if (!(error instanceof DomainError) || !retries) throw error;
+    // A runaway guard is no failure to retry (that would feed the loop it stops): the tick is skipped.
+    if (error instanceof CapRefusal) return ctx.store.write((tx) => recordSkip(tx, ctx, req, capSkip[error.crossing.kind]));
     failure = error.message;
   }
   if (started) onStarted?.({ ...pulseRun, bridgeRunId: started.run.id });

@@ -1,8 +1,8 @@
 import { centsToUnits, unitsToCents } from '../../../domain/ledger/money.js';
-import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Run, Runtime } from '../../../domain/bridge/model.js';
 import type { RunRepo, RuntimeRepo, SessionRepo } from '../../../domain/store.js';
-import { agentSessions, bridgeRuns, runtimes } from '../../schema.js';
+import { agentSessions, bridgeRuns, guardCrossings, runtimes } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
 import { type Db, preparedInsert, withoutOrd } from './shared.js';
 
@@ -95,6 +95,33 @@ export function runRepo(db: Db): RunRepo {
     },
     *runningInRealm(realmId) {
       return db.select().from(bridgeRuns).where(and(eq(bridgeRuns.realmId, realmId), eq(bridgeRuns.status, 'running'))).all().map(runRecord);
+    },
+    *running(realmId) {
+      // coalesce() keeps the realm term off the realm's index (which would read every run the realm ever had):
+      // the status index reads the running runs of the whole database, few however long the history grows.
+      return db
+        .select({ id: bridgeRuns.id, agentId: bridgeRuns.agentId, runtimeId: bridgeRuns.runtimeId, startedAt: bridgeRuns.startedAt })
+        .from(bridgeRuns)
+        .where(and(eq(bridgeRuns.status, 'running'), eq(sql`coalesce(${bridgeRuns.realmId}, '')`, realmId)))
+        .all();
+    },
+    *startedSince(realmId, since, scope) {
+      const row = db
+        .select({ n: count() })
+        .from(bridgeRuns)
+        .where(
+          and(
+            scope.runtimeId !== undefined ? eq(bridgeRuns.runtimeId, scope.runtimeId) : undefined,
+            eq(bridgeRuns.realmId, realmId),
+            scope.agentId !== undefined ? eq(bridgeRuns.agentId, scope.agentId) : undefined,
+            gte(bridgeRuns.startedAt, since),
+          ),
+        )
+        .get();
+      return row?.n ?? 0;
+    },
+    *recordCrossing(crossing) {
+      return db.insert(guardCrossings).values(crossing).onConflictDoNothing().run().changes === 1;
     },
     *runningFor(realmId, agentId) {
       return db
