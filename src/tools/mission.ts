@@ -25,6 +25,7 @@ export const missionFunctions = [
     output: sameAsCheckout,
     rest: { method: 'POST', path: '/api/missions' },
     permission: 'control_plane:missions:write',
+    idempotent: true,
     actsAs: ['createdBy'],
     run: (input, ctx) => createMission(ctx, input),
   }),
