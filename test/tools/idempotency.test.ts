@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/sqlite/driver.js';
 import { catalogue } from '../../src/tools/catalogue.js';
+import { ABANDONED_AFTER_MS, inputHash } from '../../src/domain/idempotency.js';
 import { toolName } from '../../src/tools/declaration.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
@@ -100,6 +101,23 @@ describe('a repeated call with the same key', () => {
     expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY key').all()).toEqual([{ key: 'k-new' }]);
   });
 
+  it('left pending by a process that died is in progress for a minute, then runs again', async () => {
+    const clock = fakeClock('2026-11-20T10:00:00.000Z');
+    const { s, realmId } = await session({ clock });
+    const input = { realmId, title: 'A', createdBy: 'o' };
+    // What a process that reserved the key and died before finishing leaves (the validated input's hash).
+    const db = (s.app.store as unknown as { db: Database }).db;
+    db.prepare("INSERT INTO idempotency_keys (realm_id, key, function, input_hash, state, result, created_at) VALUES (?, 'dead', 'mission_create', ?, 'pending', NULL, ?)")
+      .run(realmId, inputHash({ ...input, priority: 'normal', status: 'backlog' }), clock.now().toISOString());
+    clock.advance(ABANDONED_AFTER_MS);
+    expect(await s.fail('mission_create', { ...input, idempotencyKey: 'dead' })).toMatchObject({ code: 'conflict', details: { reason: 'in_progress' } });
+    expect(await missions(s, realmId)).toBe(0);
+    clock.advance(1);
+    const created = await s.call('mission_create', { ...input, idempotencyKey: 'dead' });
+    expect(await s.call('mission_create', { ...input, idempotencyKey: 'dead' })).toEqual(created);
+    expect(await missions(s, realmId)).toBe(1);
+  });
+
   it('20 at once create exactly one; the others get its result or in_progress', async () => {
     const { s, realmId } = await session();
     const input = { realmId, title: 'A', createdBy: 'o', idempotencyKey: 'burst' };
@@ -154,6 +172,9 @@ describe('the Idempotency-Key header over REST', () => {
     const conflict = await post({ ...body, title: 'B' }, { 'Idempotency-Key': 'h-1' });
     expect(conflict.status).toBe(409);
     expect((await api(server.url, token, 'GET', `/api/missions/${realmId}`)).body.count).toBe(1);
+    const openapi = (await api(server.url, token, 'GET', '/api/openapi.json')).body;
+    expect(openapi.paths['/api/missions'].post.parameters).toEqual([expect.objectContaining({ in: 'header', name: 'Idempotency-Key' })]);
+    expect(openapi.paths['/api/realms/{id}'].patch.parameters ?? []).not.toContainEqual(expect.objectContaining({ name: 'Idempotency-Key' }));
     const refused = await api(server.url, token, 'PATCH', `/api/realms/${realmId}`, { name: 'x' }, { 'Idempotency-Key': 'h-3' });
     expect(refused.body.error).toMatchObject({ code: 'invalid_input', details: { field: 'Idempotency-Key' } });
   }, 30_000);
