@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Database } from '../../src/db/sqlite/driver.js';
 import { catalogue } from '../../src/tools/catalogue.js';
 import { ABANDONED_AFTER_MS, inputHash } from '../../src/domain/idempotency.js';
+import { agentPrincipal } from '../../src/domain/principal.js';
 import { toolName } from '../../src/tools/declaration.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
@@ -72,6 +73,30 @@ describe('a repeated call with the same key', () => {
     const b = await s.call('mission_create', { realmId: other, title: 'B', createdBy: 'o', idempotencyKey: 'k' });
     expect(b.id).not.toBe(a.id);
     expect([await missions(s, realmId), await missions(s, other)]).toEqual([1, 1]);
+  });
+
+  it('is shared by the realm\'s callers, but an agent\'s input names it: another agent\'s repeat is conflict', async () => {
+    const { s, realmId } = await session();
+    const [dev1, dev2] = await Promise.all(['agent-dev-1', 'agent-dev-2'].map((id) => connect({ app: s.app, principal: agentPrincipal(realmId, id) })));
+    open.push(dev1!, dev2!);
+    const proposal = { kind: 'custom', title: 'A', idempotencyKey: 'k' };
+    const first = await dev1!.call('council_submit', proposal);
+    expect(first.requestedBy).toBe('agent-dev-1');
+    expect(await dev1!.call('council_submit', proposal)).toEqual(first);
+    expect(await dev2!.fail('council_submit', proposal)).toMatchObject({ code: 'conflict', details: { reason: 'input_differs' } });
+    expect((await s.call('council_proposals', { realmId })).count).toBe(1);
+  });
+
+  it('keeps the result as the tool returned it: a runtime\'s secrets stay redacted', async () => {
+    const { s, realmId } = await session();
+    const input = { kind: 'http', name: 'h', url: 'http://127.0.0.1:9/', realmId, headers: { authorization: 'Bearer sekrit-123' }, idempotencyKey: 'rt' };
+    const first = await s.call('bridge_register', input);
+    expect(first.headers.authorization).toBe('[REDACTED]');
+    expect(await s.call('bridge_register', input)).toEqual(first);
+    const db = (s.app.store as unknown as { db: Database }).db;
+    const rows = db.prepare('SELECT * FROM idempotency_keys').all();
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain('sekrit');
   });
 
   it('outside a realm (realm_create) is kept too', async () => {
