@@ -73,6 +73,7 @@ export interface Tx {
   processes: ProcessRepo;
   realmData: RealmDataRepo;
   tokens: TokenRepo;
+  idempotency: IdempotencyRepo;
   /** Records a change for the change feed and the bus; published only if the transaction commits. */
   announce(announcement: Announcement): void;
 }
@@ -401,4 +402,33 @@ export interface ProcessRepo {
   /** Takes or renews a lease; true if `holder` holds it until `expiresAt`. */
   lease(name: string, holder: string, now: string, expiresAt: string): Step<boolean>;
   releaseLease(name: string, holder: string): Step<void>;
+}
+
+/** A call made with an idempotency key: pending while it runs, then done with its result (src/domain/idempotency.ts). */
+export interface IdempotencyRecord {
+  /** '' for calls outside a realm (realm_create, a global runtime). */
+  realmId: string;
+  key: string;
+  function: string;
+  inputHash: string;
+  state: 'pending' | 'done';
+  result: unknown;
+  /** When it was reserved (or last renewed while pending); also the holder's token for complete and release. */
+  createdAt: string;
+}
+
+export interface IdempotencyRepo {
+  /** Inserts the pending row unless (realmId, key) has one (INSERT ... ON CONFLICT DO NOTHING); whether it did. */
+  reserve(row: IdempotencyRecord): Step<boolean>;
+  get(realmId: string, key: string): Step<IdempotencyRecord | null>;
+  /** Puts `row` in place of the row created at `createdAt` (expired, or pending and abandoned); whether that row was still there. */
+  replace(createdAt: string, row: IdempotencyRecord): Step<boolean>;
+  /** Moves a pending row's createdAt from `createdAt` to `at` (its holder still runs); whether it was still held. */
+  renew(realmId: string, key: string, createdAt: string, at: string): Step<boolean>;
+  /** The held pending row becomes done with its result. */
+  complete(realmId: string, key: string, createdAt: string, result: unknown): Step<void>;
+  /** Deletes the held pending row (the call failed: errors are not kept). */
+  release(realmId: string, key: string, createdAt: string): Step<void>;
+  /** Deletes every row created before `before`; how many. */
+  prune(before: string): Step<number>;
 }

@@ -19,6 +19,7 @@ export const bridgeFunctions = [
     output: Runtime,
     rest: { method: 'POST', path: '/api/bridge/runtimes' },
     permission: 'control_plane:runtimes:write',
+    idempotent: true,
     run: (input, ctx) => registerRuntime(ctx, input),
   }),
   declare({
@@ -40,6 +41,7 @@ export const bridgeFunctions = [
     output: statedAs(Run, 'The run: finished when wait was true, else as it started.', 'bridge_run'),
     rest: { method: 'POST', path: '/api/bridge/invoke' },
     permission: 'control_plane:runs:write',
+    idempotent: true,
     run: (input, ctx) => invoke(ctx, input),
   }),
   declare({

@@ -31,6 +31,7 @@ export const councilFunctions = [
     output: Proposal,
     rest: { method: 'POST', path: '/api/council/proposals' },
     permission: 'control_plane:proposals:write',
+    idempotent: true,
     actsAs: ['requestedBy'],
     run: (input, ctx) => submitProposal(ctx, input),
   }),

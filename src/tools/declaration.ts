@@ -47,6 +47,12 @@ export interface FunctionDeclaration<I extends z.ZodType = z.ZodType, O extends 
   adminOnly?: readonly string[];
   /** The input field that holds the realm, when it is not `realmId` (the realm tools' `id`). */
   realmField?: string;
+  /**
+   * Takes an optional idempotencyKey (added to the input by the registry, taken out before run): a repeat with
+   * the same key and input returns the first result (src/tools/idempotent.ts). For creates, spends, claims,
+   * submits and invokes.
+   */
+  idempotent?: true;
   run(input: z.output<I>, ctx: DomainContext): Promise<z.input<O>>;
 }
 

@@ -22,6 +22,7 @@ export const directiveFunctions = [
     output: statedAs(Directive, 'The directive created.', 'directive_get'),
     rest: { method: 'POST', path: '/api/directives' },
     permission: 'control_plane:directives:write',
+    idempotent: true,
     run: (input, ctx) => createDirective(ctx, input),
   }),
   declare({

@@ -6,6 +6,7 @@ import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import { authorize } from './authorize.js';
 import { closestNames } from './closest.js';
+import { runDeclared } from './idempotent.js';
 import type { Registry } from './registry.js';
 import { guardArguments } from '../domain/json-guard.js';
 import { invalidInputFrom } from '../domain/validation.js';
@@ -54,7 +55,8 @@ export async function callFunction(
   const parsed = fn.declaration.input.safeParse(allowed.args, { reportInput: true });
   if (!parsed.success) return { ok: false, error: invalidInputFrom(parsed.error, fn.declaration.input) };
   try {
-    return { ok: true, value: await fn.declaration.run(parsed.data, ctx) };
+    const realm = fn.realmField ? ((parsed.data as Record<string, unknown>)[fn.realmField] ?? '') : '';
+    return { ok: true, value: await runDeclared(fn.declaration, fn.name, String(realm), parsed.data as Record<string, unknown>, ctx) };
   } catch (error) {
     return { ok: false, error: asDomainError(error, log, name) };
   }

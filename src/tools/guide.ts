@@ -3,6 +3,7 @@
 // renders it; the wire schemas (wire-schema.ts) leave out what it says.
 import { errorCodes } from '../domain/errors.js';
 import { agentId, cursor, expectedVersion, limit, realmId } from '../domain/params.js';
+import { idempotencyKey } from './idempotent.js';
 import { pageFields } from './outputs.js';
 
 /** Parameters (and list fields) many tools share, with the one description each has everywhere. */
@@ -12,6 +13,7 @@ export const sharedParameters: readonly { name: string; description: string }[] 
   { name: 'expectedVersion', description: expectedVersion.description! },
   { name: 'limit', description: limit.description! },
   { name: 'cursor', description: cursor.description! },
+  { name: 'idempotencyKey', description: idempotencyKey.description! },
   { name: 'count', description: `(lists) ${pageFields.count.description!}` },
   { name: 'nextCursor', description: `(lists) ${pageFields.nextCursor.description!}` },
 ];

@@ -58,6 +58,7 @@ export const ledgerFunctions = [
     }),
     rest: { method: 'POST', path: '/api/ledger/spend' },
     permission: 'control_plane:spend:write',
+    idempotent: true,
     actsAs: ['agentId'],
     run: (input, ctx) => recordSpend(ctx, input),
   }),

@@ -32,6 +32,7 @@ export const missionFunctions = [
     // The seed's clients submit tasks to be claimed: queued, not backlog.
     rest: { method: 'POST', path: '/api/missions', aliases: [{ method: 'POST', path: '/api/control-plane/tasks', fixed: { status: 'queued' } }] },
     permission: 'control_plane:missions:write',
+    idempotent: true,
     actsAs: ['createdBy'],
     run: (input, ctx) => createMission(ctx, input),
   }),
@@ -188,6 +189,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: ClaimNext,
+    idempotent: true,
     output: z.object({
       mission: Mission.nullable().describe('The mission now active and held by agentId; null: nothing to claim.'),
       lease: z

@@ -52,6 +52,7 @@ export const pulseFunctions = [
     output: PulseRun,
     rest: { method: 'POST', path: '/api/pulse/invoke' },
     permission: 'control_plane:pulses:run',
+    idempotent: true,
     run: (input, ctx) => invokePulse(ctx, input, tickOptions(ctx)),
   }),
   declare({

@@ -35,6 +35,7 @@ export const realmFunctions = [
     output: statedAs(Realm, 'The realm created.', 'realm_get'),
     rest: { method: 'POST', path: '/api/realms' },
     permission: 'control_plane:realms:create',
+    idempotent: true,
     run: (input, ctx) => createRealm(ctx, input),
   }),
   declare({

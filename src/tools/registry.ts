@@ -5,6 +5,7 @@ import type { Role } from '../domain/principal.js';
 import { annotationsFor, isReadOnly } from './annotations.js';
 import { holds } from './permissions.js';
 import { areaOf, type Area, type FunctionDeclaration, toolName } from './declaration.js';
+import { withIdempotencyKey } from './idempotent.js';
 import { dropUnusedDefs, wireSchema } from './wire-schema.js';
 
 export interface RegisteredFunction {
@@ -67,7 +68,8 @@ function without(tool: Tool, fields: string[]): Tool {
 }
 
 /** A function's tools/list entry (what an admin sees). */
-export function toolEntry(d: FunctionDeclaration): Tool {
+export function toolEntry(declared: FunctionDeclaration): Tool {
+  const d = withIdempotencyKey(declared);
   const name = toolName(d.id);
   return {
     name,
@@ -96,7 +98,8 @@ function prebuiltTools(): Map<string, Tool> {
   return (prebuilt = new Map(tools.map((t) => [t.name, t])));
 }
 
-function register(d: FunctionDeclaration): RegisteredFunction {
+function register(declared: FunctionDeclaration): RegisteredFunction {
+  const d = withIdempotencyKey(declared);
   const name = toolName(d.id);
   const realmField = d.realmField ?? (inputKeys(d.input).includes('realmId') ? 'realmId' : null);
   const tool = prebuiltTools().get(name) ?? toolEntry(d);

@@ -9,6 +9,7 @@ import { auditRepo } from '../../src/db/sqlite/repos/audit.js';
 import { runRepo, runtimeRepo, sessionRepo } from '../../src/db/sqlite/repos/bridge.js';
 import { commentRepo } from '../../src/db/sqlite/repos/comments.js';
 import { directiveRepo } from '../../src/db/sqlite/repos/directives.js';
+import { idempotencyRepo } from '../../src/db/sqlite/repos/idempotency.js';
 import { ledgerRepo } from '../../src/db/sqlite/repos/ledger.js';
 import { missionBlockerRepo } from '../../src/db/sqlite/repos/mission-blockers.js';
 import { missionRepo } from '../../src/db/sqlite/repos/missions.js';
@@ -197,6 +198,15 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     all: [[]],
     revoke: [['tok-1', T]],
   },
+  idempotency: {
+    reserve: insertOnly,
+    get: [[R, 'key-1']],
+    replace: [[T, { realmId: R, key: 'key-1', function: 'mission_create', inputHash: 'h', state: 'pending', result: null, createdAt: T }]],
+    renew: [[R, 'key-1', T, T]],
+    complete: [[R, 'key-1', T, { id: 'msn-1' }]],
+    release: [[R, 'key-1', T]],
+    prune: [[T]],
+  },
 };
 
 // Whole-table reads that are right as they are ("method table"), each with why.
@@ -213,6 +223,7 @@ const repos = (db: Db & { $client: Database }) => ({
   realms: realmRepo(db), nodes: nodeRepo(db), directives: directiveRepo(db), missions: missionRepo(db), missionBlockers: missionBlockerRepo(db), comments: commentRepo(db),
   audit: auditRepo(db), ledger: ledgerRepo(db), proposals: proposalRepo(db), realmData: realmDataRepo(db), runtimes: runtimeRepo(db),
   runs: runRepo(db), sessions: sessionRepo(db), pulses: pulseRepo(db), processes: processRepo(db), tokens: tokenRepo(db),
+  idempotency: idempotencyRepo(db),
 });
 
 interface Ran {

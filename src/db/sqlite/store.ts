@@ -8,6 +8,7 @@ import { GroupCommit } from './group-commit.js';
 import { auditRepo } from './repos/audit.js';
 import { commentRepo } from './repos/comments.js';
 import { directiveRepo } from './repos/directives.js';
+import { idempotencyRepo } from './repos/idempotency.js';
 import { ledgerRepo } from './repos/ledger.js';
 import { proposalRepo } from './repos/proposals.js';
 import { runRepo, runtimeRepo, sessionRepo } from './repos/bridge.js';
@@ -82,6 +83,7 @@ export class SqliteStore implements Store {
       processes: processRepo(orm),
       realmData: realmDataRepo(orm),
       tokens: tokenRepo(orm),
+      idempotency: idempotencyRepo(orm),
       announce: (a) => {
         if (!this.pending) throw new Error('announce() outside a write');
         this.pending.push(a);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { errorCodes, type ErrorCode } from '../../domain/errors.js';
 import { restRoutes } from '../../tools/declaration.js';
+import { idempotencyKey } from '../../tools/idempotent.js';
 import { fullDescription, type Registry } from '../../tools/registry.js';
 import { version } from '../../version.js';
 import { bodyMethods, pathParams } from './rest.js';
@@ -50,6 +51,7 @@ export function openApiDocument(registry: Registry): object {
         requestParams: {
           ...(params.length ? { path: z.object(Object.fromEntries(params.map((p) => [p, shape[p]!]))) } : {}),
           ...(bodyMethods.has(rest.method) ? {} : { query: others }),
+          ...(f.declaration.idempotent ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional().describe('The body\'s idempotencyKey, as a header (both given must be equal): a repeat returns the first result for 24 hours.') }) } : {}),
         },
         ...(bodyMethods.has(rest.method) ? { requestBody: { required: true, content: { 'application/json': { schema: others } } } } : {}),
         responses: {

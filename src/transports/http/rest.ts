@@ -8,6 +8,7 @@ import { DomainError, invalidInput } from '../../domain/errors.js';
 import type { Principal } from '../../domain/principal.js';
 import { observedCall } from '../../tools/dispatch.js';
 import { restRoutes } from '../../tools/declaration.js';
+import { IDEMPOTENCY_KEY } from '../../tools/idempotent.js';
 import type { RegisteredFunction, Registry } from '../../tools/registry.js';
 import { BodyTooLarge, isJson, readBody, refuse, sendError, sendJson } from './io.js';
 
@@ -101,6 +102,20 @@ function mergeInput(fn: RegisteredFunction, params: Record<string, unknown>, que
   return input;
 }
 
+/**
+ * The Idempotency-Key header (the IETF draft's, as Stripe's clients send it) as the input's idempotencyKey:
+ * refused on a function that takes no key (the caller would think itself protected), and when the body gives
+ * another one.
+ */
+function withKeyHeader(fn: RegisteredFunction, input: Record<string, unknown>, header: string | string[] | undefined): Record<string, unknown> | DomainError {
+  if (header === undefined) return input;
+  const field = 'Idempotency-Key';
+  if (!fn.declaration.idempotent) return invalidInput(field, `${fn.name} takes no idempotency key (it is not a create, spend, claim, submit or invoke)`);
+  if (Array.isArray(header)) return invalidInput(field, 'give one Idempotency-Key header');
+  if (IDEMPOTENCY_KEY in input && input[IDEMPOTENCY_KEY] !== header) return invalidInput(field, `the Idempotency-Key header is ${JSON.stringify(header)} but the body's idempotencyKey is ${JSON.stringify(input[IDEMPOTENCY_KEY])}`);
+  return { ...input, [IDEMPOTENCY_KEY]: header };
+}
+
 export async function handleRest(
   app: App,
   router: RestRouter,
@@ -142,7 +157,9 @@ export async function handleRest(
   } catch (error) {
     return sendError(res, error as DomainError);
   }
-  const outcome = await observedCall(app.registry, found.fn.name, input, ctx, app.logger, app.observeCall, 'rest');
+  const keyed = withKeyHeader(found.fn, input, req.headers['idempotency-key']);
+  if (keyed instanceof DomainError) return sendError(res, keyed);
+  const outcome = await observedCall(app.registry, found.fn.name, keyed, ctx, app.logger, app.observeCall, 'rest');
   if (outcome.ok) return sendJson(res, 200, outcome.value);
   return sendError(res, outcome.error);
 }
