@@ -191,6 +191,13 @@ describe('leases and fencing', () => {
     clock.advance(60_000);
     await s.call('mission_comment', { realmId, missionId: m.id, authorId: 'agent-dev-2', body: 'halfway', fence: 1 });
     expect((await get(m.id)).leaseExpiresAt).toBe(new Date(clock.now().getTime() + 90_000).toISOString());
+    // Its own update renews it too, even one that changes nothing.
+    clock.advance(30_000);
+    const updated = await s.call('mission_update', { realmId, id: m.id, agentId: 'agent-dev-2', title: 'Renewed', fence: 1 });
+    expect(updated.leaseExpiresAt).toBe(new Date(clock.now().getTime() + 90_000).toISOString());
+    clock.advance(30_000);
+    const unchanged = await s.call('mission_update', { realmId, id: m.id, agentId: 'agent-dev-2', title: 'Renewed' });
+    expect(unchanged).toMatchObject({ version: updated.version, leaseExpiresAt: new Date(clock.now().getTime() + 90_000).toISOString() });
     clock.advance(60_000);
     expect(await s.app.leaseSweep!.sweep()).toBe(0);
 

@@ -15,10 +15,7 @@ export function addComment(ctx: DomainContext, input: AddComment): Promise<Comme
     const realm = yield* requireWritableRealm(tx, input.realmId);
     const mission = yield* requireMission(tx, input.realmId, input.missionId, 'missionId');
     requireFence(mission, input.fence);
-    if (mission.status === 'active' && mission.assigneeId === input.authorId) {
-      const holder = yield* tx.nodes.get(input.realmId, input.authorId);
-      if (holder) yield* renewHolderLease(tx, ctx.clock, realm.fleet, mission, holder);
-    }
+    yield* renewHolderLease(tx, ctx.clock, realm.fleet, mission, input.authorId);
     const comment: Comment = {
       id: newId('cmt'),
       missionId: input.missionId,

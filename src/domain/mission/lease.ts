@@ -21,9 +21,9 @@ export function requireFence(mission: Mission, fence: number | undefined) {
   });
 }
 
-/** The holder's own call on its active mission renews the lease (as its heartbeat does). */
-export function* renewHolderLease(tx: Tx, clock: Clock, fleet: Pick<FleetSettings, 'leaseSecs'>, mission: Mission, holder: Node): Step<void> {
-  if (mission.status !== 'active' || mission.assigneeId !== holder.agentId) return;
-  const until = leaseUntil(holder, clock, fleet);
-  if (until) yield* tx.missions.renewLeases(mission.realmId, holder.agentId, until);
+/** The holder's own call on its active mission (a comment, an update) renews its leases, as its heartbeat does. */
+export function* renewHolderLease(tx: Tx, clock: Clock, fleet: Pick<FleetSettings, 'leaseSecs'>, mission: Mission, agentId: string): Step<void> {
+  if (mission.status !== 'active' || mission.assigneeId !== agentId) return;
+  const until = leaseUntil(yield* tx.nodes.get(mission.realmId, agentId), clock, fleet);
+  if (until) yield* tx.missions.renewLeases(mission.realmId, agentId, until);
 }

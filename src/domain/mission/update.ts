@@ -11,7 +11,7 @@ import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion, givenFields } from '../versions.js';
 import { refuseLoop, requireBlockers } from './blockers.js';
 import { actingFor, delegation } from './delegation.js';
-import { requireFence } from './lease.js';
+import { renewHolderLease, requireFence } from './lease.js';
 import { isAbove, requireMission } from './guards.js';
 import type { UpdateMission } from './inputs.js';
 import type { Mission } from './model.js';
@@ -58,7 +58,9 @@ export function updateMission(ctx: DomainContext, input: UpdateMission): Promise
         ? yield* delegation(tx, ctx, realm, { ...mission, ...edit }, input.assigneeId, acting)
         : null;
     const fields = Object.keys(edit);
-    if (fields.length === 0 && !delegated) return mission;
+    // The holder's own update renews its lease (before the update, so the returned mission shows it).
+    if (!delegated) yield* renewHolderLease(tx, ctx.clock, realm.fleet, mission, input.agentId);
+    if (fields.length === 0 && !delegated) return (yield* tx.missions.get(input.realmId, mission.id)) ?? mission;
 
     const updated = casOrConflict(
       yield* tx.missions.update(input.realmId, mission.id, mission.version, { ...edit, ...delegated, updatedAt: isoNow(ctx.clock) }),
