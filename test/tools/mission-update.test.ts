@@ -248,4 +248,21 @@ describe('mission_update: blockedBy', () => {
     expect(blockerRows(copy)).toEqual([]);
     expect(blockerRows()).toHaveLength(3);
   });
+
+  it('imports a document exported before fleet operations, with what the migration gave stored rows', async () => {
+    await mission();
+    await s.call('hierarchy_heartbeat', { realmId, agentId: 'agent-cto', region: 'eu' });
+    const doc = await s.call('realm_export', { id: realmId });
+    delete doc.realm.fleet;
+    const added = ['heartbeatAt', 'heartbeatState', 'load', 'region', 'agentVersion', 'failedAt'];
+    for (const node of doc.nodes) for (const key of added) delete node[key];
+    const fields = ['blockedBy', 'region', 'attempts', 'maxAttempts', 'retryAt', 'lastError', 'fence', 'leaseExpiresAt'];
+    for (const m of doc.missions) for (const key of fields) delete m[key];
+    const copy = (await s.call('realm_import', { data: doc, newName: 'old' })).realm;
+    expect(copy.fleet).toEqual((await s.call('realm_get', { id: realmId })).fleet);
+    const [m] = (await s.call('mission_list', { realmId: copy.id })).missions;
+    expect(m).toMatchObject({ blockedBy: [], region: null, attempts: 0, maxAttempts: null, retryAt: null, lastError: null, fence: 0, leaseExpiresAt: null });
+    const cto = (await s.call('hierarchy_find', { realmId: copy.id, capability: 'hiring' })).matches[0];
+    expect(cto).toMatchObject({ agentId: 'agent-cto', heartbeatAt: null, region: null, liveness: null });
+  });
 });

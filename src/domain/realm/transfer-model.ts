@@ -4,9 +4,10 @@ import { AuditEntry } from '../audit/model.js';
 import { agentCliKinds, Runtime } from '../bridge/model.js';
 import { Proposal } from '../council/model.js';
 import { Directive } from '../directive/model.js';
-import { Node } from '../hierarchy/model.js';
+import { defaultFleetSettings } from '../fleet/settings.js';
+import { Node, silentNode } from '../hierarchy/model.js';
 import { Budget, Spend } from '../ledger/model.js';
-import { Comment, Mission } from '../mission/model.js';
+import { Comment, Mission, untriedMission } from '../mission/model.js';
 import { PulseConfig } from '../pulse/model.js';
 import { Realm } from './model.js';
 
@@ -20,11 +21,24 @@ const ExportedRuntime = z
   .strictObject({ ...Runtime.shape, inheritEnv: Runtime.shape.inheritEnv.default([]), permissions: Runtime.shape.permissions.optional() })
   .overwrite((r) => ({ ...r, permissions: r.permissions === undefined ? (agentCliKinds.includes(r.kind) ? 'edit' : null) : r.permissions }));
 
+/**
+ * A record as exported, where fields added since version 1 of the format default to what migration 0008 gave
+ * the stored rows: a document exported before them still imports.
+ */
+function addedSince<S extends z.ZodRawShape>(shape: S, defaults: { [K in keyof S]?: unknown }) {
+  const filled = Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, (shape[key] as unknown as z.ZodType).default(value as never)]));
+  return z.strictObject({ ...shape, ...filled } as S);
+}
+
+const ExportedNode = addedSince(Node.shape, silentNode);
+const ExportedMission = addedSince(Mission.shape, { blockedBy: [], region: null, maxAttempts: null, ...untriedMission });
+const ExportedRealm = addedSince(Realm.shape, { fleet: defaultFleetSettings });
+
 /** The data sections, in dependency order, each a list of strict records. */
 export const sectionSchemas = {
-  nodes: z.array(z.strictObject(Node.shape)),
+  nodes: z.array(ExportedNode),
   directives: z.array(z.strictObject(Directive.shape)),
-  missions: z.array(z.strictObject(Mission.shape)),
+  missions: z.array(ExportedMission),
   comments: z.array(z.strictObject(Comment.shape)),
   budgets: z.array(z.strictObject(Budget.shape)),
   spend: z.array(z.strictObject(Spend.shape)),
@@ -46,7 +60,7 @@ export const RealmExport = z.strictObject({
   }),
   scrubbed: z.boolean(),
   redactedCount: z.number().int(),
-  realm: z.strictObject(Realm.shape),
+  realm: ExportedRealm,
   ...sectionSchemas,
   audit: z.array(ExportedAuditEntry),
 });
