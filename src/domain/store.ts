@@ -178,6 +178,11 @@ export interface MissionRepo {
    * agent with fence + 1 and the lease. Null when none fits.
    */
   claimNext(claim: { realmId: string; agentId: string; region: string | null; now: string; leaseExpiresAt: string | null }): Step<Mission | null>;
+  /**
+   * What the agent could claim at `now`, in the order claimNext would hand it out (capabilities, blockers and
+   * retry time as claimNext checks them), at most `limit`.
+   */
+  takeable(query: { realmId: string; agentId: string; region: string | null; now: string; limit: number }): Step<Mission[]>;
   /** Active missions of active realms whose lease ran out before `now`, oldest lease first, at most `limit`. */
   leaseExpired(now: string, limit: number): Step<Mission[]>;
   /**

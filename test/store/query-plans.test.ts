@@ -85,6 +85,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     inStatuses: [[R, ['queued'], 10], [R, ['active', 'review'], 10]],
     renewLeases: [[R, A, T]],
     countByStatus: [[]],
+    takeable: [[{ realmId: R, agentId: A, region: 'eu', now: T, limit: 10 }]],
     claimNext: [[{ realmId: R, agentId: A, region: 'eu', now: T, leaseExpiresAt: null }]],
     leaseExpired: [[T, 100]],
     queueCounts: [[R, T]],

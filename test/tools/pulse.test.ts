@@ -69,6 +69,10 @@ describe('pulse ticks', () => {
     expect(await tick()).toMatchObject({ status: 'skipped', skipReason: 'idle', skipCount: 1, source: 'cron' });
     const again = await tick();
     expect(again).toMatchObject({ skipReason: 'idle', skipCount: 2 });
+    // Queued work the agent could not claim does not wake it: one waiting on an incomplete blocker.
+    const blocker = await s.call('mission_create', { realmId, title: 'first', createdBy: 'agent-cto' });
+    await s.call('mission_create', { realmId, title: 'then', createdBy: 'agent-cto', status: 'queued', blockedBy: [blocker.id] });
+    expect(await tick()).toMatchObject({ skipReason: 'idle', skipCount: 3 });
     const m = await s.call('mission_create', { realmId, title: 'm', createdBy: 'agent-cto', status: 'queued' });
 
     const hang = await runtime('hang');
@@ -99,7 +103,7 @@ describe('pulse ticks', () => {
     expect(await tick()).toMatchObject({ skipReason: 'agent_terminated' });
     const { recentRuns } = await s.call('pulse_status', { realmId, agentId: 'agent-dev-1' });
     expect(recentRuns.map((r: { skipReason: string | null }) => r.skipReason)).toEqual(['agent_terminated', null, 'disabled', 'agent_paused', 'over_budget', 'overlap', 'idle']);
-    expect(recentRuns.at(-1).skipCount).toBe(2);
+    expect(recentRuns.at(-1).skipCount).toBe(3);
   });
 
   it('invokes the agent through its runtime with a full context snapshot', async () => {

@@ -1,3 +1,4 @@
+import { type Clock, isoNow } from '../clock.js';
 import { notFound } from '../errors.js';
 import type { Node } from '../hierarchy/model.js';
 import type { Step, Tx } from '../store.js';
@@ -12,10 +13,13 @@ export function* requireMission(tx: Tx, realmId: string, id: string, field = 'id
 /** The required capabilities the agent lacks for the mission (none: it may take it). */
 export const missingCapabilities = (mission: Mission, node: Node) => mission.requiredCapabilities.filter((c) => !node.capabilities.includes(c));
 
-/** Queued, unassigned missions the agent has every required capability for (the first `limit` by urgency). */
-export function* takeableMissions(tx: Tx, node: Node, limit = 200): Step<Mission[]> {
-  const queued = yield* tx.missions.inStatuses(node.realmId, ['queued'], limit);
-  return queued.filter((m) => m.assigneeId === null && missingCapabilities(m, node).length === 0);
+/**
+ * What the agent could claim now (capabilities held, blockers complete, retry time passed), in claim order, at
+ * most `limit`: what the briefing offers and what a pulse's idle check looks for, so that neither wakes an
+ * agent for work mission_claim_next would not give it.
+ */
+export function* takeableMissions(tx: Tx, clock: Clock, node: Node, limit = 200): Step<Mission[]> {
+  return yield* tx.missions.takeable({ realmId: node.realmId, agentId: node.agentId, region: node.region, now: isoNow(clock), limit });
 }
 
 /** Whether `agentId` is above `otherId` in the chain of command: on the way up from it, past itself (one indexed lookup per level). */

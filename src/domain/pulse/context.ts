@@ -21,7 +21,7 @@ export function agentContext(ctx: DomainContext, realmId: string, agentId: strin
     if (mode === 'thin') return { realmId, agentId, mode } as const;
     const chain = yield* tx.nodes.chain(realmId, agentId);
     const own = yield* tx.missions.assignedTo(realmId, agentId, ['active', 'review', 'blocked']);
-    const takeable = yield* takeableMissions(tx, node);
+    const takeable = yield* takeableMissions(tx, ctx.clock, node);
     const above = new Set(chain.map((n) => n.agentId));
     const linked = new Set(own.map((m) => m.directiveId).filter(Boolean));
     const directives = (yield* tx.directives.all(realmId)).filter(

@@ -64,7 +64,7 @@ function* skipReason(tx: Tx, ctx: DomainContext, realm: Realm, config: PulseConf
   if (config.skipWhenIdle) {
     // No LLM is woken for nothing: work in hand, or a queued mission it could take.
     const own = yield* tx.missions.assignedTo(config.realmId, config.agentId, ['active', 'review', 'blocked']);
-    if (own.length === 0 && (yield* takeableMissions(tx, node, 200)).length === 0) return 'idle';
+    if (own.length === 0 && (yield* takeableMissions(tx, ctx.clock, node, 1)).length === 0) return 'idle';
   }
   if (runtimeId) {
     const crossing = yield* capCrossing(tx, ctx.clock.now(), realm.fleet, config.realmId, config.agentId, runtimeId);

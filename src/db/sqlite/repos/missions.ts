@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { missions } from '../../schema.js';
 import { after, type SortColumn } from '../keyset.js';
 import { casUpdate, type Db, preparedByShape, preparedInsert, withoutOrd } from './shared.js';
@@ -53,15 +54,18 @@ export function missionRepo(db: Db): MissionRepo {
   // index, and it then sorts only within each priority ("TEMP B-TREE FOR LAST 3 TERMS OF ORDER BY", stopping
   // at the first priority that has a fit). Only json_each is SQLite's own (PostgreSQL: jsonb_array_elements_text).
   const p = (name: string) => sql.placeholder(name);
-  const candidate = sql`(SELECT m.ord FROM missions m
-      WHERE m.realm_id = ${p('realmId')} AND m.status = 'queued' AND m.priority >= 0
+  // What the agent can take now, in the order it would get it: claim-next takes the first; the briefing and the
+  // pulse's idle check read the list.
+  const takeableWhere = sql`m.realm_id = ${p('realmId')} AND m.status = 'queued' AND m.priority >= 0
         AND (m.retry_at IS NULL OR m.retry_at <= ${p('now')})
         AND NOT EXISTS (SELECT 1 FROM json_each(m.required_capabilities) c
           WHERE NOT EXISTS (SELECT 1 FROM node_capabilities n WHERE n.realm_id = m.realm_id AND n.capability = c.value AND n.agent_id = ${p('agentId')}))
         AND NOT EXISTS (SELECT 1 FROM mission_blockers b JOIN missions bm ON bm.realm_id = b.realm_id AND bm.id = b.blocker_id
-          WHERE b.realm_id = m.realm_id AND b.mission_id = m.id AND bm.status <> 'complete')
-      ORDER BY m.priority, CASE WHEN m.region = ${p('region')} THEN 0 WHEN m.region IS NULL THEN 1 ELSE 2 END, m.created_at, m.ord
-      LIMIT 1)`;
+          WHERE b.realm_id = m.realm_id AND b.mission_id = m.id AND bm.status <> 'complete')`;
+  const takeableOrder = sql`m.priority, CASE WHEN m.region = ${p('region')} THEN 0 WHEN m.region IS NULL THEN 1 ELSE 2 END, m.created_at, m.ord`;
+  const candidate = sql`(SELECT m.ord FROM missions m WHERE ${takeableWhere} ORDER BY ${takeableOrder} LIMIT 1)`;
+  const m = alias(missions, 'm');
+  const takeable = db.select().from(m).where(takeableWhere).orderBy(takeableOrder).limit(p('limit')).prepare();
   const claim = db
     .update(missions)
     .set({
@@ -106,6 +110,9 @@ export function missionRepo(db: Db): MissionRepo {
     .groupBy(sql`1`, sql`2`, sql`3`, sql`4`)
     .prepare();
   return {
+    *takeable(q) {
+      return (takeable.all(q) as Row[]).map(missionRecord);
+    },
     *claimNext(q) {
       const row = claim.get(q) as Row | undefined;
       return row ? missionRecord(row) : null;
