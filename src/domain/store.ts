@@ -169,6 +169,8 @@ export interface MissionRepo {
    * an edit); returns how many.
    */
   renewLeases(realmId: string, agentId: string, expiresAt: string): Step<number>;
+  /** Moves every expiring lease of the realm's active missions to `expiresAt` (a resumed realm's); returns how many. */
+  extendLeases(realmId: string, expiresAt: string): Step<number>;
   /** How many missions of every realm are in each status (for metrics). */
   countByStatus(): Step<{ status: MissionStatus; count: number }[]>;
   /**
@@ -425,6 +427,8 @@ export interface IdempotencyRecord {
 export interface IdempotencyRepo {
   /** Inserts the pending row unless (realmId, key) has one (INSERT ... ON CONFLICT DO NOTHING); whether it did. */
   reserve(row: IdempotencyRecord): Step<boolean>;
+  /** Deletes the kept realm_create answers that made this realm (they live under realm ''). */
+  forgetRealm(realmId: string): Step<void>;
   get(realmId: string, key: string): Step<IdempotencyRecord | null>;
   /** Puts `row` in place of the row created at `createdAt` (expired, or pending and abandoned); whether that row was still there. */
   replace(createdAt: string, row: IdempotencyRecord): Step<boolean>;

@@ -125,25 +125,26 @@ describe('caps on runs at once (conflict) and runs per hour (budget_exceeded)', 
 });
 
 describe('a runaway pulse', () => {
-  it('is stopped by the default cap: an agent ticked every second runs 30 times in the hour, then its ticks are skipped', async () => {
+  it('is stopped by the default cap: an agent ticked every second runs 90 times in the hour, then its ticks are skipped', async () => {
     const { s, realmId, runtime, clock } = await setUp();
     const rt = await runtime();
     await s.call('pulse_register', { realmId, agentId: 'agent-a', cron: '0 0 1 1 *', runtimeId: rt, skipWhenIdle: false });
     const statuses: string[] = [];
-    for (let i = 0; i < 40; i++) {
+    const cap = defaultFleetSettings.agent.runsPerHour;
+    expect(cap).toBe(90);
+    for (let i = 0; i < cap + 10; i++) {
       const run = await s.call('pulse_tick', { realmId, agentId: 'agent-a' });
       statuses.push(run.status === 'skipped' ? run.skipReason : run.status);
       clock.advance(1000);
     }
-    expect(defaultFleetSettings.agent.runsPerHour).toBe(30);
-    expect(statuses).toEqual([...Array(30).fill('completed'), ...Array(10).fill('runs_per_hour_cap')]);
+    expect(statuses).toEqual([...Array(cap).fill('completed'), ...Array(10).fill('runs_per_hour_cap')]);
     // Consecutive identical skips are one row with a count; no failure, nothing to retry, no dead letter.
     const { recentRuns } = await s.call('pulse_status', { realmId, agentId: 'agent-a', limit: 100 });
     expect(recentRuns[0]).toMatchObject({ status: 'skipped', skipReason: 'runs_per_hour_cap', skipCount: 10, nextAttemptAt: null });
     expect(recentRuns.filter((r: { status: string }) => r.status === 'failed' || r.status === 'dead')).toEqual([]);
     const entries = await guardEntries(s, realmId);
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ entityType: 'agent', entityId: 'agent-a', details: { kind: 'runsPerHour', limit: 30, current: 30 } });
+    expect(entries[0]).toMatchObject({ entityType: 'agent', entityId: 'agent-a', details: { kind: 'runsPerHour', limit: cap, current: cap } });
   }, 60_000);
 
   it('is skipped by the scheduler once a per-second schedule reaches the cap', async () => {

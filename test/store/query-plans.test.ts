@@ -84,6 +84,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     assignedTo: [[R, A, ['active', 'blocked', 'review']]],
     inStatuses: [[R, ['queued'], 10], [R, ['active', 'review'], 10]],
     renewLeases: [[R, A, T]],
+    extendLeases: [[R, T]],
     countByStatus: [[]],
     takeable: [[{ realmId: R, agentId: A, region: 'eu', now: T, limit: 10 }]],
     claimNext: [[{ realmId: R, agentId: A, region: 'eu', now: T, leaseExpiresAt: null }]],
@@ -201,6 +202,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
   },
   idempotency: {
     reserve: insertOnly,
+    forgetRealm: [[R]],
     get: [[R, 'key-1']],
     replace: [[T, { realmId: R, key: 'key-1', function: 'mission_create', inputHash: 'h', state: 'pending', result: null, createdAt: T }]],
     renew: [[R, 'key-1', T, T]],

@@ -86,6 +86,12 @@ describe('mission_claim_next', () => {
     expect(await s.fail('mission_claim_next', { realmId, agentId: 'agent-ghost' })).toMatchObject({ code: 'forbidden', details: { reason: 'not_a_node' } });
     await heartbeat('agent-dev-2');
     expect((await claim('agent-dev-2')).mission).not.toBeNull();
+    // Checkout by id and delegation hand no work to such an agent either.
+    const other = await create();
+    await heartbeat('agent-dev-1', 'draining');
+    expect(await s.fail('mission_checkout', { realmId, id: other.id, agentId: 'agent-dev-1' })).toMatchObject({ code: 'forbidden', details: { reason: 'liveness', liveness: 'draining' } });
+    expect(await s.fail('mission_update', { realmId, id: other.id, agentId: 'agent-cto', assigneeId: 'agent-dev-1' })).toMatchObject({ code: 'forbidden', details: { reason: 'liveness' } });
+    expect((await get(other.id))).toMatchObject({ status: 'queued', assigneeId: null });
   });
 
   it('skips missions whose blockers are not complete; checkout refuses them naming the open blockers', async () => {
@@ -166,6 +172,10 @@ describe('mission_fail: retries and dead letters', () => {
     const agent = await connect({ app: s.app, principal: agentPrincipal(realmId, 'agent-dev-1') });
     expect(await agent.fail('mission_transition', { realmId, id: m.id, agentId: 'agent-dev-1', status: 'queued' })).toMatchObject({ code: 'forbidden' });
     await agent.close();
+    // Not even its creator, as an agent: an agent that could requeue its own dead letters would retry forever.
+    const creator = await connect({ app: s.app, principal: agentPrincipal(realmId, 'agent-cto') });
+    expect(await creator.fail('mission_transition', { realmId, id: m.id, agentId: 'agent-cto', status: 'queued' })).toMatchObject({ code: 'forbidden', details: { reason: 'operator_only' } });
+    await creator.close();
     const requeued = await s.call<M>('mission_transition', { realmId, id: m.id, agentId: 'agent-dev-1', status: 'queued' });
     expect(requeued).toMatchObject({ status: 'queued', attempts: 0, retryAt: null, lastError: 'tests failed' });
     expect((await claim('agent-dev-2')).mission!.id).toBe(m.id);
@@ -227,7 +237,7 @@ describe('leases and fencing', () => {
     expect(review).toMatchObject({ status: 'review', leaseExpiresAt: null });
   });
 
-  it('leaves the expired leases of a suspended realm until it is active again', async () => {
+  it('leaves the leases of a suspended realm alone, and gives them a full term when it is active again', async () => {
     const m = await create();
     await heartbeat('agent-dev-2');
     await claim('agent-dev-2');
@@ -235,9 +245,27 @@ describe('leases and fencing', () => {
     clock.advance(91_000);
     expect(await s.app.leaseSweep!.sweep()).toBe(0);
     expect((await get(m.id)).status).toBe('active');
+    // The holder could not renew while every call was refused: resuming restarts its lease.
     await s.call('realm_update', { id: realmId, status: 'active' });
+    expect(await s.app.leaseSweep!.sweep()).toBe(0);
+    expect(await get(m.id)).toMatchObject({ status: 'active', attempts: 0, leaseExpiresAt: new Date(clock.now().getTime() + 90_000).toISOString() });
+    clock.advance(91_000);
     expect(await s.app.leaseSweep!.sweep()).toBe(1);
     expect((await get(m.id)).status).toBe('queued');
+  });
+
+  it('refuses settings under which a healthy holder would lose its lease, and changes nothing', async () => {
+    const before = (await s.call('realm_get', { id: realmId })).fleet;
+    for (const [fleet, field] of [
+      [{ leaseSecs: 30 }, 'fleet.leaseSecs'],
+      [{ heartbeatIntervalSecs: 120 }, 'fleet.leaseSecs'],
+      [{ heartbeatTimeoutSecs: 20 }, 'fleet.heartbeatTimeoutSecs'],
+      [{ retryBaseSecs: 7200 }, 'fleet.retryMaxSecs'],
+    ] as const) {
+      expect(await s.fail('realm_update', { id: realmId, fleet }), field).toMatchObject({ code: 'invalid_input', details: { field } });
+    }
+    expect((await s.call('realm_get', { id: realmId })).fleet).toEqual(before);
+    expect((await s.fail('realm_create', { name: 'x', owner: 'o', fleet: { leaseSecs: 10 } })).details).toMatchObject({ field: 'fleet.leaseSecs' });
   });
 
   it('checkout moves the fence; the holder checking out again gets the same one', async () => {

@@ -120,6 +120,11 @@ describe('a repeated call with the same key', () => {
     const first = await s.call('realm_create', { name: 'once', owner: 'o', idempotencyKey: 'realm-k' });
     expect(await s.call('realm_create', { name: 'once', owner: 'o', idempotencyKey: 'realm-k' })).toEqual(first);
     expect((await s.call('realm_list', {})).count).toBe(1);
+    // Deleting the realm forgets the key that made it: a repeat makes a new realm instead of naming a gone one.
+    await s.call('realm_delete', { id: first.id, confirm: 'once' });
+    const again = await s.call('realm_create', { name: 'once', owner: 'o', idempotencyKey: 'realm-k' });
+    expect(again.id).not.toBe(first.id);
+    expect((await s.call('realm_list', {})).realms.map((r: { id: string }) => r.id)).toEqual([again.id]);
   });
 
   it('is kept 24 hours; then the key is new, and expired keys are pruned', async () => {

@@ -27,7 +27,8 @@ export type FleetSettings = z.infer<typeof FleetSettings>;
 
 /**
  * The defaults: the seed's 30 s heartbeat, 90 s timeout and 3 attempts; caps that stop a wake loop within the
- * hour (an agent pulsed every second is refused after 30 runs) while leaving room for real work.
+ * hour (an agent woken every second is refused after 90 runs, 40 times fewer) while a pulse every minute (60
+ * runs in any hour) and invokes besides still fit: existing realms get these too.
  */
 export const defaultFleetSettings: FleetSettings = {
   heartbeatIntervalSecs: 30,
@@ -36,9 +37,9 @@ export const defaultFleetSettings: FleetSettings = {
   maxAttempts: 3,
   retryBaseSecs: 10,
   retryMaxSecs: 3600,
-  agent: { concurrentRuns: 2, runsPerHour: 30 },
-  runtime: { concurrentRuns: 8, runsPerHour: 240 },
-  realm: { concurrentRuns: 16, runsPerHour: 600 },
+  agent: { concurrentRuns: 2, runsPerHour: 90 },
+  runtime: { concurrentRuns: 8, runsPerHour: 480 },
+  realm: { concurrentRuns: 16, runsPerHour: 1200 },
   runCostCents: 500,
 };
 
@@ -53,6 +54,23 @@ export const FleetSettingsInput = z
   .partial()
   .describe('Fleet settings to change (the others keep their values): liveness, leases, retries, runaway guards.');
 export type FleetSettingsInput = z.infer<typeof FleetSettingsInput>;
+
+/**
+ * The rules between settings, checked on the merged result (a change to one may break another): a lease or
+ * a timeout shorter than the heartbeat interval would lapse between two beats of a healthy agent, and a
+ * retry cap below the first delay would make the backoff shrink.
+ */
+const relations: [keyof FleetSettings, (s: FleetSettings) => boolean, string][] = [
+  ['leaseSecs', (s) => s.leaseSecs > s.heartbeatIntervalSecs, 'leaseSecs must be longer than heartbeatIntervalSecs (a lease would lapse between heartbeats)'],
+  ['heartbeatTimeoutSecs', (s) => s.heartbeatTimeoutSecs > s.heartbeatIntervalSecs, 'heartbeatTimeoutSecs must be longer than heartbeatIntervalSecs'],
+  ['retryMaxSecs', (s) => s.retryMaxSecs >= s.retryBaseSecs, 'retryMaxSecs must be at least retryBaseSecs'],
+];
+
+/** The first rule the settings break, as the field to blame and why; null when they hold. */
+export function brokenFleetRule(settings: FleetSettings): { field: string; message: string } | null {
+  const broken = relations.find(([, holds]) => !holds(settings));
+  return broken ? { field: `fleet.${broken[0]}`, message: broken[2] } : null;
+}
 
 /** Settings as stored (partial) merged over a base (the defaults, or the realm's current settings). */
 export function mergeFleetSettings(base: FleetSettings, given: FleetSettingsInput | null | undefined): FleetSettings {

@@ -6,7 +6,7 @@ import { requireWithinBudget } from '../ledger/check.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import { casOrConflict, checkVersion } from '../versions.js';
-import { missingCapabilities, openBlockers, requireMission } from './guards.js';
+import { missingCapabilities, openBlockers, requireMission, requireWorker } from './guards.js';
 import { leaseUntil } from './lease.js';
 import type { Checkout } from './inputs.js';
 import type { Mission } from './model.js';
@@ -42,13 +42,7 @@ export function checkoutMission(ctx: DomainContext, input: Checkout): Promise<Mi
       throw new DomainError('conflict', `mission ${mission.id} waits for missions that are not complete: ${blockedBy.join(', ')}`, { blockedBy });
     }
 
-    const agent = yield* tx.nodes.get(input.realmId, input.agentId);
-    if (!agent) {
-      throw new DomainError('forbidden', `agent ${input.agentId} is not in the org chart of realm ${input.realmId}`, { agentId: input.agentId, reason: 'not_a_node' });
-    }
-    if (agent.status !== 'active') {
-      throw new DomainError('forbidden', `agent ${input.agentId} is ${agent.status} and cannot take missions`, { agentId: input.agentId, reason: agent.status });
-    }
+    const agent = yield* requireWorker(tx, ctx.clock, realm, input.agentId);
     const missing = missingCapabilities(mission, agent);
     if (missing.length) {
       throw new DomainError('forbidden', `agent ${input.agentId} lacks required capabilities: ${missing.join(', ')}`, { agentId: input.agentId, missing });

@@ -2,10 +2,10 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import { livenessOf, takesWork } from '../fleet/liveness.js';
 import { requireWithinBudget } from '../ledger/check.js';
 import { actorFrom } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
+import { requireWorker } from './guards.js';
 import type { ClaimNext } from './inputs.js';
 import { leaseUntil } from './lease.js';
 import type { Mission } from './model.js';
@@ -23,19 +23,7 @@ export interface Claim {
 export function claimNext(ctx: DomainContext, input: ClaimNext): Promise<Claim> {
   return ctx.store.write(function* (tx) {
     const realm = yield* requireWritableRealm(tx, input.realmId);
-    const agent = yield* tx.nodes.get(input.realmId, input.agentId);
-    if (!agent) {
-      throw new DomainError('forbidden', `agent ${input.agentId} is not in the org chart of realm ${input.realmId}`, { agentId: input.agentId, reason: 'not_a_node' });
-    }
-    if (agent.status !== 'active') {
-      throw new DomainError('forbidden', `agent ${input.agentId} is ${agent.status} and cannot take missions`, { agentId: input.agentId, reason: agent.status });
-    }
-    // Runs are read only for an agent that heartbeats (liveness is null otherwise, whatever runs it has).
-    const running = agent.heartbeatAt !== null && (yield* tx.runs.runningFor(input.realmId, input.agentId)).length > 0;
-    const liveness = livenessOf(agent, ctx.clock.now(), realm.fleet, running);
-    if (!takesWork(liveness)) {
-      throw new DomainError('forbidden', `agent ${input.agentId} is ${liveness} and is handed no work`, { agentId: input.agentId, reason: 'liveness', liveness });
-    }
+    const agent = yield* requireWorker(tx, ctx.clock, realm, input.agentId);
     yield* requireWithinBudget(tx, ctx.clock, input.realmId, input.agentId);
 
     const mission = yield* tx.missions.claimNext({

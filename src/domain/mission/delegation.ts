@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import { requireWithinBudget } from '../ledger/check.js';
 import type { Realm } from '../realm/model.js';
 import type { Step, Tx } from '../store.js';
-import { isAbove, missingCapabilities, openBlockers } from './guards.js';
+import { isAbove, missingCapabilities, openBlockers, requireWorker } from './guards.js';
 import { leaseUntil } from './lease.js';
 import type { Mission, MissionStatus } from './model.js';
 import { transitionMoves } from './moves.js';
@@ -68,9 +68,7 @@ export function* delegation(tx: Tx, ctx: DomainContext, realm: Realm, mission: M
       );
     }
   }
-  const node = yield* tx.nodes.get(realm.id, assigneeId);
-  if (!node) throw new DomainError('forbidden', `agent ${assigneeId} is not in the org chart of realm ${realm.id}`, { agentId: assigneeId, reason: 'not_a_node' });
-  if (node.status !== 'active') throw new DomainError('forbidden', `agent ${assigneeId} is ${node.status} and cannot take missions`, { agentId: assigneeId, reason: node.status });
+  const node = yield* requireWorker(tx, ctx.clock, realm, assigneeId);
   const missing = missingCapabilities(mission, node);
   if (missing.length) throw new DomainError('forbidden', `agent ${assigneeId} lacks required capabilities: ${missing.join(', ')}`, { agentId: assigneeId, missing });
   const starts = mission.assigneeId === null;

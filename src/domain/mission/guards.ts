@@ -1,5 +1,7 @@
 import { type Clock, isoNow } from '../clock.js';
-import { notFound } from '../errors.js';
+import { DomainError, notFound } from '../errors.js';
+import { livenessOf, takesWork } from '../fleet/liveness.js';
+import type { Realm } from '../realm/model.js';
 import type { Node } from '../hierarchy/model.js';
 import type { Step, Tx } from '../store.js';
 import type { Mission } from './model.js';
@@ -8,6 +10,23 @@ export function* requireMission(tx: Tx, realmId: string, id: string, field = 'id
   const mission = yield* tx.missions.get(realmId, id);
   if (!mission) throw notFound('mission', id, { field, realmId });
   return mission;
+}
+
+/**
+ * The agent that is to hold a mission (checkout, claim, delegation): a node of the realm, active, and not
+ * offline, draining or failed by its heartbeats (agents that never sent one have liveness null and pass).
+ */
+export function* requireWorker(tx: Tx, clock: Clock, realm: Realm, agentId: string): Step<Node> {
+  const agent = yield* tx.nodes.get(realm.id, agentId);
+  if (!agent) throw new DomainError('forbidden', `agent ${agentId} is not in the org chart of realm ${realm.id}`, { agentId, reason: 'not_a_node' });
+  if (agent.status !== 'active') throw new DomainError('forbidden', `agent ${agentId} is ${agent.status} and cannot take missions`, { agentId, reason: agent.status });
+  // Runs are read only for an agent that heartbeats (liveness is null otherwise, whatever runs it has).
+  const running = agent.heartbeatAt !== null && (yield* tx.runs.runningFor(realm.id, agentId)).length > 0;
+  const liveness = livenessOf(agent, clock.now(), realm.fleet, running);
+  if (!takesWork(liveness)) {
+    throw new DomainError('forbidden', `agent ${agentId} is ${liveness} and is handed no work (a heartbeat brings it back)`, { agentId, reason: 'liveness', liveness });
+  }
+  return agent;
 }
 
 /** The required capabilities the agent lacks for the mission (none: it may take it). */

@@ -60,6 +60,11 @@ export function transitionMission(ctx: DomainContext, input: Transition): Promis
         createdBy: mission.createdBy,
       });
     }
+    // A requeue gives a dead letter a fresh set of attempts: that is a person's decision, not an agent's (an
+    // agent that could requeue its own dead letters would retry forever). Agents may still cancel one.
+    if (mission.status === 'failed' && input.status === 'queued' && !operatorRoles.includes(ctx.principal.role)) {
+      throw new DomainError('forbidden', `only an operator or admin may requeue dead letter ${mission.id}`, { agentId: input.agentId, reason: 'operator_only' });
+    }
     checkVersion('mission', mission.id, mission, input.expectedVersion);
     requireFence(mission, input.fence);
     const allowed = transitionMoves[mission.status];

@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
-import { defaultFleetSettings, mergeFleetSettings } from '../fleet/settings.js';
+import { brokenFleetRule, defaultFleetSettings, type FleetSettings, mergeFleetSettings } from '../fleet/settings.js';
 import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -24,7 +24,7 @@ export function createRealm(ctx: DomainContext, input: CreateRealm): Promise<Rea
       defaultModel: input.defaultModel ?? null,
       maxAgents: input.maxAgents ?? null,
       metadata: input.metadata ?? null,
-      fleet: mergeFleetSettings(defaultFleetSettings, input.fleet),
+      fleet: checkedFleet(mergeFleetSettings(defaultFleetSettings, input.fleet)),
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -99,7 +99,7 @@ export function* patchRealm(tx: Tx, ctx: DomainContext, input: UpdateRealm): Ste
     });
   }
   const patch = givenFields(input, ['name', 'description', 'status', 'defaultModel', 'maxAgents', 'metadata']) as Partial<Realm>;
-  if (input.fleet) patch.fleet = mergeFleetSettings(realm.fleet, input.fleet);
+  if (input.fleet) patch.fleet = checkedFleet(mergeFleetSettings(realm.fleet, input.fleet));
   const updated = casOrConflict(
     yield* tx.realms.update(realm.id, realm.version, { ...patch, updatedAt: isoNow(ctx.clock) } as Partial<Realm>),
     'realm', realm.id, realm,
@@ -113,8 +113,18 @@ export function* patchRealm(tx: Tx, ctx: DomainContext, input: UpdateRealm): Ste
     entityId: realm.id,
     details: { fields: Object.keys(patch), ...(statusChanged ? { from: realm.status, to: input.status } : {}) },
   });
+  // Holders could not renew while the realm was suspended (every call was refused): their leases start over.
+  if (statusChanged && realm.status === 'suspended') {
+    yield* tx.missions.extendLeases(realm.id, new Date(ctx.clock.now().getTime() + updated.fleet.leaseSecs * 1000).toISOString());
+  }
   tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'updated', realmId: realm.id, status: updated.status } });
   return updated;
+}
+
+function checkedFleet(settings: FleetSettings): FleetSettings {
+  const broken = brokenFleetRule(settings);
+  if (broken) throw invalidInput(broken.field, broken.message);
+  return settings;
 }
 
 /**
@@ -136,6 +146,9 @@ export async function deleteRealm(ctx: DomainContext, input: DeleteRealm) {
   return ctx.store.write(function* (tx) {
     const realm = yield* requireRealm(tx, input.id);
     const counts = yield* tx.realmData.deleteAll(realm.id);
+    // The key that made the realm is kept outside it (realm ''): it goes too, so a repeat cannot answer with a
+    // realm that no longer exists, and the realm's metadata is not kept in its answer.
+    yield* tx.idempotency.forgetRealm(realm.id);
     tx.announce({ topic: 'realm.lifecycle', realmId: realm.id, payload: { event: 'deleted', realmId: realm.id } });
     return { id: realm.id, name: realm.name, deleted: true as const, counts };
   });

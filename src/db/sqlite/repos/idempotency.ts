@@ -23,6 +23,10 @@ export function idempotencyRepo(db: Db): IdempotencyRepo {
       // (A placeholder bypasses the json column's encoding: a pending row's result is null anyway.)
       return insert.run({ ...row, result: null }).changes === 1;
     },
+    *forgetRealm(realmId) {
+      // (json_extract is SQLite's; PostgreSQL: result->>'id'.) Only the realm '' rows of realm_create are read.
+      db.delete(t).where(and(eq(t.realmId, ''), eq(t.function, 'realm_create'), sql`json_extract(${t.result}, '$.id') = ${realmId}`)).run();
+    },
     *get(realmId, key) {
       const row = byKey.get({ realmId, key });
       return row ? ({ ...row, state: row.state as IdempotencyRecord['state'] }) : null;

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js';
@@ -157,6 +157,13 @@ export function missionRepo(db: Db): MissionRepo {
         .update(missions)
         .set({ leaseExpiresAt: expiresAt })
         .where(and(eq(missions.realmId, realmId), eq(missions.assigneeId, agentId), eq(missions.status, 'active')))
+        .run().changes;
+    },
+    *extendLeases(realmId, expiresAt) {
+      return db
+        .update(missions)
+        .set({ leaseExpiresAt: expiresAt })
+        .where(and(eq(missions.realmId, realmId), eq(missions.status, 'active'), isNotNull(missions.leaseExpiresAt)))
         .run().changes;
     },
     *countByStatus() {
