@@ -191,7 +191,7 @@ export const missionFunctions = [
     input: ClaimNext,
     idempotent: true,
     output: z.object({
-      mission: Mission.nullable().describe('The mission now active and held by agentId; null: nothing to claim.'),
+      mission: statedAs(Mission, 'The mission now active and held by agentId; null: nothing to claim.', 'mission_checkout').nullable(),
       lease: z
         .object({ fence: z.number().int(), expiresAt: z.string().nullable() })
         .nullable()

@@ -6,8 +6,7 @@ import { createRealm, deleteRealm, getRealm, listRealms, updateRealm } from '../
 import { Realm } from '../domain/realm/model.js';
 import { RealmExport } from '../domain/realm/transfer-model.js';
 import { declare } from './declaration.js';
-import { statedAs } from './wire-schema.js';
-import { statedBy } from './wire-schema.js';
+import { statedAs, statedBy } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 import { documentFile, readExportFile, RealmExportFile, writeExportFile } from './realm-files.js';
 
@@ -22,6 +21,11 @@ const ImportInput = ImportRealm.extend({
   data: ImportRealm.shape.data.register(statedBy, { tool: 'realm_export', io: 'output' }).optional(),
   file: documentFile.optional().describe('Read the document from this file on the server\'s machine (as realm_export {file} wrote it) instead of data.'),
 }).refine((i) => (i.data === undefined) !== (i.file === undefined), { message: 'give exactly one of data and file', path: ['data'] });
+
+// A realm, with its fleet settings, is given in full once (realm_get's output); the list and the export name it.
+// The fleet settings realm_create takes are realm_update's (any subset).
+statedBy.add(RealmExport.shape.realm, { tool: 'realm_get', io: 'output' });
+statedBy.add(CreateRealm.shape.fleet, { tool: 'realm_update', io: 'input' });
 
 export const realmFunctions = [
   declare({
@@ -56,7 +60,7 @@ export const realmFunctions = [
     description: 'List realms, newest first, optionally by status. Returns {realms, count, nextCursor}; pass nextCursor back as cursor for the next page.',
     errors: {},
     input: ListRealms,
-    output: pageOf('realms', Realm),
+    output: pageOf('realms', statedAs(Realm, 'A realm.', 'realm_get')),
     rest: { method: 'GET', path: '/api/realms' },
     permission: 'control_plane:realms:read',
     run: (input, ctx) => listRealms(ctx, input),

@@ -7,21 +7,21 @@ const secs = (max: number) => z.number().int().min(1).max(max);
 const count = (max: number) => z.number().int().min(0).max(max);
 
 const RunCaps = z.object({
-  concurrentRuns: count(10_000).describe('Bridge runs at once (0: none may start).'),
-  runsPerHour: count(1_000_000).describe('Bridge runs started in the last hour, pulses and invokes alike.'),
+  concurrentRuns: count(10_000).describe('Runs at once.'),
+  runsPerHour: count(1_000_000).describe('Runs started in the last hour (pulses and invokes).'),
 });
 
 export const FleetSettings = z.object({
-  heartbeatIntervalSecs: secs(3600).describe('How often agents are asked to send hierarchy_heartbeat (a hint given back to them).'),
-  heartbeatTimeoutSecs: secs(86_400).describe('An agent whose last heartbeat is older than this is offline.'),
-  leaseSecs: secs(86_400).describe("How long a heartbeating holder's mission lease lasts without a renewal."),
-  maxAttempts: z.number().int().min(1).max(100).describe('Default for missions that set none: attempts before a mission is a dead letter.'),
-  retryBaseSecs: secs(86_400).describe('First retry delay; each further attempt doubles it (with jitter).'),
-  retryMaxSecs: secs(7 * 86_400).describe('Longest retry delay.'),
-  agent: RunCaps.describe('Runaway guard per agent.'),
-  runtime: RunCaps.describe('Runaway guard per runtime (counted within the realm).'),
-  realm: RunCaps.describe('Runaway guard for the whole realm.'),
-  runCostCents: z.number().int().min(1).max(100_000_000).nullable().describe('A run that reports spend past this is stopped (null: no ceiling).'),
+  heartbeatIntervalSecs: secs(3600).describe('How often agents should heartbeat.'),
+  heartbeatTimeoutSecs: secs(86_400).describe('Silent this long: offline.'),
+  leaseSecs: secs(86_400).describe('A lease lapses unless renewed within this.'),
+  maxAttempts: z.number().int().min(1).max(100).describe("Attempts before a dead letter, for missions that set none."),
+  retryBaseSecs: secs(86_400).describe('First retry delay, doubled each attempt.'),
+  retryMaxSecs: secs(7 * 86_400),
+  agent: RunCaps.describe('Run caps per agent.'),
+  runtime: RunCaps.describe('Per runtime, in the realm.'),
+  realm: RunCaps.describe('For the realm.'),
+  runCostCents: z.number().int().min(1).max(100_000_000).nullable().describe('A run spending past this is stopped (null: no ceiling).'),
 });
 export type FleetSettings = z.infer<typeof FleetSettings>;
 
@@ -47,12 +47,12 @@ export const defaultFleetSettings: FleetSettings = {
 export const FleetSettingsInput = z
   .strictObject({
     ...FleetSettings.shape,
-    agent: RunCaps.partial().strict().describe('Runaway guard per agent.'),
-    runtime: RunCaps.partial().strict().describe('Runaway guard per runtime.'),
-    realm: RunCaps.partial().strict().describe('Runaway guard for the whole realm.'),
+    agent: RunCaps.partial().strict().describe('Run caps per agent.'),
+    runtime: RunCaps.partial().strict().describe('Per runtime, in the realm.'),
+    realm: RunCaps.partial().strict().describe('For the realm.'),
   })
   .partial()
-  .describe('Fleet settings to change (the others keep their values): liveness, leases, retries, runaway guards.');
+  .describe('Fleet settings to change; the others stay.');
 export type FleetSettingsInput = z.infer<typeof FleetSettingsInput>;
 
 /**
