@@ -1,0 +1,60 @@
+// How a PostgreSQL store runs the domain's units of work: the same generators the SQLite store runs, but
+// each repository step yields its query's promise and is resumed with the result (or the error thrown into
+// it), inside one transaction on one pooled connection. A serialization failure or a deadlock re-runs the whole
+// unit from the start, a bounded number of times: the work is a function of the Tx, so running it again is safe,
+// and the caller never sees these as `internal`.
+import type { Step, Work } from '../../domain/store.js';
+
+/** What a unit of work needs of a connection (node-postgres' PoolClient has it). */
+export interface Session {
+  query(text: string): Promise<unknown>;
+}
+
+/** SQLSTATEs that mean "try the transaction again": serialization_failure, deadlock_detected. */
+export const retryableCodes: ReadonlySet<string> = new Set(['40001', '40P01']);
+
+export const isRetryable = (error: unknown) => retryableCodes.has((error as { code?: string } | null)?.code ?? '');
+
+/** Drives a unit of work to its end: awaits what each step yields and resumes it with the outcome. */
+export async function drive<T>(steps: Step<T>): Promise<T> {
+  let next = steps.next();
+  while (!next.done) {
+    let outcome: { value: unknown } | { error: unknown };
+    try {
+      outcome = { value: await next.value };
+    } catch (error) {
+      outcome = { error };
+    }
+    next = 'error' in outcome ? steps.throw(outcome.error) : steps.next(outcome.value);
+  }
+  return next.value;
+}
+
+export interface Attempts {
+  /** How many times a unit is run before its serialization failure is given to the caller. */
+  max: number;
+  /** The longest wait between two runs (a random part of it: runs that collided should not collide again). */
+  maxDelayMs: number;
+}
+
+export const defaultAttempts: Attempts = { max: 5, maxDelayMs: 50 };
+
+/**
+ * Runs `work` in a transaction opened with `begin` (e.g. 'BEGIN' or 'BEGIN ISOLATION LEVEL REPEATABLE READ
+ * READ ONLY'), committing when it returns and rolling back when it throws; runs it again on a retryable error,
+ * each time on a fresh Tx from `makeTx` (so that what a failed run announced is dropped with it).
+ */
+export async function inTransaction<T, X>(session: Session, begin: string, makeTx: () => X, work: Work<T> | ((tx: X) => Step<T>), attempts = defaultAttempts): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await session.query(begin);
+    try {
+      const value = await drive((work as (tx: X) => Step<T>)(makeTx()));
+      await session.query('COMMIT');
+      return value;
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => {});
+      if (!isRetryable(error) || attempt >= attempts.max) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempts.maxDelayMs));
+    }
+  }
+}
