@@ -79,4 +79,16 @@ describe('PostgreSQL migrations at start-up', () => {
     // The lock is not left held by anyone.
     expect(await query(url, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")).toEqual([]);
   });
+
+  it('makes tables that sort text as SQLite does even in a database whose locale sorts otherwise', async () => {
+    const url = await server.createDatabase({ icuLocale: 'en-US' });
+    await migratePostgres(url);
+    const ids = ['alice', 'Bob', 'agent_2', 'agent-10', 'a b', 'ab'];
+    const [byLocale] = await query<{ order: string[] }>(url, 'SELECT array_agg(v ORDER BY v) AS order FROM unnest($1::text[]) v', [ids]);
+    await query(url, "INSERT INTO node_capabilities (realm_id, capability, agent_id) SELECT 'realm-1', 'x', v FROM unnest($1::text[]) v", [ids]);
+    const sorted = await query<{ agent_id: string }>(url, "SELECT agent_id FROM node_capabilities WHERE realm_id = 'realm-1' ORDER BY agent_id");
+    // The database's own order (en-US) differs; the columns sort in SQLite's byte order, which JS's default sort also gives.
+    expect(byLocale!.order).not.toEqual([...ids].sort());
+    expect(sorted.map((r) => r.agent_id)).toEqual([...ids].sort());
+  });
 });

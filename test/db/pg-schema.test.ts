@@ -57,14 +57,23 @@ describe('the PostgreSQL schema', () => {
 
   it('keeps the hashed audit body and the change payload as text, never json or jsonb', () => {
     const types = (t: PgTable) => Object.fromEntries(pgConfig(t).columns.map((c) => [c.name, c.getSQLType()]));
-    expect(types(pg.auditEntries).details).toBe('text');
-    expect(types(pg.auditArchive).details).toBe('text');
-    expect(types(pg.changes).payload).toBe('text');
+    expect(types(pg.auditEntries).details).toBe('text COLLATE "C"');
+    expect(types(pg.auditArchive).details).toBe('text COLLATE "C"');
+    expect(types(pg.changes).payload).toBe('text COLLATE "C"');
     const everyType = Object.values(pg as Record<string, unknown>)
       .filter((t): t is PgTable => is(t, PgTable))
       .flatMap((t) => Object.values(types(t)));
     expect(everyType).not.toContain('jsonb');
     // SQLite REAL is 8 bytes: PostgreSQL's 4-byte `real` would round stored values.
     expect(everyType).not.toContain('real');
+  });
+
+  it('compares every text column byte by byte (COLLATE "C"), as SQLite does, whatever the database locale', () => {
+    const textTypes = Object.values(pg as Record<string, unknown>)
+      .filter((t): t is PgTable => is(t, PgTable))
+      .flatMap((t) => pgConfig(t).columns.map((c) => c.getSQLType()))
+      .filter((type) => type.startsWith('text'));
+    expect(textTypes.length).toBeGreaterThan(100);
+    expect(new Set(textTypes)).toEqual(new Set(['text COLLATE "C"']));
   });
 });

@@ -12,8 +12,8 @@ import pg from 'pg';
 export interface TestPostgres {
   /** Where it runs: 'embedded' (started here) or 'DATABASE_URL'. */
   source: 'embedded' | 'DATABASE_URL';
-  /** A new empty database; its URL. Dropped by stop(). */
-  createDatabase(): Promise<string>;
+  /** A new empty database; its URL. Dropped by stop(). `icuLocale` sorts its text by that ICU locale. */
+  createDatabase(options?: { icuLocale?: string }): Promise<string>;
   /** Drops the databases made here and stops the server if it was started here. */
   stop(): Promise<void>;
 }
@@ -128,9 +128,10 @@ export async function startPostgres(): Promise<TestPostgres> {
   };
   return {
     source: fromEnv ? 'DATABASE_URL' : 'embedded',
-    async createDatabase() {
+    async createDatabase(options = {}) {
       const name = `cp_test_${randomBytes(6).toString('hex')}`;
-      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      const locale = options.icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replaceAll("'", "''")}'` : '';
+      await admin((c) => c.query(`CREATE DATABASE ${name}${locale}`));
       made.push(name);
       const url = new URL(server.adminUrl);
       url.pathname = `/${name}`;

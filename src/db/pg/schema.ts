@@ -1,7 +1,9 @@
 // The PostgreSQL schema: src/db/schema.ts (SQLite) mirrored table by table, column by column, index by index
 // (test/db/pg-schema.test.ts holds them to it). Column kinds:
 //  - ids, enums and timestamps stay text: timestamps are ISO-8601 UTC text on both engines, so they sort the
-//    same and the audit chain hashes them exactly as stored;
+//    same and the audit chain hashes them exactly as stored. Every text column is COLLATE "C": compared byte
+//    by byte like SQLite's BINARY, whatever the database's locale (under en_US, 'Bob' sorts after 'alice' and
+//    'agent_2' before 'agent-10'; orders and keyset cursors would differ from SQLite's);
 //  - integers that can pass 2^31 (ords, money units, token and event sums, audit seq) are bigint read as a JS
 //    number (node-postgres would return int8 as a string); counters that stay small are integer;
 //  - SQLite REAL is an 8-byte float: double precision here (PostgreSQL's `real` is 4 bytes);
@@ -10,13 +12,14 @@
 //    or compared as stored. `json` has no equality operator: never DISTINCT, GROUP BY or `=` on these;
 //  - booleans are boolean.
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, doublePrecision, index, integer, json as pgJson, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, doublePrecision, index, integer, json as pgJson, pgTable, uniqueIndex } from 'drizzle-orm/pg-core';
 
 // Every table has `ord`: a tie-breaker for keyset pagination, since UUID v4 ids do not sort. By default (not
 // always) as identity, so imports and copies may write it. Unlike SQLite's, a sequence value is taken at
 // insert time, not at commit: rows can become visible out of ord order across concurrent transactions.
 const ord = () => bigint('ord', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity();
 const json = (name: string) => pgJson(name);
+const text = customType<{ data: string; driverData: string }>({ dataType: () => 'text COLLATE "C"' });
 const units = (name: string) => bigint(name, { mode: 'number' });
 
 export const realms = pgTable('realms', {
