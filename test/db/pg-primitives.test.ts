@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { createPool } from '../../src/db/pg/pool.js';
-import { missions, pulseSlots } from '../../src/db/pg/schema.js';
+import { auditEntries, changes, missions, pulseSlots, spendTotals } from '../../src/db/pg/schema.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const INSTANCES = 3;
@@ -112,5 +112,32 @@ describe('PostgreSQL primitives for several instances', () => {
     } finally {
       await pool.end();
     }
+  });
+});
+
+describe('PostgreSQL column kinds read back as the SQLite store reads them', () => {
+  it('defaults in SQLite formats, bigints as numbers past 2^31, json as values, the hashed audit body byte for byte', async () => {
+    const db = dbs[0]!;
+    const [change] = await db.insert(changes).values({ topic: 't', payload: '{"b":1,  "a":2}' }).returning();
+    // SQLite's default is strftime('%Y-%m-%dT%H:%M:%fZ','now'): the shape of Date.prototype.toISOString().
+    expect(change!.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(new Date(change!.createdAt).toISOString()).toBe(change!.createdAt);
+    expect(change!.origin).toBe('');
+    expect(change!.payload).toBe('{"b":1,  "a":2}');
+
+    const big = 2 ** 40 + 7;
+    await db.insert(spendTotals).values({ realmId: 'realm-kinds', agentId: '', period: '2026-11', units: big });
+    const [total] = await db.select({ units: spendTotals.units }).from(spendTotals).where(eq(spendTotals.realmId, 'realm-kinds'));
+    expect(total!.units).toBe(big);
+
+    await db.insert(missions).values({ id: 'mission-kinds', realmId: 'realm-kinds', title: 't', status: 'todo', priority: 1, createdBy: 'x', requiredCapabilities: ['a', 'b'], version: 1, createdAt: now, updatedAt: now });
+    const [mission] = await db.select().from(missions).where(eq(missions.id, 'mission-kinds'));
+    expect(mission).toMatchObject({ requiredCapabilities: ['a', 'b'], blockedBy: [], attempts: 0, fence: 0, ord: expect.any(Number) });
+
+    const details = '{"z":1,"a":[1,2],"s":"\u00e9"}';
+    const entry = { id: 'audit-1', realmId: 'realm-kinds', seq: 1, actorKind: 'system', actorId: 's', action: 'a', entityType: 'e', entityId: 'x', details, prevHash: '0', hash: 'h', timestamp: now };
+    await db.insert(auditEntries).values(entry);
+    const [stored] = await db.select({ details: auditEntries.details }).from(auditEntries).where(eq(auditEntries.id, 'audit-1'));
+    expect(stored!.details).toBe(details);
   });
 });
