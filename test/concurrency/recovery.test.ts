@@ -25,16 +25,18 @@ describe('runs whose owner process died', () => {
     process.kill(doomed.pid!, 'SIGKILL');
 
     // A live process with its own running run, beating often.
-    const live = createApp({ db, logger: silent, heartbeatMs: 100, staleMs: 1000, graceMs: 200 });
+    // A staleness window of 3 s (30 beats): on a loaded 2-core machine a 1 s window was missed by the live owner's
+    // own timer, and its run was taken for lost.
+    const live = createApp({ db, logger: silent, heartbeatMs: 100, staleMs: 3000, graceMs: 200 });
     const liveSession = await connect({ app: live });
     const liveRuntime = await liveSession.call('bridge_register', hangingRuntime(liveState));
     const liveRun = await liveSession.call('bridge_invoke', { runtimeId: liveRuntime.id, agentId: 'agent-a', context: {} });
 
     // The sweeper: another process that notices the dead owner.
-    const sweeper = createApp({ db, logger: silent, heartbeatMs: 100, staleMs: 1000 });
+    const sweeper = createApp({ db, logger: silent, heartbeatMs: 100, staleMs: 3000 });
     const watcher = await connect({ app: sweeper });
     let lost = await watcher.call('bridge_run', { runId: lostRun.id });
-    for (let i = 0; i < 100 && lost.status === 'running'; i++) {
+    for (let i = 0; i < 150 && lost.status === 'running'; i++) {
       await sleep(100);
       lost = await watcher.call('bridge_run', { runId: lostRun.id });
     }
@@ -45,7 +47,7 @@ describe('runs whose owner process died', () => {
     expect(entry).toMatchObject({ entityId: lostRun.id, actorKind: 'system' });
 
     // The live owner's run was not touched, though it is older than the staleness window.
-    await sleep(1200);
+    await sleep(3200);
     expect((await watcher.call('bridge_run', { runId: liveRun.id })).status).toBe('running');
     expect((await watcher.call('council_activity_log', { realmId, action: 'run_lost' })).count).toBe(1);
 
