@@ -40,6 +40,9 @@ describe('drive', () => {
     expect(isRetryable(error)).toBe(true);
     expect(isRetryable(new Error('other'))).toBe(false);
     expect(isRetryable({ code: '40P01' })).toBe(true);
+    // drizzle wraps the driver's error: the code is on its cause.
+    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '40001' } }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '23505' } }))).toBe(false);
   });
 
   it('runs a unit that never yields (the SQLite shape) to its end', async () => {

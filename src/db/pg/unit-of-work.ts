@@ -13,7 +13,18 @@ export interface Session {
 /** SQLSTATEs that mean "try the transaction again": serialization_failure, deadlock_detected. */
 export const retryableCodes: ReadonlySet<string> = new Set(['40001', '40P01']);
 
-export const isRetryable = (error: unknown) => retryableCodes.has((error as { code?: string } | null)?.code ?? '');
+/**
+ * PostgreSQL's SQLSTATE of an error: node-postgres puts it on the error, and drizzle (0.45) wraps that error in
+ * a DrizzleQueryError with the original as `cause`.
+ */
+export const sqlState = (error: unknown): string | undefined => {
+  for (let e = error as { code?: unknown; cause?: unknown } | null | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return undefined;
+};
+
+export const isRetryable = (error: unknown) => retryableCodes.has(sqlState(error) ?? '');
 
 /** Drives a unit of work to its end: awaits what each step yields and resumes it with the outcome. */
 export async function drive<T>(steps: Step<T>): Promise<T> {
