@@ -230,6 +230,9 @@ describe('missionRepo on PostgreSQL, as on SQLite', () => {
     expect((await both((tx) => tx.missions.claimNext({ ...query, agentId: 'agent-web', leaseExpiresAt: null })))!.id).toBe('c-blocked');
     expect((await both((tx) => tx.missions.claimNext({ ...query, now: at(100), leaseExpiresAt: null })))!.id).toBe('c-retry-later');
     expect(await both((tx) => tx.missions.claimNext({ ...query, now: at(100), leaseExpiresAt: null }))).toBeNull();
+    // Requeued (as a retry does: no assignee), the next checkout moves the fence on from where it was.
+    await both((tx) => tx.missions.update(R, 'c-unblocked', 2, { status: 'queued', assigneeId: null, leaseExpiresAt: null }));
+    expect(await both((tx) => tx.missions.claimNext({ ...query, now: at(200), leaseExpiresAt: null }))).toMatchObject({ id: 'c-unblocked', fence: 2, version: 4 });
   });
 
   it('leaseExpired: active missions of active realms, oldest lease first, at most limit; queueCounts', async () => {
@@ -284,6 +287,8 @@ describe('missionBlockerRepo on PostgreSQL, as on SQLite', () => {
     expect(await both((tx) => tx.missionBlockers.loopThrough(R, 'a', ['x', 'y']))).toBeNull();
     expect(await both((tx) => tx.missionBlockers.loopThrough(R, 'd', ['a']))).toBeNull();
     expect(await both((tx) => tx.missionBlockers.loopThrough(R, 'a', []))).toBeNull();
+    // Waiting on itself is a loop of one.
+    expect(await both((tx) => tx.missionBlockers.loopThrough(R, 'a', ['a']))).toEqual(['a', 'a']);
     expect(await both((tx) => tx.missionBlockers.loopThrough('realm-none', 'a', ['d']))).toBeNull();
     // Cleared: b waits on nothing, the loop is gone.
     await both((tx) => tx.missionBlockers.set(R, 'b', []));
