@@ -9,7 +9,7 @@ import { migratePostgres } from '../../src/db/pg/migrate.js';
 import { createPool } from '../../src/db/pg/pool.js';
 import { type AuditMode, auditRepo } from '../../src/db/pg/repos/audit.js';
 import { inTransaction } from '../../src/db/pg/unit-of-work.js';
-import { appendAudit, hashInput, publicEntry } from '../../src/domain/audit/chain.js';
+import { appendAudit, entryHash, hashInput, publicEntry } from '../../src/domain/audit/chain.js';
 import { GENESIS_HASH, type StoredAuditEntry } from '../../src/domain/audit/model.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import type { Clock } from '../../src/domain/clock.js';
@@ -100,6 +100,22 @@ function generators(next: () => number) {
   return { int, pick, text, value };
 }
 const hex = (next: () => number) => Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(next() * 16)]).join('');
+/** A valid chain of `count` entries for a realm, inserted in one statement (2,500 appends one by one took 6 s). */
+async function bulkChain(realmId: string, count: number) {
+  const chain: StoredAuditEntry[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    const base = { id: `act-${realmId}-${seq}`, realmId, seq, actorKind: 'system' as const, actorId: 'bulk', action: 'tick', entityType: 't', entityId: `e${seq}`, details: `{"i":${seq}}`, prevHash: chain.at(-1)?.hash ?? GENESIS_HASH, timestamp: clock.now().toISOString() };
+    chain.push({ ...base, hash: entryHash(base) });
+  }
+  await sql(
+    `INSERT INTO audit_entries (id, realm_id, seq, actor_kind, actor_id, action, entity_type, entity_id, details, prev_hash, hash, timestamp)
+     SELECT id, "realmId", seq, "actorKind", "actorId", action, "entityType", "entityId", details, "prevHash", hash, timestamp
+     FROM json_to_recordset($1::json) AS x(id text, "realmId" text, seq bigint, "actorKind" text, "actorId" text, action text, "entityType" text, "entityId" text, details text, "prevHash" text, hash text, timestamp text)`,
+    [JSON.stringify(chain)],
+  );
+  await sql('INSERT INTO audit_heads (realm_id, seq, hash) VALUES ($1, $2, $3)', [realmId, count, chain.at(-1)!.hash]);
+  return chain;
+}
 const rfc8785Input = (fields: Omit<StoredAuditEntry, 'hash'>) => canonicalize(publicEntry(fields as StoredAuditEntry))!;
 
 describe('the audit chain across instances', () => {
@@ -244,9 +260,7 @@ describe("links: the hash input PostgreSQL builds is hashInput's", () => {
 
   it('in pages: from any seq, at most limit, stopping when visit says so', async () => {
     const realmId = 'realm-pages';
-    await write(function* (tx) {
-      for (let i = 0; i < 2500; i++) yield* appendAudit(tx, clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: `e${i}` });
-    });
+    await bulkChain(realmId, 2500);
     expect((await readLinks(realmId)).map((l) => l.seq)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
     expect((await readLinks(realmId, 998, 1005)).map((l) => l.seq)).toEqual(Array.from({ length: 1005 }, (_, i) => i + 998));
     expect(await readLinks(realmId, 2501)).toEqual([]);

@@ -13,8 +13,14 @@ import { auditEntries } from '../schema.js';
 import type { PgDb } from './shared.js';
 import { q } from './shared.js';
 
-/** Entries per query: node-postgres holds a whole result in memory, and verify may walk a million. */
-const PAGE = 1000;
+/**
+ * Entries per query: the first page is small and each next one twice as large, up to PAGE_MAX (node-postgres
+ * holds a whole result in memory, and verify may walk a million). Verify reads in slices of about 15 ms and
+ * stops `visit` when one is up: a fixed page of 1,000, longer to build than a slice, left it visiting 64 entries
+ * a slice, with 100,000 entries in 98 s instead of a few.
+ */
+const PAGE_FIRST = 128;
+const PAGE_MAX = 2048;
 
 // hashInput's keys in its (sorted) order, each with the SQL that writes its value as hashInput does; details
 // is stored canonical and goes in as it is.
@@ -48,8 +54,8 @@ export function auditLinks(db: PgDb) {
 
   return function* links(realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean): Step<void> {
     let from = String(fromSeq);
-    while (limit > 0) {
-      const want = Math.min(limit, PAGE);
+    for (let page = PAGE_FIRST; limit > 0; page = Math.min(page * 2, PAGE_MAX)) {
+      const want = Math.min(limit, page);
       const { rows } = yield* q(db.execute<LinkRow>(sql`${linkSelect} WHERE realm_id = ${realmId} AND seq >= ${from}::bigint ORDER BY audit_entries.seq LIMIT ${want}`));
       for (const row of rows) {
         let input = row.input;
