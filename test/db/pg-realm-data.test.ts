@@ -142,6 +142,13 @@ describe('realm data on PostgreSQL', () => {
     ]);
   });
 
+  it('loads a section larger than one INSERT batch in the order given', async () => {
+    // Ids that sort against the order given: the dump follows insertion (ord), not the id.
+    const comments = Array.from({ length: 450 }, (_, i) => ({ id: `c-${String(1000 - i)}`, missionId: 'm', authorId: 'a', body: `#${i}`, createdAt: at }));
+    await unit((tx) => tx.realmData.load('realm-batch', 'comments', comments));
+    expect(await unit((tx) => tx.realmData.dump('realm-batch', 'comments'))).toEqual(comments);
+  });
+
   it('refuses a section no table holds', async () => {
     await expect(unit((tx) => tx.realmData.dump('realm-load', 'nonsense'))).rejects.toThrow('no table holds the section nonsense');
   });
