@@ -40,8 +40,9 @@ describe('drive', () => {
     expect(isRetryable(error)).toBe(true);
     expect(isRetryable(new Error('other'))).toBe(false);
     expect(isRetryable({ code: '40P01' })).toBe(true);
-    // drizzle wraps the driver's error: the code is on its cause.
-    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '40001' } }))).toBe(true);
+    // drizzle wraps the driver's error in a DrizzleQueryError whose cause carries the SQLSTATE.
+    const wrapped = Object.assign(new Error('Failed query: insert ...'), { cause: Object.assign(new Error('could not serialize access'), { code: '40001' }) });
+    expect(isRetryable(wrapped)).toBe(true);
     expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '23505' } }))).toBe(false);
   });
 
