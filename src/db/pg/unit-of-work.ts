@@ -13,7 +13,17 @@ export interface Session {
 /** SQLSTATEs that mean "try the transaction again": serialization_failure, deadlock_detected. */
 export const retryableCodes: ReadonlySet<string> = new Set(['40001', '40P01']);
 
-export const isRetryable = (error: unknown) => retryableCodes.has((error as { code?: string } | null)?.code ?? '');
+/**
+ * The SQLSTATE of a failed query: node-postgres puts it on its error, and drizzle (0.45) wraps that error in
+ * a DrizzleQueryError ("Failed query: ...") whose `cause` it is.
+ */
+export const sqlState = (error: unknown): string | undefined => {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+export const isRetryable = (error: unknown) => retryableCodes.has(sqlState(error) ?? '');
 
 /** Drives a unit of work to its end: awaits what each step yields and resumes it with the outcome. */
 export async function drive<T>(steps: Step<T>): Promise<T> {
