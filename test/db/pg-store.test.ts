@@ -307,6 +307,29 @@ describe('PostgreSQL store: announcements across instances', () => {
     expect(stored.rows[0].n).toBe(61);
   });
 
+  it('a change no longer in the table is a re-sync, a payload that is not ours is reported, and old rows are pruned', async () => {
+    // Every store of this file still listening gets these too: this one has its own error list.
+    const mine: unknown[] = [];
+    const b = newStore({ onListenerError: (error) => mine.push(error) });
+    const atB: Announcement[][] = [];
+    b.watchOtherProcesses((x) => atB.push(x));
+    await b.listening();
+    await admin.query('SELECT pg_notify($1, $2)', [CHANNEL, 'not json']);
+    await admin.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ o: 'inst-gone', t: new Date().toISOString(), c: [[999_999, 1_000_000]] })]);
+    await waitFor('the re-sync', () => atB.length === 1);
+    expect(atB[0]).toEqual([{ topic: RESYNC_TOPIC, realmId: null, payload: { reason: 'unreadable' }, committedAt: expect.any(String) }]);
+    expect(mine.map(String)).toEqual([expect.stringContaining('JSON'), expect.stringContaining('2 of 2 announced changes were no longer in the changes table')]);
+    // An instance's feed deletes rows older than keepChangesMs.
+    await admin.query("INSERT INTO changes (realm_id, origin, topic, payload, created_at) VALUES (null, 'x', 'old', '{}', '2020-01-01T00:00:00.000Z')");
+    const pruning = newStore({ feed: { pingMs: 20, keepChangesMs: 60_000 } });
+    pruning.watchOtherProcesses(() => {});
+    let old = 1;
+    await waitFor('the prune', () => {
+      void admin.query("SELECT count(*)::int AS n FROM changes WHERE topic = 'old'").then((r) => (old = r.rows[0].n));
+      return old === 0;
+    });
+  });
+
   it('after its LISTEN connection is killed, the feed reconnects, says re-sync, and delivers again', async () => {
     const a = newStore();
     const b = newStore();

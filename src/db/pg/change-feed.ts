@@ -105,7 +105,7 @@ export class ChangeFeed {
   private queue: Promise<void> = Promise.resolve();
   private waiting: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
-  private lastPrune = Date.now();
+  private lastPrune = 0;
 
   constructor(
     private readonly config: pg.ClientConfig,

@@ -23,6 +23,11 @@ export interface PgStoreOptions {
   /** How many times a unit is run on serialization failures and deadlocks. */
   attempts?: Attempts;
   feed?: Partial<FeedOptions>;
+  /**
+   * Where the LISTEN connection goes, when not where the pool's go: LISTEN needs a session of its own, so
+   * behind a transaction-mode pooler (PgBouncer pool_mode=transaction) it must reach PostgreSQL directly.
+   */
+  listenConnectionString?: string;
 }
 
 /** Writes: READ COMMITTED (PostgreSQL's default) suits single-statement compare-and-swap and row locks. */
@@ -125,7 +130,12 @@ export class PgStore implements Store {
     if (!this.feed && !this.closing) {
       const { max: _max, ...connection } = this.pool.options;
       this.feed = new ChangeFeed(
-        { ...connection, application_name: `${connection.application_name ?? 'control-plane-mcp'} listen`, keepAlive: true },
+        {
+          ...connection,
+          ...(this.options.listenConnectionString ? { connectionString: this.options.listenConnectionString } : {}),
+          application_name: `${connection.application_name ?? 'control-plane-mcp'} listen`,
+          keepAlive: true,
+        },
         this.pool,
         this.origin,
         (announced) => this.tell(this.watchers, announced),
