@@ -420,6 +420,21 @@ describe('PostgreSQL store: health and close', () => {
     await expect(store.write(unit((tx) => tx.notes.add('late')))).rejects.toThrow();
   });
 
+  it('close() does not wait out the pause between reconnect attempts', async () => {
+    const failures: unknown[] = [];
+    // Nothing listens on port 1: every attempt is refused at once, then the feed pauses a minute.
+    const store = createPgStore(createPool('postgres://nobody@127.0.0.1:1/none'), repos, {
+      onListenerError: (error) => failures.push(error),
+      feed: { reconnectMinMs: 60_000, reconnectMaxMs: 60_000 },
+    });
+    store.watchOtherProcesses(() => {});
+    await waitFor('a refused attempt', () => failures.length === 1);
+    const started = Date.now();
+    await store.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(String(failures[0])).toContain('ECONNREFUSED');
+  });
+
   it('toRanges groups consecutive ords', () => {
     expect(toRanges([5, 3, 4, 9, 10, 12])).toEqual([
       [3, 5],

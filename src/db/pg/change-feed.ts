@@ -106,6 +106,9 @@ export class ChangeFeed {
   private waiting: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   private lastPrune = 0;
+  /** The connection being opened, and the end of the pause between attempts: stop() cuts both short. */
+  private opening: pg.Client | null = null;
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -139,6 +142,8 @@ export class ChangeFeed {
     for (const resolve of this.waiting.splice(0)) resolve();
     const client = this.client;
     this.client = null;
+    this.wake?.();
+    void this.opening?.end().catch(() => {});
     await this.connecting?.catch(() => {});
     await client?.end().catch(() => {});
     await this.queue;
@@ -151,7 +156,7 @@ export class ChangeFeed {
 
   private async open() {
     while (!this.stopped) {
-      const client = new pg.Client(this.config);
+      const client = (this.opening = new pg.Client(this.config));
       client.on('error', (error) => this.drop(client, error));
       client.on('end', () => this.drop(client, null));
       client.on('notification', (n) => {
@@ -161,11 +166,18 @@ export class ChangeFeed {
         await client.connect();
         await client.query(`LISTEN ${CHANNEL}`);
       } catch (error) {
-        this.onError(error);
         await client.end().catch(() => {});
-        await sleep(Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** this.failures++));
+        this.opening = null;
+        if (this.stopped) return;
+        this.onError(error);
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, Math.min(this.options.reconnectMaxMs, this.options.reconnectMinMs * 2 ** this.failures++)).unref();
+        });
+        this.wake = null;
         continue;
       }
+      this.opening = null;
       if (this.stopped) {
         await client.end().catch(() => {});
         return;

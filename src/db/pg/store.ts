@@ -135,6 +135,8 @@ export class PgStore implements Store {
           ...(this.options.listenConnectionString ? { connectionString: this.options.listenConnectionString } : {}),
           application_name: `${connection.application_name ?? 'control-plane-mcp'} listen`,
           keepAlive: true,
+          // An unreachable server must not hold an attempt (and close()) forever: node-postgres waits without limit.
+          connectionTimeoutMillis: connection.connectionTimeoutMillis || 10_000,
         },
         this.pool,
         this.origin,
