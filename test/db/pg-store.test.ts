@@ -276,6 +276,36 @@ describe('PostgreSQL store: announcements across instances', () => {
     expect(atA[0]!.map((x) => x.payload)).toEqual([{ id: 'y1' }]);
   });
 
+  it("three instances writing at once: each receives every other instance's announcements once, and none of its own", async () => {
+    const instances = [newStore(), newStore(), newStore()];
+    const received = instances.map(() => [] as Announcement[]);
+    instances.forEach((store, i) => store.watchOtherProcesses((x) => received[i]!.push(...x)));
+    await Promise.all(instances.map((s) => s.listening()));
+    const WRITES = 60;
+    await Promise.all(
+      instances.map(async (store, i) => {
+        for (let n = 0; n < WRITES; n++) {
+          await store.write(
+            unit(function* (tx) {
+              yield* tx.notes.add(`multi-${i}-${n}`);
+              tx.announce(note(`multi-${i}-${n}`, { from: i, n }));
+            }),
+          );
+        }
+      }),
+    );
+    await waitFor('every delivery', () => received.every((r) => r.length >= 2 * WRITES));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    received.forEach((got, i) => {
+      expect(got).toHaveLength(2 * WRITES);
+      expect(got.some((a) => a.payload.from === i)).toBe(false);
+      // Each sender's announcements arrive in the order it committed them.
+      for (const from of [0, 1, 2].filter((f) => f !== i)) {
+        expect(got.filter((a) => a.payload.from === from).map((a) => a.payload.n)).toEqual(Array.from({ length: WRITES }, (_, n) => n));
+      }
+    });
+  });
+
   it('announcements too big for one NOTIFY are written to the changes table and read back, in order', async () => {
     const a = newStore();
     const b = newStore();

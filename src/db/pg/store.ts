@@ -133,7 +133,8 @@ export class PgStore implements Store {
         {
           ...connection,
           ...(this.options.listenConnectionString ? { connectionString: this.options.listenConnectionString } : {}),
-          application_name: `${connection.application_name ?? 'control-plane-mcp'} listen`,
+          // PostgreSQL cuts application_name to 63 bytes: the suffix must survive a long name (an instance id).
+          application_name: `${(connection.application_name ?? 'control-plane-mcp').slice(0, 56)} listen`,
           keepAlive: true,
           // An unreachable server must not hold an attempt (and close()) forever: node-postgres waits without limit.
           connectionTimeoutMillis: connection.connectionTimeoutMillis || 10_000,
