@@ -4,7 +4,6 @@
 // connection is handed to other work, and a transaction-mode pooler would drop the LISTEN) and skips its own
 // notifications. NOTIFY is a wake-up hint, not a log: a notification sent while an instance was disconnected
 // is lost to it, so after every reconnect the instance is told to re-sync (a `store.resync` announcement).
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import type { Announcement, Step } from '../../domain/store.js';
 import { q, type PgDb } from './repos/shared.js';
@@ -37,7 +36,6 @@ interface Notice {
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
-const notify = (db: PgDb, notice: Notice) => q(db.execute(sql`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(notice)})`));
 
 /** Consecutive numbers as [first, last] ranges: one multi-row INSERT usually takes one run of the sequence. */
 export function toRanges(ords: number[]): [number, number][] {
@@ -54,18 +52,16 @@ export function toRanges(ords: number[]): [number, number][] {
 const RANGES_PER_NOTICE = 150;
 
 /**
- * The last step of a unit of work that announced something: one NOTIFY with the announcements, or, when they
- * do not fit, the announcements written to `changes` and a NOTIFY of where to read them.
+ * The last step of a unit of work that announced something: the notifications to send at its COMMIT. One
+ * holding the announcements, or, when they do not fit, the announcements written to `changes` and a
+ * notification (rarely several) of where to read them.
  */
-export function* publishChanges(db: PgDb, origin: string, announced: Announcement[]): Step<void> {
-  if (announced.length === 0) return;
+export function* noticesFor(db: PgDb, origin: string, announced: Announcement[]): Step<string[]> {
+  if (announced.length === 0) return [];
   const t = new Date().toISOString();
   const a = announced.map(({ topic, realmId, payload }) => ({ topic, realmId, payload }));
-  const inline: Notice = { o: origin, t, a };
-  if (bytes(JSON.stringify(inline)) <= MAX_NOTIFY_BYTES) {
-    yield* notify(db, inline);
-    return;
-  }
+  const inline = JSON.stringify({ o: origin, t, a } satisfies Notice);
+  if (bytes(inline) <= MAX_NOTIFY_BYTES) return [inline];
   const rows = yield* q(
     db
       .insert(changes)
@@ -73,9 +69,18 @@ export function* publishChanges(db: PgDb, origin: string, announced: Announcemen
       .returning({ ord: changes.ord }),
   );
   const ranges = toRanges(rows.map((r) => r.ord));
-  // Several notifications of one transaction are delivered together at its commit, in the order sent.
-  for (let i = 0; i < ranges.length; i += RANGES_PER_NOTICE) yield* notify(db, { o: origin, t, c: ranges.slice(i, i + RANGES_PER_NOTICE) });
+  const notices: string[] = [];
+  for (let i = 0; i < ranges.length; i += RANGES_PER_NOTICE) notices.push(JSON.stringify({ o: origin, t, c: ranges.slice(i, i + RANGES_PER_NOTICE) } satisfies Notice));
+  return notices;
 }
+
+/**
+ * COMMIT with the NOTIFYs in front, as one simple query: the notifications cost no round trip of their
+ * own. PostgreSQL delivers them when the COMMIT succeeds, in the order sent; if one fails, nothing after it
+ * runs and the transaction is rolled back.
+ */
+export const commitWith = (notices: string[], literal: (text: string) => string) =>
+  notices.length === 0 ? 'COMMIT' : `${notices.map((n) => `SELECT pg_notify('${CHANNEL}', ${literal(n)});`).join(' ')} COMMIT`;
 
 export interface FeedOptions {
   /** Wait before the first reconnect after a drop; doubled after each failed attempt, up to reconnectMaxMs. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
-import { ChangeFeed, feedDefaults, publishChanges, type FeedOptions } from './change-feed.js';
+import { ChangeFeed, commitWith, feedDefaults, noticesFor, type FeedOptions } from './change-feed.js';
 import { committedPgMigrations } from './migrate.js';
 import type { PgDb } from './repos/shared.js';
 import { defaultAttempts, inTransaction, type Attempts } from './unit-of-work.js';
@@ -40,6 +40,8 @@ interface Attempt {
   db: PgDb;
   tx: Tx;
   announced: Announcement[];
+  /** What to NOTIFY at COMMIT (set by the unit's last step). */
+  notices: string[];
 }
 
 export class PgStore implements Store {
@@ -74,23 +76,23 @@ export class PgStore implements Store {
     // A connection whose ROLLBACK failed may still be inside a transaction (or dead): it is destroyed, not
     // given back to the pool for the next unit of work to inherit.
     let unusable: Error | undefined;
+    let last: Attempt | null = null;
     const session = {
       query: (text: string) =>
-        client.query(text).catch((error: Error) => {
+        client.query(text === 'COMMIT' && last ? commitWith(last.notices, (n) => client.escapeLiteral(n)) : text).catch((error: Error) => {
           if (text === 'ROLLBACK') unusable = error;
           throw error;
         }),
     };
-    let last: Attempt | null = null;
     const origin = this.origin;
     try {
       const value = await inTransaction(
         session,
         begin,
         () => (last = this.attempt(client, writes)),
-        function* ({ db, tx, announced }: Attempt): Step<T> {
-          const value = yield* work(tx);
-          yield* publishChanges(db, origin, announced);
+        function* (attempt: Attempt): Step<T> {
+          const value = yield* work(attempt.tx);
+          attempt.notices = yield* noticesFor(attempt.db, origin, attempt.announced);
           return value;
         },
         this.options.attempts ?? defaultAttempts,
@@ -112,7 +114,7 @@ export class PgStore implements Store {
         announced.push(a);
       },
     } as Tx;
-    return { db, tx, announced };
+    return { db, tx, announced, notices: [] };
   }
 
   onCommit(listener: (announcements: Announcement[]) => void) {
