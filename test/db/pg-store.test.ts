@@ -261,7 +261,7 @@ describe('PostgreSQL store: announcements across instances', () => {
       unit(function* (tx) {
         yield* tx.notes.add('x1');
         tx.announce(note('x1'));
-        tx.announce({ topic: 'other.topic', realmId: null, payload: { n: 1 } });
+        tx.announce({ topic: 'other.topic', realmId: null, payload: { n: 1, text: "it's a \\ back\"slash; é ✓ $$ \n" } });
       }),
     );
     await b.write(
@@ -270,7 +270,7 @@ describe('PostgreSQL store: announcements across instances', () => {
       }),
     );
     await waitFor('both deliveries', () => atA.length === 1 && atB.length === 1);
-    expect(atB[0]!.map(({ committedAt: _, ...x }) => x)).toEqual([note('x1'), { topic: 'other.topic', realmId: null, payload: { n: 1 } }]);
+    expect(atB[0]!.map(({ committedAt: _, ...x }) => x)).toEqual([note('x1'), { topic: 'other.topic', realmId: null, payload: { n: 1, text: "it's a \\ back\"slash; é ✓ $$ \n" } }]);
     expect(atB[0]![0]!.committedAt! >= before).toBe(true);
     // A got only B's: its own came before B's on the channel and was skipped.
     expect(atA[0]!.map((x) => x.payload)).toEqual([{ id: 'y1' }]);
