@@ -2,7 +2,7 @@
 // one pooled connection (src/db/pg/unit-of-work.ts drives its steps); writes at READ COMMITTED, with the hard
 // parts made safe by the repositories' own statements (conditional UPDATEs, row locks, ON CONFLICT); reads on
 // one REPEATABLE READ snapshot. What a write announced reaches this instance's onCommit listeners after its
-// COMMIT, and the other instances through NOTIFY, sent inside the same transaction (change-feed.ts).
+// COMMIT, and the other instances through NOTIFY, sent in the same transaction with its COMMIT (change-feed.ts).
 import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
