@@ -296,6 +296,10 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     expect(ids(await both((tx) => tx.nodes.find(C, 'loop', 'x')))).toEqual(['x', 'y', 'z']);
     expect(ids(await both((tx) => tx.nodes.find(C, null, 'z')))).toEqual(['x', 'y', 'z']);
     expect(ids(await both((tx) => tx.nodes.org(C, 'y')))).toEqual(['x', 'y', 'z']);
+    // An agent stored as its own manager.
+    await both((tx) => tx.nodes.insert(node(C, 'self', 'self', 1, ['loop'])));
+    expect(ids(await both((tx) => tx.nodes.chain(C, 'self')))).toEqual(['self']);
+    expect(ids(await both((tx) => tx.nodes.org(C, 'self')))).toEqual(['self']);
   });
 
   it('heartbeats and failures change the node without a version bump; null for an agent not in the realm', async () => {
