@@ -1,8 +1,8 @@
-import { and, asc, count, desc, eq, getTableColumns, ne, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, count, desc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { Node } from '../../../domain/hierarchy/model.js';
 import type { Beat, NodeRepo, OrgEntry, Running, Step } from '../../../domain/store.js';
 import { nodes } from '../schema.js';
+import { type Named, named, selectList } from './named.js';
 import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
 
 type Row = typeof nodes.$inferSelect;
@@ -13,15 +13,7 @@ export const nodeRow = (node: Node) => node;
 // so), in PostgreSQL's dialect. Rows come out keyed like the record: node-postgres parses `json` columns and
 // EXISTS is a boolean, so no row needs more than its keys.
 
-/** `alias`.column AS "field" for every column but `ord`. */
-const selectList = (alias: string) =>
-  sql.raw(
-    Object.entries(getTableColumns(nodes))
-      .filter(([field]) => field !== 'ord')
-      .map(([field, column]) => `${alias}.${(column as PgColumn).name} AS "${field}"`)
-      .join(', '),
-  );
-const columns = selectList('n');
+const columns = sql.raw(selectList(nodes, 'n'));
 const treeOrder = sql.raw('ORDER BY n.rank DESC, n.agent_id');
 // Whether the node's agent has a running bridge run, probed by bridge_runs_agent (realm, agent, status) per
 // node. OFFSET 0 keeps it a probe: without it PostgreSQL turns the EXISTS into a hashed subplan that reads
@@ -55,7 +47,7 @@ export const orgSql = {
       UNION ALL
       SELECT n.*, up.depth + 1, up.path || n.agent_id FROM up CROSS JOIN nodes n
         WHERE n.realm_id = up.realm_id AND n.agent_id = up.reports_to AND n.agent_id <> ALL (up.path))
-    SELECT ${selectList('up')} FROM up ORDER BY up.depth`,
+    SELECT ${sql.raw(selectList(nodes, 'up'))} FROM up ORDER BY up.depth`,
   reports: (realmId: string, managerId: string) => sql`SELECT ${columns} FROM nodes n WHERE n.realm_id = ${realmId} AND n.reports_to = ${managerId} ${treeOrder}`,
   find: (realmId: string, capability: string) => sql`SELECT ${columns}, ${running} FROM node_capabilities c CROSS JOIN nodes n
     WHERE c.realm_id = ${realmId} AND c.capability = ${capability} AND n.realm_id = c.realm_id AND n.agent_id = c.agent_id
@@ -87,6 +79,9 @@ export const orgSql = {
     DELETE FROM nodes WHERE realm_id = ${realmId} AND agent_id = ${agentId}`,
 } satisfies Record<string, (...args: never[]) => SQL>;
 
+// The caller's node is read in most tool calls: a named statement.
+const byKey: Named = { name: 'nodes_by_key', text: `SELECT ${selectList(nodes, 'n')} FROM nodes n WHERE n.realm_id = $1 AND n.agent_id = $2` };
+
 function* rows<T>(db: PgDb, query: SQL): Step<T[]> {
   return (yield* q(db.execute<Record<string, unknown>>(query))).rows as T[];
 }
@@ -96,8 +91,8 @@ export function nodeRepo(db: PgDb): NodeRepo {
   const setCapabilities = (realmId: string, agentId: string, capabilities: readonly string[]) => q(db.execute(orgSql.setCapabilities(realmId, agentId, capabilities)));
   return {
     *get(realmId, agentId) {
-      const [row] = yield* q(db.select().from(nodes).where(key(realmId, agentId)));
-      return row ? nodeRecord(row) : null;
+      const [node] = yield* named<Node>(db, byKey, [realmId, agentId]);
+      return node ?? null;
     },
     *all(realmId) {
       return (yield* q(db.select().from(nodes).where(eq(nodes.realmId, realmId)).orderBy(desc(nodes.rank), asc(nodes.agentId)))).map(nodeRecord);

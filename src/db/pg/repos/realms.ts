@@ -4,11 +4,15 @@ import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { after, type SortColumn } from '../keyset.js';
 import { realms } from '../schema.js';
+import { named, selectList } from './named.js';
 import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
 export const realmRecord = (row: Row) => ({ ...withoutOrd(row), fleet: mergeFleetSettings(defaultFleetSettings, row.fleet as FleetSettingsInput | null) }) as Realm;
 export const realmRow = (realm: Realm) => realm;
+
+// Most tool calls read their realm first: a named statement (ord included, as realmRecord drops it).
+const byId = { name: 'realms_by_id', text: 'SELECT r.ord, ' + selectList(realms, 'r') + ' FROM realms r WHERE r.id = $1' };
 
 const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];
 
@@ -26,7 +30,7 @@ const statusCountsSql = (realmId: string) =>
 export function realmRepo(db: PgDb): RealmRepo {
   return {
     *get(id) {
-      const [row] = yield* q(db.select().from(realms).where(eq(realms.id, id)));
+      const [row] = yield* named<Row>(db, byId, [id]);
       return row ? realmRecord(row) : null;
     },
     *insert(realm) {
