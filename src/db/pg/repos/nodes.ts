@@ -17,13 +17,15 @@ const columns = sql.raw(selectList(nodes, 'n'));
 const treeOrder = sql.raw('ORDER BY n.rank DESC, n.agent_id');
 // Whether the node's agent has a running bridge run, probed by bridge_runs_agent (realm, agent, status) per
 // node. OFFSET 0 keeps it a probe: without it PostgreSQL turns the EXISTS into a hashed subplan that reads
-// every running run of every realm first (10,000 running runs elsewhere: a 200-node org took 5.8 ms).
+// every running run of every realm first (10,000 running runs elsewhere: a 200-node org took 4.2-5.2 ms
+// a query, 1.2-2.0 ms probed).
 const running = sql.raw(
   `EXISTS (SELECT 1 FROM bridge_runs r WHERE r.realm_id = n.realm_id AND r.agent_id = n.agent_id AND r.status = 'running' OFFSET 0) AS running`,
 );
 // A walk's agents to their nodes, one nodes_realm_agent probe each (LATERAL, OFFSET 0: the planner may not
 // flatten it into a join). Left to its estimate of the walk (a fixed guess), it would hash the realm's whole
-// org instead: 20,000 nodes read for a subtree of 781.
+// org instead: 20,000 nodes read for a subtree of 781 (14-16 ms a query; 7.7-10 ms probed). Not for find: from
+// a capability's many holders a hash join stays cheaper (2,857 of 20,000: 21-26 ms, probed 36-43 ms).
 const nodeOf = (realmId: string) => sql`CROSS JOIN LATERAL (SELECT * FROM nodes WHERE realm_id = ${realmId} AND agent_id = sub.agent_id OFFSET 0) n`;
 const orgColumns = sql.raw(
   'n.agent_id AS "agentId", n.reports_to AS "reportsTo", n.title, n.capabilities, n.rank, n.status, n.heartbeat_at AS "heartbeatAt", ' +
