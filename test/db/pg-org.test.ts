@@ -362,6 +362,22 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
   });
 });
 
+describe('the org chart under concurrent writers', () => {
+  it('of 12 concurrent updates of one node from 3 instances one wins, and the capability index holds its capabilities', async () => {
+    const W = 'realm-race-org';
+    await onPg((tx) => tx.nodes.insert(node(W, 'n', null, 1, ['start'])));
+    const attempts = pools.flatMap((pool, i) =>
+      Array.from({ length: 4 }, (_, w) => onPg((tx) => tx.nodes.update(W, 'n', 1, { capabilities: [`cap-${i}-${w}`, 'shared'] }), pool)),
+    );
+    const won = (await Promise.all(attempts)).filter((n) => n !== null);
+    expect(won).toHaveLength(1);
+    const { rows } = await pools[1]!.query(`SELECT capability FROM node_capabilities WHERE realm_id = '${W}' AND agent_id = 'n' ORDER BY capability`);
+    expect(rows.map((r) => r.capability)).toEqual([...won[0]!.capabilities].sort());
+    expect(ids(await onPg((tx) => tx.nodes.find(W, 'shared', null), pools[2]))).toEqual(['n']);
+    expect(ids(await onPg((tx) => tx.nodes.find(W, 'start', null)))).toEqual([]);
+  });
+});
+
 describe('directives, comments and tokens on PostgreSQL, as on SQLite', () => {
   const D = 'realm-directives';
   const directive = (id: string, n: number, patch: Partial<Directive> = {}): Directive => ({
