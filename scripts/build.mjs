@@ -80,7 +80,7 @@ const result = await build({
   sourcemap: true,
   // CommonJS packages stay outside: Node loads them as they are (a native addon, pino's and prom-client's
   // files found by path); an ES module bundle cannot require() Node's built-ins for them.
-  external: ['better-sqlite3', 'better-sqlite3-13', 'pino', 'prom-client', 'cross-spawn', 'swagger-ui-dist'],
+  external: ['better-sqlite3', 'better-sqlite3-13', 'pino', 'prom-client', 'cross-spawn', 'swagger-ui-dist', 'pg'],
   plugins: [entry, ownUrl, noZodLocales],
   logLevel: 'warning',
   metafile: true,

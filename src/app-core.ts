@@ -18,6 +18,11 @@ import { Registry } from './tools/registry.js';
 export interface AppOptions {
   /** A database file path, or ":memory:". */
   db: string;
+  /**
+   * Builds the store instead of opening `db` (the PostgreSQL one: src/db/pg/open.ts, loaded only when asked
+   * for, so that a SQLite server never loads pg).
+   */
+  openStore?: StoreFactory;
   toolsets?: readonly Area[];
   readOnly?: boolean;
   clock?: Clock;
@@ -46,6 +51,9 @@ export interface AppOptions {
   /** Test-only: serve the fixtures the MCP conformance suite calls by name (src/conformance/fixtures.ts). */
   conformanceFixtures?: boolean;
 }
+
+/** Makes the store of a process, given its instance id (written on its changes) and where listener errors go. */
+export type StoreFactory = (instanceId: string, onListenerError: (error: unknown) => void) => Store;
 
 /** Everything one server process shares between its sessions: the store, the clock, the registry, the logger. */
 export interface App {
@@ -110,17 +118,9 @@ export function createAppWith(options: AppOptions, background: Background): App 
   const logger = options.logger ?? createLogger();
   // Everything that can be refused is checked before the database is touched.
   const prices = loadPrices(options.pricesFile, options.pricesSource);
-  const { db, snapshot } = openDatabase(options.db, { readOnly: options.readOnly });
-  // A private in-memory database starts empty, read-only or not.
-  if (options.readOnly && options.db !== ':memory:') requireMigrated(db);
-  else migrateDatabase(db);
-  if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
   const instanceId = `inst-${randomUUID()}`;
-  const store = new SqliteStore(db, {
-    origin: instanceId,
-    pollMs: options.pollMs,
-    onListenerError: (error) => logger.error({ err: error }, 'change listener failed'),
-  });
+  const onListenerError = (error: unknown) => logger.error({ err: error }, 'change listener failed');
+  const store = options.openStore ? options.openStore(instanceId, onListenerError) : sqliteStore(options, logger, instanceId, onListenerError);
   const clock = options.clock ?? systemClock;
   const bus = new EventBus(logger);
   // Our commits, and other processes' commits seen in the change feed, go out on the same bus.
@@ -165,8 +165,17 @@ export function createAppWith(options: AppOptions, background: Background): App 
         stopAnchors();
         stopRemote();
         stopLocal();
-        store.close();
+        await store.close();
       })()),
   };
   return app;
+}
+
+function sqliteStore(options: AppOptions, logger: Logger, instanceId: string, onListenerError: (error: unknown) => void): Store {
+  const { db, snapshot } = openDatabase(options.db, { readOnly: options.readOnly });
+  // A private in-memory database starts empty, read-only or not.
+  if (options.readOnly && options.db !== ':memory:') requireMigrated(db);
+  else migrateDatabase(db);
+  if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
+  return new SqliteStore(db, { origin: instanceId, pollMs: options.pollMs, onListenerError });
 }

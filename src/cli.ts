@@ -70,7 +70,9 @@ async function main() {
     // A spawned agent reaches this server through the same binary on the same database.
     const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
     // An agent session never runs other agents' schedules.
-    app = createAppWith({ ...config, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource, scheduler: config.role === 'agent' ? false : undefined }, deferred);
+    // A PostgreSQL server loads pg (and applies its migrations) only when asked for.
+    const openStore = config.databaseUrl ? await (await import('./db/pg/open.js')).openPostgres(config.databaseUrl, { readOnly: config.readOnly }) : undefined;
+    app = createAppWith({ ...config, openStore, logger, controlPlane, pricesFile: config.prices, pricesSource: config.pricesSource, scheduler: config.role === 'agent' ? false : undefined }, deferred);
     principal = config.role === 'admin' ? localAdmin : config.role === 'operator' ? operatorPrincipal(config.realm!) : agentPrincipal(config.realm!, config.agent!);
     if (principal.realmId !== undefined && !(await app.store.read((tx) => tx.realms.get(principal.realmId!)))) {
       await app.close();

@@ -5,6 +5,8 @@ import { areas, type Area } from './tools/declaration.js';
 
 export interface Config {
   db: string;
+  /** A PostgreSQL database (postgres://...) instead of the SQLite file: several instances may share it. */
+  databaseUrl?: string;
   toolsets?: Area[];
   readOnly: boolean;
   prices?: string;
@@ -27,6 +29,8 @@ export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hie
        control-plane-mcp token create|list|revoke ...    (control-plane-mcp token --help)
 
   --db PATH               SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
+  --database-url URL      a PostgreSQL database instead (or $DATABASE_URL when it is one and --db is not given;
+                          in progress: see docs/decisions.md)
   --toolsets LIST         serve only these areas: ${areas.join(', ')}
   --read-only             serve only the read-only tools, open the database read-only, run no agents or schedules
   --prices FILE           JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
@@ -59,6 +63,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
       args: argv,
       options: {
         db: { type: 'string' },
+        'database-url': { type: 'string' },
         toolsets: { type: 'string' },
         'read-only': { type: 'boolean', default: false },
         prices: { type: 'string' },
@@ -110,6 +115,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   const httpOnly = ['port', 'host', 'no-auth', 'allowed-hosts', 'session-idle'].filter((f) => values[f as keyof typeof values] !== undefined && values[f as keyof typeof values] !== false);
   if (!values.http && httpOnly.length) throw new ConfigError(`--${httpOnly[0]} goes with --http`);
   if (values.http && role !== 'admin') throw new ConfigError('--role is for stdio sessions; over HTTP each token says who the caller is');
+  // DATABASE_URL is a common name: it is taken only when it names PostgreSQL and no --db was given.
+  const fromEnv = values.db === undefined && /^postgres(ql)?:\/\//.test(env.DATABASE_URL ?? '') ? env.DATABASE_URL : undefined;
+  const databaseUrl = (values['database-url'] ?? fromEnv)?.trim() || undefined;
+  if (values['database-url'] !== undefined && values.db !== undefined) throw new ConfigError('--db and --database-url name two databases; give one');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('--database-url: expected postgres://user:password@host:port/database');
   const port = Number(values.port ?? 3111);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${values.port}" is not a port number`);
   const idle = Number(values['session-idle'] ?? 1800);
@@ -131,6 +141,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     ...(realm ? { realm } : {}),
     ...(agent ? { agent } : {}),
     db: values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db',
+    ...(databaseUrl ? { databaseUrl } : {}),
     toolsets,
     readOnly: values['read-only'],
     prices: values.prices ?? env.CONTROL_PLANE_PRICES,

@@ -42,7 +42,8 @@ export interface Store {
   watchOtherProcesses(listener: (announcements: Announcement[]) => void): () => void;
   /** Whether the database answers, and how many of this build's migrations it has (for readiness checks). */
   health(): Promise<{ migrations: { applied: number; expected: number } }>;
-  close(): void;
+  /** Ends the store's connections (PostgreSQL's asynchronously). */
+  close(): void | Promise<void>;
 }
 
 /** A sort key, in the order of the list's ORDER BY; the last element is always `ord`. */

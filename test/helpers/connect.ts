@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { localAdmin, type Principal } from '../../src/domain/principal.js';
 import { createMcpServer, type Era } from '../../src/server.js';
+import { testStore } from './engine.js';
 
 export interface ToolError {
   code: string;
@@ -26,7 +27,7 @@ export const clientFor = (era: Era, name = 'test') =>
 export async function connect(options: Partial<AppOptions> & { principal?: Principal; app?: App; era?: Era } = {}) {
   const shared = options.app !== undefined;
   const era = options.era ?? 'modern';
-  const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), ...options });
+  const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), openStore: await testStore(), ...options });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const handle = serveStdio(({ era: negotiated }) => createMcpServer(app, options.principal ?? localAdmin, negotiated), { transport: serverSide });
   const client = clientFor(era);

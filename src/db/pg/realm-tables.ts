@@ -10,22 +10,14 @@ import {
 import { runtimeRecord, runtimeRow } from './repos/bridge.js';
 import { pulseConfigRecord, pulseConfigRow } from './repos/pulses.js';
 import type { PgDb } from './repos/shared.js';
-// TEMPORARY: the other repositories' mappers and rebuilds, until they are merged (see pending-mappers.ts). Then
-// these imports read, as in the SQLite registry (checked on a trial merge of pga, pgb, pgc and pge: they all
-// export these names, and this file compiles and its tests pass with them), except rebuildBlockers, which
-// mission-blockers.ts did not export there: move it from pending-mappers.ts into mission-blockers.ts.
-//   import { budgetRecord, budgetRow, rebuildTotals, spendRecord, spendRow } from './repos/ledger.js';
-//   import { proposalRecord, proposalRow } from './repos/proposals.js';
-//   import { commentRecord, commentRow } from './repos/comments.js';
-//   import { directiveRecord, directiveRow } from './repos/directives.js';
-//   import { rebuildBlockers } from './repos/mission-blockers.js';
-//   import { missionRecord, missionRow } from './repos/missions.js';
-//   import { nodeRecord, nodeRow, rebuildCapabilities } from './repos/nodes.js';
-//   import { realmRecord, realmRow } from './repos/realms.js';
-import {
-  budgetRecord, budgetRow, commentRecord, commentRow, directiveRecord, directiveRow, missionRecord, missionRow, nodeRecord, nodeRow, proposalRecord,
-  proposalRow, realmRecord, realmRow, rebuildBlockers, rebuildCapabilities, rebuildTotals, spendRecord, spendRow,
-} from './repos/pending-mappers.js';
+import { budgetRecord, budgetRow, rebuildTotals, spendRecord, spendRow } from './repos/ledger.js';
+import { proposalRecord, proposalRow } from './repos/proposals.js';
+import { commentRecord, commentRow } from './repos/comments.js';
+import { directiveRecord, directiveRow } from './repos/directives.js';
+import { rebuildBlockers } from './repos/mission-blockers.js';
+import { missionRecord, missionRow } from './repos/missions.js';
+import { nodeRecord, nodeRow, rebuildCapabilities } from './repos/nodes.js';
+import { realmRecord, realmRow } from './repos/realms.js';
 
 export interface RealmTable {
   /** The table's SQL name, used for the counts realm_delete returns. */

@@ -13,7 +13,8 @@ import type { PgDb } from './repos/shared.js';
 import { defaultAttempts, inTransaction, type Attempts } from './unit-of-work.js';
 
 /** The repository factories a Tx is built from, one per repository of the port: `(db) => repo`. */
-export type RepoFactories = { [K in Exclude<keyof Tx, 'announce'>]: (db: PgDb) => Tx[K] };
+/** Each repository's factory, given the unit's connection and whether the unit writes (a read may not lock rows). */
+export type RepoFactories = { [K in Exclude<keyof Tx, 'announce'>]: (db: PgDb, mode: 'read' | 'write') => Tx[K] };
 
 export interface PgStoreOptions {
   /** This instance's id, carried by its notifications so that its own feed skips them. Default: a new one. */
@@ -106,7 +107,7 @@ export class PgStore implements Store {
   private attempt(client: pg.PoolClient, writes: boolean): Attempt {
     const db = drizzle(client) as PgDb;
     const announced: Announcement[] = [];
-    const repos = Object.fromEntries(Object.entries(this.repos).map(([name, make]) => [name, (make as (db: PgDb) => unknown)(db)]));
+    const repos = Object.fromEntries(Object.entries(this.repos).map(([name, make]) => [name, (make as (db: PgDb, mode: 'read' | 'write') => unknown)(db, writes ? 'write' : 'read')]));
     const tx = {
       ...repos,
       announce: (a: Announcement) => {

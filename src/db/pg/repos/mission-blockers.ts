@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { MissionBlockerRepo } from '../../../domain/store.js';
+import type { MissionBlockerRepo, Step } from '../../../domain/store.js';
 import { missionBlockers } from '../schema.js';
 import { type PgDb, q } from './shared.js';
 
@@ -42,4 +42,14 @@ export function missionBlockerRepo(db: PgDb): MissionBlockerRepo {
       return [missionId, ...back.reverse()];
     },
   };
+}
+
+/** After an import loads missions, mission_blockers is rebuilt from their blockedBy lists (it is derived data). */
+export function* rebuildBlockers(db: PgDb, realmId: string): Step<void> {
+  yield* q(db.execute(sql`DELETE FROM mission_blockers WHERE realm_id = ${realmId}`));
+  yield* q(
+    db.execute(sql`INSERT INTO mission_blockers (realm_id, mission_id, blocker_id)
+      SELECT m.realm_id, m.id, b.value FROM missions m, json_array_elements_text(m.blocked_by) b(value) WHERE m.realm_id = ${realmId}
+      ON CONFLICT DO NOTHING`),
+  );
 }

@@ -1,0 +1,17 @@
+// Which store the tests' in-memory servers run on: SQLite (the default), or PostgreSQL when
+// CONTROL_PLANE_TEST_ENGINE=postgres (one embedded server per test worker, a fresh database per app, from
+// test/helpers/postgres.ts). The same test files then exercise the PostgreSQL store through the same tools.
+import type { StoreFactory } from '../../src/app-core.js';
+import { openPostgres } from '../../src/db/pg/open.js';
+import { startPostgres, type TestPostgres } from './postgres.js';
+
+export const testEngine = process.env.CONTROL_PLANE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+let server: Promise<TestPostgres> | null = null;
+
+/** A store factory on a fresh, migrated PostgreSQL database; undefined on SQLite (the app opens its `db`). */
+export async function testStore(): Promise<StoreFactory | undefined> {
+  if (testEngine === 'sqlite') return undefined;
+  server ??= startPostgres();
+  return openPostgres(await (await server).createDatabase());
+}
