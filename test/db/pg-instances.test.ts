@@ -1,0 +1,58 @@
+// Two real server processes on one PostgreSQL database (started by the test), as two instances of a fleet's
+// control plane behind a balancer: both start together (migrations under the lock), claims from both hand each
+// mission out once, and what one instance writes the other reads at once.
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callers, clientFor } from '../helpers/connect.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { cliPath } from '../helpers/processes.js';
+
+let server: TestPostgres;
+let instances: Awaited<ReturnType<typeof spawnInstance>>[] = [];
+
+async function spawnInstance(url: string) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cliPath, '--database-url', url],
+    stderr: 'pipe',
+    env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn' } as Record<string, string>,
+  });
+  const client = clientFor('modern', 'pg-instance');
+  await client.connect(transport);
+  return { client, ...callers(client), close: () => client.close() };
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const url = await server.createDatabase();
+  instances = await Promise.all([spawnInstance(url), spawnInstance(url)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(instances.map((i) => i.close()));
+  await server?.stop();
+});
+
+describe('two instances on one PostgreSQL database', () => {
+  it('share one realm and hand every mission out once, whichever instance claims it', async () => {
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    const realmId = (await a.call('realm_create', { name: 'fleet', owner: 'o' })).id;
+    expect((await b.call('realm_get', { id: realmId })).name).toBe('fleet');
+    for (let i = 0; i < 4; i++) await b.call('hierarchy_set', { realmId, agentId: `agent-${i}` });
+    for (let m = 0; m < 30; m++) await (m % 2 ? a : b).call('mission_create', { realmId, title: `m${m}`, createdBy: 'o', status: 'queued' });
+    const claimed = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => (async () => {
+        const mine: string[] = [];
+        for (;;) {
+          const { mission } = await instances[i % 2]!.call('mission_claim_next', { realmId, agentId: `agent-${i}` });
+          if (!mission) return mine;
+          mine.push(mission.id);
+        }
+      })()),
+    );
+    const all = claimed.flat();
+    expect(all).toHaveLength(30);
+    expect(new Set(all).size).toBe(30);
+    expect((await a.call('mission_queue', { realmId })).missions.active.total).toBe(30);
+    expect(await b.call('council_verify', { realmId })).toMatchObject({ valid: true });
+  }, 60_000);
+});
