@@ -85,6 +85,12 @@ export interface RealmRepo {
   /** Compare-and-swap: applies the patch and bumps the version only if the stored version is `version`. */
   update(id: string, version: number, patch: Partial<Realm>): Step<Realm | null>;
   page(query: PageQuery & { status?: RealmStatus }): Step<Keyed<Realm>[]>;
+  /**
+   * Holds the realm's row until the unit of work ends, so that units that count and then insert in the realm
+   * (the runaway caps, maxAgents) run one after another where writers do not exclude each other (PostgreSQL:
+   * SELECT ... FOR UPDATE). A no-op on SQLite, whose IMMEDIATE transactions already run one at a time.
+   */
+  lock(id: string): Step<void>;
   /** Rows per status in each area of the realm, counted by the store. */
   statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }

@@ -55,4 +55,16 @@ describe('two instances on one PostgreSQL database', () => {
     expect((await a.call('mission_queue', { realmId })).missions.active.total).toBe(30);
     expect(await b.call('council_verify', { realmId })).toMatchObject({ valid: true });
   }, 60_000);
+
+  it('let no more agents in than maxAgents, however many instances add them at once', async () => {
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    const realmId = (await a.call('realm_create', { name: 'small', owner: 'o', maxAgents: 2 })).id;
+    // Each adds after counting: without the realm's row held, two instances could both see room for the last.
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).client.callTool({ name: 'hierarchy_set', arguments: { realmId, agentId: `agent-${i}` } })),
+    );
+    expect(results.filter((r) => !r.isError)).toHaveLength(2);
+    for (const r of results.filter((x) => x.isError)) expect(JSON.parse((r.content as { text: string }[])[0]!.text).error).toMatchObject({ code: 'conflict', details: { maxAgents: 2 } });
+    expect((await b.call('hierarchy_find', { realmId })).count).toBe(2);
+  }, 60_000);
 });

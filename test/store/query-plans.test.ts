@@ -45,6 +45,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     update: [[R, 1, { name: 'x' }]],
     page: [[page], [{ status: 'active', after: [5], limit: 10 }]],
     statusCounts: [[R]],
+    lock: [[R]],
   },
   nodes: {
     get: [[R, A]],

@@ -52,6 +52,9 @@ const hourOf = (now: Date) => now.toISOString().slice(0, 13);
  * first, scope by scope from the narrowest.
  */
 export function* capCrossing(tx: Tx, now: Date, fleet: FleetSettings, realmId: string, agentId: string, runtimeId: string): Step<CapCrossing | null> {
+  // Count, then the caller inserts the run: concurrent starts in the realm must take turns, or two could both
+  // see room for one more.
+  yield* tx.realms.lock(realmId);
   const running = yield* tx.runs.running(realmId);
   const scopes = [
     { scope: 'agent', scopeId: agentId, caps: fleet.agent, running: running.filter((r) => r.agentId === agentId), filter: { agentId } },

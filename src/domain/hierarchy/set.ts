@@ -43,6 +43,8 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
       'agent', input.agentId, existing,
     );
   } else {
+    // Counted, then inserted: concurrent additions to the realm take turns (or two could fill the last place).
+    if (realm.maxAgents !== null) yield* tx.realms.lock(realm.id);
     if (realm.maxAgents !== null && (yield* tx.nodes.countLive(realm.id)) >= realm.maxAgents) {
       throw new DomainError('conflict', `realm ${realm.id} already has its maximum of ${realm.maxAgents} agents`, {
         maxAgents: realm.maxAgents,

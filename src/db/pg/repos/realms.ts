@@ -51,6 +51,9 @@ export function realmRepo(db: PgDb): RealmRepo {
       );
       return rows.map((row) => ({ record: realmRecord(row), key: [row.ord] }));
     },
+    *lock(id) {
+      yield* q(db.select({ id: realms.id }).from(realms).where(eq(realms.id, id)).for('update'));
+    },
     *statusCounts(realmId) {
       const { rows } = yield* q(db.execute<{ area: Area; status: string; n: number }>(statusCountsSql(realmId)));
       const counts = Object.fromEntries(areas.map((area) => [area, {} as Record<string, number>])) as Record<Area, Record<string, number>>;

@@ -37,6 +37,9 @@ export function realmRepo(db: Db): RealmRepo {
         .all();
       return rows.map((row) => ({ record: realmRecord(row), key: [row.ord] }));
     },
+    *lock() {
+      // One writer at a time already: nothing to hold.
+    },
     *statusCounts(realmId) {
       const by = (table: typeof nodes | typeof directives | typeof missions | typeof proposals) =>
         Object.fromEntries(
