@@ -9,6 +9,9 @@ export const announcementTopics = [
   'realm.lifecycle', 'hierarchy.changed', 'directive.lifecycle', 'mission.lifecycle', 'ledger.alert',
   'ledger.spend_recorded', 'ledger.budget_set', 'council.proposal', 'council.override', 'audit.appended',
   'pulse.run', 'pulse.changed', 'bridge.run.completed', 'hierarchy.liveness',
+  // Changes made elsewhere may have been missed (the PostgreSQL feed reconnected): whatever is derived from
+  // them is to be read again.
+  'store.resync',
 ] as const;
 export const commandTopics = ['cost.incurred', 'council.audit'] as const;
 export type Topic = (typeof announcementTopics)[number] | (typeof commandTopics)[number];

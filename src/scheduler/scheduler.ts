@@ -52,6 +52,10 @@ export class PulseScheduler {
       options.bus.subscribe('pulse.changed', (m) => {
         if (this.leader && m.realmId) void this.reschedule(m.realmId, String(m.payload.agentId));
       }),
+      // Schedule changes may have been missed: the leader reads every schedule again.
+      options.bus.subscribe('store.resync', () => {
+        if (this.leader) void this.reloadAll();
+      }),
       // A deleted realm's schedules stop at once.
       options.bus.subscribe('realm.lifecycle', (m) => {
         if (m.payload.event !== 'deleted' || !m.realmId) return;
@@ -89,6 +93,16 @@ export class PulseScheduler {
     this.stopAll();
     if (this.leader) await this.options.store.write((tx) => tx.processes.releaseLease(LEASE, this.options.instanceId)).catch(() => {});
     this.leader = false;
+  }
+
+  private async reloadAll() {
+    try {
+      const configs = await this.options.store.read((tx) => tx.pulses.enabledConfigs());
+      this.stopAll();
+      configs.forEach((c) => this.schedule(c));
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'reloading the schedules failed');
+    }
   }
 
   private async competeForLease() {

@@ -85,6 +85,21 @@ describe('reading resources', () => {
   });
 });
 
+describe('a resync of the store (its feed of other instances reconnected)', () => {
+  beforeEach(() => start('legacy'));
+
+  it('refreshes every view the session subscribes to, and nothing else', async () => {
+    await sleep(300);
+    const seen = updates(a);
+    await a.subscribe(`controlplane://realms/${realmId}/tree`);
+    await a.subscribe(`controlplane://realms/${realmId}/missions`);
+    await app.bus.publish({ topic: 'store.resync', realmId: null, payload: { reason: 'reconnected' }, origin: 'remote' });
+    await eventually(() => seen.length >= 2);
+    await sleep(50);
+    expect(seen.sort()).toEqual([`controlplane://realms/${realmId}/missions`, `controlplane://realms/${realmId}/tree`]);
+  });
+});
+
 describe.each(['legacy', 'modern'] as const)('subscriptions (%s era)', (era) => {
   beforeEach(() => start(era));
 

@@ -66,6 +66,21 @@ describe('the pulse scheduler', () => {
     expect(second.scheduler!.scheduled).toEqual([`${realmId}/agent-a`]);
   });
 
+  it('reads every schedule again on a resync of the store (changes made elsewhere may have been missed)', async () => {
+    const app = start({ db: ':memory:' });
+    await until(() => app.scheduler!.isLeader);
+    const { realmId } = await setUp(app, '0 0 1 1 *');
+    expect(app.scheduler!.scheduled).toEqual([`${realmId}/agent-a`]);
+    // Turned off behind the scheduler's back (as a change whose notification was lost would be).
+    await app.store.write(function* (tx) {
+      const config = (yield* tx.pulses.config(realmId, 'agent-a'))!;
+      yield* tx.pulses.updateConfig(realmId, 'agent-a', config.version, { enabled: false });
+    });
+    expect(app.scheduler!.scheduled).toEqual([`${realmId}/agent-a`]);
+    await app.bus.publish({ topic: 'store.resync', realmId: null, payload: { reason: 'reconnected' }, origin: 'remote' });
+    await until(() => app.scheduler!.scheduled.length === 0);
+  });
+
   it('retries failures after their backoff (by the injected clock) and keeps the last as a dead letter', async () => {
     const clock = fakeClock(new Date().toISOString());
     const app = start({ db: ':memory:', clock });
