@@ -3,19 +3,20 @@
 // one conditional UPDATE (status still 'running') that only one transaction can match.
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Run, Runtime } from '../../../domain/bridge/model.js';
-import { centsToUnits, unitsToCents } from '../../../domain/ledger/money.js';
+import { centsToUnits } from '../../../domain/ledger/money.js';
 import type { RunRepo, RuntimeRepo, SessionRepo } from '../../../domain/store.js';
 import { agentSessions, bridgeRuns, guardCrossings, runtimes } from '../schema.js';
-import { type PgDb, q, withoutOrd } from './shared.js';
+import * as sqlite from '../../sqlite/repos/bridge.js';
+import { type PgDb, q } from './shared.js';
 
 type RuntimeRow = typeof runtimes.$inferSelect;
 type RunRow = typeof bridgeRuns.$inferSelect;
 
-export const runtimeRecord = (row: RuntimeRow) => withoutOrd(row) as Runtime;
-export const runtimeRow = (r: Runtime) => r;
-export const runRecord = ({ ord: _o, pid: _p, processStart: _s, cancelRequested: _c, costUnits, ...r }: RunRow): Run =>
-  ({ ...r, costCents: costUnits === null ? null : unitsToCents(costUnits) }) as Run;
-const runRow = ({ costCents, ...r }: Run) => ({ ...r, costUnits: costCents === null ? null : centsToUnits(costCents), pid: null, processStart: null, cancelRequested: false });
+// The row mappers are the SQLite store's: pure functions of a row with the same fields.
+export const runtimeRecord = (row: RuntimeRow): Runtime => sqlite.runtimeRecord(row as never);
+export const runtimeRow = sqlite.runtimeRow;
+export const runRecord = (row: RunRow): Run => sqlite.runRecord(row as never);
+const runRow = sqlite.runRow;
 
 export function runtimeRepo(db: PgDb): RuntimeRepo {
   return {

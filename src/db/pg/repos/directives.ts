@@ -1,13 +1,15 @@
+import * as sqlite from '../../sqlite/repos/directives.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { priorities, type Directive } from '../../../domain/directive/model.js';
 import type { DirectiveRepo } from '../../../domain/store.js';
 import { after, type SortColumn } from '../keyset.js';
 import { directives } from '../schema.js';
-import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
+import { casUpdate, type PgDb, q } from './shared.js';
 
 type Row = typeof directives.$inferSelect;
-export const directiveRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Directive;
-export const directiveRow = (d: Directive) => ({ ...d, priority: priorities.indexOf(d.priority) });
+// The row mappers are the SQLite store's: pure functions of a row with the same fields.
+export const directiveRecord = (row: Row): Directive => sqlite.directiveRecord(row as never);
+export const directiveRow = sqlite.directiveRow;
 
 const order: SortColumn[] = [{ column: directives.priority }, { column: directives.createdAt }, { column: directives.ord }];
 const byOrder = [asc(directives.priority), asc(directives.createdAt), asc(directives.ord)];

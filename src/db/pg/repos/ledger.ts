@@ -5,7 +5,6 @@ import { and, asc, count, eq, gte, isNull, lt, sql, sum } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { splitByDays } from '../../../domain/ledger/days.js';
 import { groupings, type Budget, type Grouping, type Spend } from '../../../domain/ledger/model.js';
-import { centsToUnits, unitsToCents } from '../../../domain/ledger/money.js';
 import type { LedgerRepo, Step, SummaryRow } from '../../../domain/store.js';
 import { budgets, spend, spendRollups, spendTotals } from '../schema.js';
 import { casUpdate, type PgDb, q } from './shared.js';
@@ -13,10 +12,11 @@ import { casUpdate, type PgDb, q } from './shared.js';
 type BudgetRow = typeof budgets.$inferSelect;
 type SpendRow = typeof spend.$inferSelect;
 
-export const budgetRecord = ({ ord: _o, alertLevel: _l, alertPeriod: _p, ...b }: BudgetRow): Budget => b;
-export const budgetRow = (b: Budget) => ({ ...b, alertLevel: null, alertPeriod: null });
-export const spendRecord = ({ ord: _o, costUnits, ...s }: SpendRow): Spend => ({ ...s, costCents: unitsToCents(costUnits) });
-export const spendRow = ({ costCents, ...s }: Spend) => ({ ...s, costUnits: centsToUnits(costCents) });
+// The row mappers are the SQLite store's: pure functions of a row with the same fields.
+import { budgetRecord as sqliteBudgetRecord, budgetRow, spendRecord as sqliteSpendRecord, spendRow } from '../../sqlite/repos/ledger.js';
+export { budgetRow, spendRow };
+export const budgetRecord = (row: BudgetRow): Budget => sqliteBudgetRecord(row as never);
+export const spendRecord = (row: SpendRow): Spend => sqliteSpendRecord(row as never);
 
 /** The spend field each grouping sums by. */
 const groupField = {

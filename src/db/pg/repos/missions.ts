@@ -1,3 +1,4 @@
+import * as sqlite from '../../sqlite/repos/missions.js';
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { priorities } from '../../../domain/directive/model.js';
@@ -5,11 +6,12 @@ import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount } from '../../../domain/store.js';
 import { after, type SortColumn } from '../../sqlite/keyset.js';
 import { missions } from '../schema.js';
-import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
+import { casUpdate, type PgDb, q } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
-export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
-export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
+// The row mappers are the SQLite store's: pure functions of a row with the same fields.
+export const missionRecord = (row: Row): Mission => sqlite.missionRecord(row as never);
+export const missionRow = sqlite.missionRow;
 
 // The keyset condition is portable SQL over eq/gt/lt; only its column type is SQLite's.
 const order = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }] as unknown as SortColumn[];

@@ -1,15 +1,16 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { defaultFleetSettings, type FleetSettingsInput, mergeFleetSettings } from '../../../domain/fleet/settings.js';
+import * as sqlite from '../../sqlite/repos/realms.js';
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { after, type SortColumn } from '../keyset.js';
 import { realms } from '../schema.js';
 import { named, selectList } from './named.js';
-import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
+import { casUpdate, type PgDb, q } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
-export const realmRecord = (row: Row) => ({ ...withoutOrd(row), fleet: mergeFleetSettings(defaultFleetSettings, row.fleet as FleetSettingsInput | null) }) as Realm;
-export const realmRow = (realm: Realm) => realm;
+// The row mappers are the SQLite store's: pure functions of a row with the same fields.
+export const realmRecord = (row: Row): Realm => sqlite.realmRecord(row as never);
+export const realmRow = sqlite.realmRow;
 
 // Most tool calls read their realm first: a named statement (ord included, as realmRecord drops it).
 const byId = { name: 'realms_by_id', text: 'SELECT r.ord, ' + selectList(realms, 'r') + ' FROM realms r WHERE r.id = $1' };

@@ -13,7 +13,7 @@ export const runtimeRecord = (row: RuntimeRow) => withoutOrd(row) as Runtime;
 export const runtimeRow = (r: Runtime) => r;
 export const runRecord = ({ ord: _o, pid: _p, processStart: _s, cancelRequested: _c, costUnits, ...r }: RunRow): Run =>
   ({ ...r, costCents: costUnits === null ? null : unitsToCents(costUnits) }) as Run;
-const runRow = ({ costCents, ...r }: Run) => ({ ...r, costUnits: costCents === null ? null : centsToUnits(costCents), pid: null, processStart: null, cancelRequested: false });
+export const runRow = ({ costCents, ...r }: Run) => ({ ...r, costUnits: costCents === null ? null : centsToUnits(costCents), pid: null, processStart: null, cancelRequested: false });
 
 const newestFirst: SortColumn[] = [{ column: runtimes.ord, desc: true }];
 
