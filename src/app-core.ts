@@ -37,8 +37,8 @@ export interface AppOptions {
   staleMs?: number;
   /** Between SIGTERM and SIGKILL when a run is stopped (ms). */
   graceMs?: number;
-  /** How a spawned agent starts this server on the same database. */
-  controlPlane?: { command: string; args: string[] } | null;
+  /** How a spawned agent starts this server on the same database (env: see ControlPlaneCommand). */
+  controlPlane?: { command: string; args: string[]; env?: Record<string, string> } | null;
   /** Compete for the scheduler lease and run pulses (default: unless read-only). */
   scheduler?: boolean;
   /** Scheduler lease expiry and renewal, retry polling and the first retry delay (ms). */

@@ -67,8 +67,11 @@ async function main() {
   let principal: Principal;
   try {
     const logger = createLogger();
-    // A spawned agent reaches this server through the same binary on the same database.
-    const controlPlane = { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
+    // A spawned agent reaches this server through the same binary on the same database; a PostgreSQL URL
+    // (with its password) goes by environment, not argv.
+    const controlPlane = config.databaseUrl
+      ? { command: process.execPath, args: [process.argv[1]!], env: { DATABASE_URL: config.databaseUrl } }
+      : { command: process.execPath, args: [process.argv[1]!, '--db', resolveDb(config.db)] };
     // An agent session never runs other agents' schedules.
     // A PostgreSQL server loads pg (and applies its migrations) only when asked for.
     const openStore = config.databaseUrl ? await (await import('./db/pg/open.js')).openPostgres(config.databaseUrl, { readOnly: config.readOnly }) : undefined;

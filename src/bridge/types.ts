@@ -84,5 +84,10 @@ export interface Adapter {
 export interface ControlPlaneCommand {
   command: string;
   args: string[];
+  /**
+   * What the server needs in its environment to find the database (DATABASE_URL on PostgreSQL): handed to the
+   * agent CLI by environment, never on a command line, where any local user could read it.
+   */
+  env?: Record<string, string>;
   agentTools: string[];
 }

@@ -1,19 +1,33 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createApp } from '../../src/app.js';
 import { connect } from '../helpers/connect.js';
 import { calls, fakeCommand, stateDir } from '../helpers/fakes.js';
 import { cliPath, tempDb } from '../helpers/processes.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { openPostgres } from '../../src/db/pg/open.js';
 
 const apps: App[] = [];
 afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close()))));
+let postgres: TestPostgres | undefined;
+afterAll(async () => postgres?.stop());
 
-/** A server on a file whose claude_code runtime (the fake) gets this server; agent-a reports to agent-boss. */
-async function connectedRealm(envVars: Record<string, string> = {}) {
-  const db = tempDb();
+/** On a file, or on a PostgreSQL database whose URL the agent's server gets the way src/cli.ts hands it over. */
+async function serverOn(engine: 'sqlite' | 'postgres') {
+  if (engine === 'sqlite') {
+    const db = tempDb();
+    return createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
+  }
+  postgres ??= await startPostgres();
+  const url = await postgres.createDatabase();
+  return createApp({ db: ':memory:', openStore: await openPostgres(url), logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath], env: { DATABASE_URL: url } } });
+}
+
+/** A server whose claude_code runtime (the fake) gets this server; agent-a reports to agent-boss. */
+async function connectedRealm(envVars: Record<string, string> = {}, engine: 'sqlite' | 'postgres' = 'sqlite') {
   const state = stateDir();
-  const app = createApp({ db, logger: pino({ level: 'silent' }), controlPlane: { command: process.execPath, args: [cliPath, '--db', db] } });
+  const app = await serverOn(engine);
   apps.push(app);
   const s = await connect({ app });
   const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
@@ -37,6 +51,21 @@ describe('an agent connected to the control plane', () => {
     expect((await s.call('mission_comments', { realmId, missionId: mission.id })).comments[0]).toMatchObject({ authorId: 'agent-a', body: 'picked this up through MCP' });
     await s.close();
   });
+
+  it('on PostgreSQL, gets the database URL by environment, never on a command line, and works in that database', async () => {
+    const { s, state, realmId, mission, rt } = await connectedRealm({}, 'postgres');
+    const run = await s.call('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-a', missionId: mission.id, context: {}, wait: true });
+    expect(run).toMatchObject({ status: 'completed', output: 'checked out and commented' });
+    const call = calls(state)[0]!;
+    const url = call.env.DATABASE_URL!;
+    expect(url).toMatch(/^postgres(ql)?:\/\//);
+    // The MCP config names the variable; its value (with the password) is in no argument.
+    expect(call.argv.some((arg) => arg.includes(url) || arg.includes('--db'))).toBe(false);
+    expect(JSON.parse(call.argv[call.argv.indexOf('--mcp-config') + 1]!).mcpServers['control-plane'].env).toEqual({ DATABASE_URL: '${DATABASE_URL}' });
+    expect((await s.call('mission_list', { realmId })).missions[0]).toMatchObject({ status: 'active', assigneeId: 'agent-a' });
+    expect((await s.call('mission_comments', { realmId, missionId: mission.id })).comments[0]).toMatchObject({ authorId: 'agent-a' });
+    await s.close();
+  }, 60_000);
 
   it('is that agent: what it tries beyond its role is refused and nothing is written', async () => {
     const { s, realmId, mission, rt } = await connectedRealm({ FAKE_SCENARIO: 'escape' });

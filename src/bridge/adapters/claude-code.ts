@@ -4,7 +4,7 @@
 // judged by subtype (API failures arrive as subtype success).
 import type { PermissionLevel } from '../../domain/bridge/model.js';
 import { scrub } from '../../domain/secrets.js';
-import type { ControlPlaneCommand, PermissionDenial, Usage } from '../types.js';
+import type { ControlPlaneCommand, PermissionDenial, RunRequest, Usage } from '../types.js';
 import type { CliSpec } from './cli.js';
 import { num, obj, str, stripAnsi } from './common.js';
 import { streamJsonReader } from './stream-json.js';
@@ -31,7 +31,11 @@ const MAX_DENIAL_INPUT = 2000;
  */
 export function mcpConfigArgs(controlPlane: ControlPlaneCommand, realmId: string, agentId: string): string[] {
   const args = [...controlPlane.args, '--role', 'agent', '--realm', realmId, '--agent', agentId];
-  const config = { mcpServers: { [SERVER]: { type: 'stdio', command: controlPlane.command, args } } };
+  // Claude Code expands ${NAME} in an MCP config from its own environment (seen on 2.1.x), so a secret such as
+  // DATABASE_URL is named here and its value travels in the CLI's environment (claudeCode.env), not in argv.
+  const env = Object.fromEntries(Object.keys(controlPlane.env ?? {}).map((name) => [name, `\${${name}}`]));
+  const server = { type: 'stdio', command: controlPlane.command, args, ...(Object.keys(env).length ? { env } : {}) };
+  const config = { mcpServers: { [SERVER]: server } };
   const allowed = controlPlane.agentTools.map((tool) => `mcp__${SERVER}__${tool}`).join(',');
   return ['--mcp-config', JSON.stringify(config), '--strict-mcp-config', '--allowedTools', allowed];
 }
@@ -46,6 +50,9 @@ function denialsOf(value: unknown): PermissionDenial[] | null {
   });
 }
 
+// A run without a realm (a global runtime used outside any realm) has no control plane to work on.
+const connects = (r: RunRequest) => Boolean(r.runtime.connectControlPlane && r.controlPlane && r.realmId);
+
 export const claudeCode: CliSpec = {
   args: (r) => [
     '-p', '--output-format', 'stream-json', '--verbose',
@@ -53,9 +60,9 @@ export const claudeCode: CliSpec = {
     ...(r.model ? ['--model', r.model] : []),
     ...(r.sessionId ? ['--resume', r.sessionId] : []),
     ...r.runtime.args,
-    // A run without a realm (a global runtime used outside any realm) has no control plane to work on.
-    ...(r.runtime.connectControlPlane && r.controlPlane && r.realmId ? mcpConfigArgs(r.controlPlane, r.realmId, r.agentId) : []),
+    ...(connects(r) ? mcpConfigArgs(r.controlPlane!, r.realmId!, r.agentId) : []),
   ],
+  env: (r) => (connects(r) ? (r.controlPlane!.env ?? {}) : {}),
   refusal(runtime, env) {
     if (runtime.permissions !== 'full' || process.getuid?.() !== 0 || env.IS_SANDBOX === '1') return null;
     return {
