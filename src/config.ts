@@ -115,11 +115,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
   const httpOnly = ['port', 'host', 'no-auth', 'allowed-hosts', 'session-idle'].filter((f) => values[f as keyof typeof values] !== undefined && values[f as keyof typeof values] !== false);
   if (!values.http && httpOnly.length) throw new ConfigError(`--${httpOnly[0]} goes with --http`);
   if (values.http && role !== 'admin') throw new ConfigError('--role is for stdio sessions; over HTTP each token says who the caller is');
-  // DATABASE_URL is a common name: it is taken only when it names PostgreSQL and no --db was given.
-  const fromEnv = values.db === undefined && /^postgres(ql)?:\/\//.test(env.DATABASE_URL ?? '') ? env.DATABASE_URL : undefined;
-  const databaseUrl = (values['database-url'] ?? fromEnv)?.trim() || undefined;
-  if (values['database-url'] !== undefined && values.db !== undefined) throw new ConfigError('--db and --database-url name two databases; give one');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('--database-url: expected postgres://user:password@host:port/database');
+  const databaseUrl = databaseUrlOf(values, env);
   const port = Number(values.port ?? 3111);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port: "${values.port}" is not a port number`);
   const idle = Number(values['session-idle'] ?? 1800);
@@ -148,4 +144,18 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config | 'h
     pricesSource: values.prices !== undefined ? '--prices' : 'CONTROL_PLANE_PRICES',
     shutdownGraceMs: grace * 1000,
   };
+}
+
+const postgresUrl = /^postgres(ql)?:\/\//;
+
+/**
+ * The PostgreSQL database named by --database-url, or by $DATABASE_URL when it is one and no --db was given
+ * (DATABASE_URL is a common name, so anything else in it is left alone); undefined for SQLite.
+ */
+export function databaseUrlOf(values: { db?: string; 'database-url'?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = values.db === undefined && postgresUrl.test(env.DATABASE_URL ?? '') ? env.DATABASE_URL : undefined;
+  const url = (values['database-url'] ?? fromEnv)?.trim() || undefined;
+  if (values['database-url'] !== undefined && values.db !== undefined) throw new ConfigError('--db and --database-url name two databases; give one');
+  if (url && !postgresUrl.test(url)) throw new ConfigError('--database-url: expected postgres://user:password@host:port/database');
+  return url;
 }

@@ -8,17 +8,19 @@ import { DomainError } from '../domain/errors.js';
 import { localAdmin, type Role } from '../domain/principal.js';
 import { createToken, listTokens, parseLifetime, revokeToken } from '../domain/tokens/tokens.js';
 import type { ApiToken } from '../domain/tokens/model.js';
-import { ConfigError } from '../config.js';
+import type { Store } from '../domain/store.js';
+import { ConfigError, databaseUrlOf } from '../config.js';
 import { StartupError } from '../startup-error.js';
 
 export const tokenUsage = `Usage: control-plane-mcp token create --role admin|operator|agent [--realm ID] [--agent ID] [--name NAME]
-                                    [--expires 90d|12h|never] [--db PATH]
-       control-plane-mcp token list [--db PATH]
-       control-plane-mcp token revoke ID [--db PATH]
+                                    [--expires 90d|12h|never] [--db PATH | --database-url URL]
+       control-plane-mcp token list [--db PATH | --database-url URL]
+       control-plane-mcp token revoke ID [--db PATH | --database-url URL]
 
   create prints the token once, on the last line of its output; only a hash of it is stored.
   --name    who the token stands for, recorded as the actor of an admin's or operator's actions
-  --expires how long it lives (default 90d)`;
+  --expires how long it lives (default 90d)
+  The database is the server's: --db (or $CONTROL_PLANE_DB), or PostgreSQL by --database-url (or $DATABASE_URL).`;
 
 const describe = (t: ApiToken) =>
   [t.id, t.role, t.realmId ?? '-', t.agentId ?? '-', t.name, t.expiresAt ?? 'never', t.revokedAt ? `revoked ${t.revokedAt}` : 'active'].join('\t');
@@ -31,7 +33,7 @@ export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
     parsed = parseArgs({
       args: rest,
       options: {
-        db: { type: 'string' }, role: { type: 'string' }, realm: { type: 'string' }, agent: { type: 'string' },
+        db: { type: 'string' }, 'database-url': { type: 'string' }, role: { type: 'string' }, realm: { type: 'string' }, agent: { type: 'string' },
         name: { type: 'string' }, expires: { type: 'string', default: '90d' },
       },
       allowPositionals: action === 'revoke',
@@ -42,10 +44,7 @@ export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
   }
   const { values, positionals } = parsed;
   if (!['create', 'list', 'revoke'].includes(action ?? '')) throw new ConfigError(`token: say create, list or revoke (got ${action ?? 'nothing'})`);
-  const path = values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db';
-  const { db } = openDatabase(path);
-  migrateDatabase(db);
-  const store = new SqliteStore(db);
+  const store = await openStore(values, env);
   const ctx = { store, clock: systemClock, principal: localAdmin };
   try {
     if (action === 'list') {
@@ -75,6 +74,15 @@ export async function tokenCommand(argv: string[], env: NodeJS.ProcessEnv): Prom
     if (error instanceof DomainError) throw new StartupError(`token ${action}: ${error.message}`, { cause: error });
     throw error;
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+/** The server's database, migrated, on either engine (pg is loaded only for PostgreSQL). */
+async function openStore(values: { db?: string; 'database-url'?: string }, env: NodeJS.ProcessEnv): Promise<Store> {
+  const url = databaseUrlOf(values, env);
+  if (url) return (await (await import('../db/pg/open.js')).openPostgres(url))('token-command', () => {});
+  const { db } = openDatabase(values.db ?? env.CONTROL_PLANE_DB ?? './data/control-plane.db');
+  migrateDatabase(db);
+  return new SqliteStore(db);
 }

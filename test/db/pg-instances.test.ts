@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callers, clientFor } from '../helpers/connect.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { cliPath } from '../helpers/processes.js';
+import { api, databaseArgs, makeToken, startHttp } from '../helpers/http.js';
+import { spawnSync } from 'node:child_process';
 
 let server: TestPostgres;
 let instances: Awaited<ReturnType<typeof spawnInstance>>[] = [];
@@ -66,5 +68,22 @@ describe('two instances on one PostgreSQL database', () => {
     expect(results.filter((r) => !r.isError)).toHaveLength(2);
     for (const r of results.filter((x) => x.isError)) expect(JSON.parse((r.content as { text: string }[])[0]!.text).error).toMatchObject({ code: 'conflict', details: { maxAgents: 2 } });
     expect((await b.call('hierarchy_find', { realmId })).count).toBe(2);
+  }, 60_000);
+
+  it('take API tokens made by the token command on the same database, and refuse them once it revokes them', async () => {
+    const url = await server.createDatabase();
+    const token = makeToken(url, 'admin', { name: 'ops' });
+    const http = await startHttp(url);
+    try {
+      expect((await api(http.url, token, 'GET', '/api/realms')).status).toBe(200);
+      const list = spawnSync(process.execPath, [cliPath, 'token', 'list', ...databaseArgs(url)], { encoding: 'utf8' });
+      expect(list.status).toBe(0);
+      const id = token.split('_')[1]!;
+      expect(list.stdout).toContain(`${id}\tadmin`);
+      expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', id, ...databaseArgs(url)]).status).toBe(0);
+      expect((await api(http.url, token, 'GET', '/api/realms')).status).toBe(401);
+    } finally {
+      await http.stop();
+    }
   }, 60_000);
 });

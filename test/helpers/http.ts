@@ -4,9 +4,12 @@ import type { Era } from '../../src/server.js';
 import { callers, clientFor, watchers } from './connect.js';
 import { cliPath } from './processes.js';
 
-/** A real `--http` server process on loopback (a free port), on `db`. */
+/** The flags naming a database: a SQLite file, or a PostgreSQL URL. */
+export const databaseArgs = (db: string) => (/^postgres(ql)?:\/\//.test(db) ? ['--database-url', db] : ['--db', db]);
+
+/** A real `--http` server process on loopback (a free port), on `db` (a file or a PostgreSQL URL). */
 export async function startHttp(db: string, args: string[] = [], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [cliPath, '--http', '--port', '0', '--db', db, ...args], {
+  const child = spawn(process.execPath, [cliPath, '--http', '--port', '0', ...databaseArgs(db), ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'info', ...env },
   });
@@ -43,7 +46,7 @@ export const stopProcess = (child: ChildProcess) =>
 
 /** Makes a token with the CLI, as an operator would; returns it. */
 export function makeToken(db: string, role: string, options: { realm?: string; agent?: string; expires?: string; name?: string } = {}): string {
-  const args = [cliPath, 'token', 'create', '--role', role, '--db', db];
+  const args = [cliPath, 'token', 'create', '--role', role, ...databaseArgs(db)];
   for (const [flag, value] of Object.entries(options)) if (value) args.push(`--${flag}`, value);
   const made = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`token create failed: ${made.stderr}`);
