@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { migrateDatabase, openDatabase, requireMigrated } from './db/connection.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { systemClock, type Clock } from './domain/clock.js';
-import type { Store } from './domain/store.js';
+import type { Keyed, SortKey, Store } from './domain/store.js';
+import type { Realm } from './domain/realm/model.js';
 import type { BridgeExecutor } from './bridge/executor.js';
 import { loadPrices, type PriceTable } from './bridge/prices.js';
 import { EventBus } from './events/bus.js';
@@ -125,7 +126,16 @@ export function createAppWith(options: AppOptions, background: Background): App 
   const bus = new EventBus(logger);
   // Our commits, and other processes' commits seen in the change feed, go out on the same bus.
   const stopLocal = store.onCommit((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'local' })));
-  const stopRemote = store.watchOtherProcesses((announced) => announced.forEach((a) => bus.publish({ ...a, origin: 'remote' })));
+  const stopRemote = store.watchOtherProcesses((announced) =>
+    announced.forEach((a) => {
+      if (a.topic !== RESYNC_TOPIC) return bus.publish({ ...a, origin: 'remote' });
+      // Every realm's views may be stale: subscribers are told which realms there are (src/resources/declarations.ts).
+      allRealmIds(store).then(
+        (realmIds) => bus.publish({ ...a, payload: { ...a.payload, realmIds }, origin: 'remote' }),
+        (error) => logger.warn({ err: error }, 'store.resync: realms not read; subscribers not refreshed'),
+      );
+    }),
+  );
   const stopCommands = subscribeCommands(bus, { store, clock }, logger);
   const stopAnchors = logAnchors(bus, logger);
   const registry = new Registry(catalogue, { toolsets: options.toolsets, readOnly: options.readOnly });
@@ -178,4 +188,17 @@ function sqliteStore(options: AppOptions, logger: Logger, instanceId: string, on
   else migrateDatabase(db);
   if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
   return new SqliteStore(db, { origin: instanceId, pollMs: options.pollMs, onListenerError });
+}
+
+const RESYNC_TOPIC = 'store.resync';
+
+/** Every realm's id, a page at a time (a resync is rare; realms are few). */
+async function allRealmIds(store: Store): Promise<string[]> {
+  const ids: string[] = [];
+  for (let after: SortKey | null = null; ; ) {
+    const page: Keyed<Realm>[] = await store.read((tx) => tx.realms.page({ after, limit: 500 }));
+    ids.push(...page.map((p) => p.record.id));
+    if (page.length < 500) return ids;
+    after = page.at(-1)!.key;
+  }
 }

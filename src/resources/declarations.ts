@@ -112,7 +112,15 @@ const viewsTouched: Record<string, RealmView['view'][]> = {
 // Topics that change the counts in the all-realms list.
 const listed = new Set(['realm.lifecycle', 'hierarchy.changed', 'directive.lifecycle', 'mission.lifecycle', 'council.proposal']);
 
-export function urisTouched(topic: string, realmId: string | null): string[] {
+/**
+ * The URIs a bus message may have changed. After `store.resync` (the PostgreSQL change feed reconnected, so
+ * other instances' changes may have been missed) that is every view of every realm, named in its payload.
+ */
+export function urisTouched(topic: string, realmId: string | null, payload: Record<string, unknown> = {}): string[] {
+  if (topic === 'store.resync') {
+    const realmIds = Array.isArray(payload.realmIds) ? (payload.realmIds as string[]) : [];
+    return [REALMS_URI, ...realmIds.flatMap((id) => realmViews.map((v) => realmUri(id, v.view)))];
+  }
   const uris = realmId ? (viewsTouched[topic] ?? ['']).map((view) => realmUri(realmId, view)) : [];
   if (listed.has(topic)) uris.push(REALMS_URI);
   return uris;

@@ -77,9 +77,7 @@ export class SessionSubscriptions {
     if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string) && seesRealm(principal, message.realmId)) {
       this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
     }
-    // Changes may have been missed (the PostgreSQL feed reconnected): every subscribed view may be stale.
-    const touched = message.topic === 'store.resync' ? [...this.uris] : urisTouched(message.topic, message.realmId);
-    for (const uri of touched) {
+    for (const uri of urisTouched(message.topic, message.realmId, message.payload)) {
       if (this.options.everything ? this.options.visible(uri) : this.uris.has(uri)) this.schedule(uri);
     }
   }

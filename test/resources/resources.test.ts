@@ -93,7 +93,8 @@ describe('a resync of the store (its feed of other instances reconnected)', () =
     const seen = updates(a);
     await a.subscribe(`controlplane://realms/${realmId}/tree`);
     await a.subscribe(`controlplane://realms/${realmId}/missions`);
-    await app.bus.publish({ topic: 'store.resync', realmId: null, payload: { reason: 'reconnected' }, origin: 'remote' });
+    // As src/app-core.ts publishes it: with every realm's id (a real reconnect: test/db/pg-resync.test.ts).
+    await app.bus.publish({ topic: 'store.resync', realmId: null, payload: { reason: 'reconnected', realmIds: [realmId] }, origin: 'remote' });
     await eventually(() => seen.length >= 2);
     await sleep(50);
     expect(seen.sort()).toEqual([`controlplane://realms/${realmId}/missions`, `controlplane://realms/${realmId}/tree`]);

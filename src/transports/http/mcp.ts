@@ -48,7 +48,7 @@ function publishChanges(app: App, notify: { resourceUpdated(uri: string): void; 
   const lastSent = new Map<string, number>();
   const stop = app.bus.subscribe('*', (message) => {
     if (message.topic === 'realm.lifecycle' && ['created', 'deleted'].includes(message.payload.event as string)) notify.resourcesChanged();
-    for (const uri of urisTouched(message.topic, message.realmId)) {
+    for (const uri of urisTouched(message.topic, message.realmId, message.payload)) {
       if (pending.has(uri)) continue;
       const timer = setTimeout(() => {
         pending.delete(uri);
