@@ -29,8 +29,8 @@ export const usage = `Usage: control-plane-mcp [--db PATH] [--toolsets realm,hie
        control-plane-mcp token create|list|revoke ...    (control-plane-mcp token --help)
 
   --db PATH               SQLite database file (default $CONTROL_PLANE_DB or ./data/control-plane.db); ":memory:" works
-  --database-url URL      a PostgreSQL database instead (or $DATABASE_URL when it is one and --db is not given;
-                          in progress: see docs/decisions.md)
+  --database-url URL      a PostgreSQL database instead, shared by any number of instances (or $DATABASE_URL
+                          when it is one and --db is not given)
   --toolsets LIST         serve only these areas: ${areas.join(', ')}
   --read-only             serve only the read-only tools, open the database read-only, run no agents or schedules
   --prices FILE           JSON price table for tokens reported without a cost (or $CONTROL_PLANE_PRICES)
