@@ -4,9 +4,9 @@
 // instances. Every round measures each figure in the three setups seconds apart (the table shows the round
 // whose ratio is the median). Every call must succeed, and at the end each database must show every mission
 // handed out once and one valid audit chain: a fast wrong answer cannot pass.
-//   npm run bench:pg      (builds first; about 2 minutes on 2 cores)
+//   npm run bench:pg      (builds first; about 1.5 minutes on 2 cores, 3 when they are shared)
 // PostgreSQL: embedded, started as the tests start it (bench/lib/postgres.mjs), or DATABASE_URL.
-// Knobs: BENCH_ROUNDS (3), BENCH_CALLS (calls per figure per round, 400), BENCH_IN_FLIGHT (12), BENCH_ERA=legacy,
+// Knobs: BENCH_ROUNDS (3), BENCH_CALLS (calls per figure per round, 300), BENCH_IN_FLIGHT (12), BENCH_ERA=legacy,
 // BENCH_NODE_FLAGS; BENCH_REALMS (1: every call in one realm, whose audit chain every write appends to; more
 // spreads the calls over that many realms, each with a chain of its own); BENCH_JSON=1 (a last line of JSON).
 // Analysis: BENCH_PG_PROFILE=<dir> runs the first instance of each PostgreSQL setup under --cpu-prof into <dir>
@@ -23,7 +23,7 @@ import { startPostgres } from './lib/postgres.mjs';
 import { markdownTable, plainTable, throughputRow } from './lib/table.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CALLS = Number(process.env.BENCH_CALLS ?? 400);
+const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 const WARM_UP = 100;
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 12);
 const INSTANCES = 3;
