@@ -10,7 +10,8 @@
 // BENCH_NODE_FLAGS; BENCH_REALMS (1: every call in one realm, whose audit chain every write appends to; more
 // spreads the calls over that many realms, each with a chain of its own); BENCH_JSON=1 (a last line of JSON).
 // Analysis: BENCH_PG_PROFILE=<dir> runs the first instance of each PostgreSQL setup under --cpu-prof into <dir>
-// and prints when its checkout phases ran (CLOCK_MONOTONIC µs, the clock of the profile's timestamps);
+// and prints when its checkout phases ran (CLOCK_MONOTONIC µs, the clock of the profile's timestamps): give
+// both to bench/cpu-profile.mjs to see where those phases' time went;
 // BENCH_PG_WAITS=1 prints what each phase cost: CPU per call of the servers, PostgreSQL and the bench (from
 // /proc), and what the database's backends were waiting for (pg_stat_activity, sampled every 5 ms).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
