@@ -40,7 +40,14 @@ const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 const dir = mkdtempSync(join(tmpdir(), 'cp-bench-pg-'));
 const postgres = await startPostgres();
-const startPg = (url, flags = []) => start([...nodeFlags, ...flags, cli, '--database-url', url]);
+/** Every server started, closed at the end even when a setup failed half-way. */
+const started = [];
+async function keep(starting) {
+  const server = await starting;
+  started.push(server);
+  return server;
+}
+const startPg = (url, flags = []) => keep(start([...nodeFlags, ...flags, cli, '--database-url', url]));
 
 /** A setup: its servers (all on one database), the realms the bench works in, and what it handed out. */
 async function setup(key, label, servers, adminUrl = null) {
@@ -174,7 +181,7 @@ try {
   const [url1, url3] = [await postgres.createDatabase(), await postgres.createDatabase()];
   if (WAITS) postmaster = await postmasterOf(url1);
   const profileFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  setups.push(await setup('sqlite', 'SQLite, 1 process', [await startOurs(join(dir, 'bench.db'))]));
+  setups.push(await setup('sqlite', 'SQLite, 1 process', [await keep(startOurs(join(dir, 'bench.db')))]));
   setups.push(await setup('pg1', 'PostgreSQL, 1 instance', [await startPg(url1, profileFlags)], url1));
   // Started together: the migrations run once, under the advisory lock.
   setups.push(await setup('pg3', `PostgreSQL, ${INSTANCES} instances`, await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startPg(url3, i ? [] : profileFlags))), url3));
@@ -249,7 +256,7 @@ try {
   if (PROFILE_DIR) for (const [server, windows] of Object.entries(profileWindows)) console.log(`checkout phases of ${server} (CLOCK_MONOTONIC µs): ${JSON.stringify(windows)}`);
   if (process.env.BENCH_JSON) console.log(JSON.stringify({ setting, rows, costs }));
 } finally {
-  await Promise.all(setups.flatMap((s) => s.servers.map((server) => server.close())));
+  await Promise.all(started.map((server) => server.close()));
   await postgres.stop();
   rmSync(dir, { recursive: true, force: true });
   log('done');
