@@ -20,7 +20,7 @@ export async function start(args) {
   return { client, tools, pid: transport.pid, close: () => client.close() };
 }
 // BENCH_NODE_FLAGS: flags for our server's node (e.g. to try V8 heap settings), not for the baseline.
-const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+export const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
 export const startOurs = (db, args = []) => start([...nodeFlags, cli, '--db', db, ...args]);
 export const startBaseline = () => start([baselineServer]);
 
