@@ -1,0 +1,88 @@
+// Runs and pulses: the bridge runs running now (they leave the list when they finish: the stream says so),
+// each pulse with its next fire times and last runs, and the pulse dead letters.
+import { get } from '../api.js';
+import { time, when } from '../format.js';
+import { useData } from '../use-data.js';
+import { Card, Empty, ErrorLine, Pill } from '../widgets.js';
+
+async function readRuns(realm: string) {
+  const [runs, pulse] = await Promise.all([get(`/api/dashboard/${realm}/runs`), get(`/api/dashboard/${realm}/pulse`).catch((e) => ({ refused: e }))]);
+  return { runs: runs.runs as any[], pulse };
+}
+
+export function RunsPage() {
+  const { data, error } = useData(readRuns, ['bridge.run.completed', 'pulse.run', 'pulse.changed']);
+  const pulse = data?.pulse;
+  return (
+    <div class="stack">
+      <ErrorLine error={error} />
+      <Card title="Running bridge runs">
+        {data && data.runs.length === 0 && <Empty>Nothing is running.</Empty>}
+        {data && data.runs.length > 0 && (
+          <table class="table">
+            <thead>
+              <tr>
+                <th>run</th>
+                <th>agent</th>
+                <th>runtime</th>
+                <th>mission</th>
+                <th>started</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.runs.map((r) => (
+                <tr key={r.id} data-run={r.id}>
+                  <td>
+                    <code>{r.id}</code>
+                  </td>
+                  <td>{r.agentId}</td>
+                  <td>{r.runtimeId}</td>
+                  <td>{r.missionId ?? '—'}</td>
+                  <td>{when(r.startedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      {pulse && 'refused' in pulse ? (
+        <ErrorLine error={pulse.refused} />
+      ) : (
+        <div class="grid-2">
+          <Card title="Pulses">
+            {pulse && pulse.pulses.length === 0 && <Empty>No agent is scheduled: pulse_register schedules one.</Empty>}
+            <ul class="list">
+              {pulse?.pulses.map((p: any) => (
+                <li key={p.config.agentId} data-pulse={p.config.agentId}>
+                  <div class="list-line">
+                    <strong>{p.config.agentId}</strong>
+                    <Pill kind={p.config.enabled ? 'active' : 'paused'}>{p.config.enabled ? 'on' : 'off'}</Pill>
+                  </div>
+                  <div class="muted">
+                    <code>{p.config.cron}</code> ({p.config.timezone}) · next {p.nextRuns?.length ? p.nextRuns.map((t: string) => when(t)).join(', ') : '—'}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card title="Pulse dead letters and skips">
+            {pulse && pulse.deadLetters.length === 0 && <Empty>No dead letters.</Empty>}
+            <ul class="list">
+              {pulse?.deadLetters.map((r: any) => (
+                <li key={r.id}>
+                  <div class="list-line">
+                    <strong>{r.agentId}</strong>
+                    <Pill kind={r.status}>{r.status}</Pill>
+                  </div>
+                  <div class="muted">
+                    {time(r.startedAt ?? r.scheduledFor)} · {r.error ?? r.skipReason ?? ''}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        </div>
+      )}
+    </div>
+  );
+}
