@@ -8,26 +8,7 @@ import { me } from '../state.js';
 import { useData } from '../use-data.js';
 import { Card, ErrorLine, Pill } from '../widgets.js';
 import type { OrgNode } from './org.js';
-
-export interface Mission {
-  id: string;
-  realmId: string;
-  directiveId: string | null;
-  title: string;
-  status: string;
-  priority: string;
-  assigneeId: string | null;
-  createdBy: string;
-  requiredCapabilities: string[];
-  attempts: number;
-  maxAttempts: number | null;
-  lastError: string | null;
-  leaseExpiresAt: string | null;
-  retryAt: string | null;
-  version: number;
-}
-
-export const columns = ['backlog', 'queued', 'active', 'review', 'blocked', 'failed', 'complete', 'cancelled'] as const;
+import { columns, type Mission } from '../missions.js';
 
 async function readBoard(realm: string) {
   const [board, directives, tree] = await Promise.all([

@@ -143,6 +143,46 @@ describe('the dashboard in Chromium', () => {
     await page.locator(`[data-column="queued"] [data-mission="${seeded.missions.queued}"]`).waitFor({ timeout: 3000 });
   });
 
+  it('draws the org chart and the board as MCP Apps views inside a host frame, from real tool results', async () => {
+    const mcp = await httpClient(server.url, admin);
+    for (const [tool, uri, args, marker, shot] of [
+      ['hierarchy_tree', 'ui://control-plane/org-chart.html', { realmId: seeded.realmId }, '[data-agent="agent-dev2"]', 'mcp-app-org-chart'],
+      ['mission_list', 'ui://control-plane/board.html', { realmId: seeded.realmId }, `[data-column="active"] [data-mission="${seeded.missions.active}"]`, 'mcp-app-board'],
+    ] as const) {
+      const html = ((await mcp.client.readResource({ uri })).contents[0] as { text: string }).text;
+      const result = await mcp.client.callTool({ name: tool, arguments: args });
+      const host = await browser.newPage();
+      await host.setContent('<!doctype html><body style="margin:0"></body>');
+      // The host's side of MCP Apps, as small as it gets: answer ui/initialize, then hand the view the result.
+      await host.evaluate(
+        ({ html, result }) => {
+          const g = globalThis as any;
+          const frame = g.document.createElement('iframe');
+          frame.srcdoc = html;
+          frame.style.cssText = 'width:1200px;height:760px;border:0';
+          g.addEventListener('message', (event: any) => {
+            const message = event.data;
+            if (message?.jsonrpc !== '2.0' || event.source !== frame.contentWindow) return;
+            const answer = (body: object) => frame.contentWindow.postMessage({ jsonrpc: '2.0', ...body }, '*');
+            if (message.method === 'ui/initialize') {
+              answer({ id: message.id, result: { protocolVersion: message.params.protocolVersion, hostInfo: { name: 'e2e-host', version: '1.0.0' }, hostCapabilities: {}, hostContext: { theme: 'light' } } });
+            } else if (message.method === 'ui/notifications/initialized') {
+              answer({ method: 'ui/notifications/tool-result', params: result });
+            } else if (message.id !== undefined) {
+              answer({ id: message.id, result: {} });
+            }
+          });
+          g.document.body.append(frame);
+        },
+        { html, result },
+      );
+      await host.frameLocator('iframe').locator(marker).waitFor({ timeout: 5000 });
+      await shoot(host, shot);
+      await host.close();
+    }
+    await mcp.close();
+  });
+
   it('reads well on a phone and in the dark', async () => {
     const phone = await launch({ width: 390, height: 844, dark: true });
     const small = await phone.newPage();
