@@ -4,6 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from './api.js';
 import { connect } from './live.js';
+import './run-tail.js';
 import { AuditPage } from './pages/audit.js';
 import { BoardPage } from './pages/board.js';
 import { BudgetsPage } from './pages/budgets.js';

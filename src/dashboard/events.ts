@@ -11,7 +11,7 @@ import { holds, type Permission } from '../tools/permissions.js';
 import { sendError } from '../transports/http/io.js';
 
 /** What a principal must hold to hear of a topic (null: anyone in the realm; store.resync only says "read again"). */
-export const topicPermission: Record<(typeof announcementTopics)[number], Permission | null> = {
+export const topicPermission: Record<(typeof announcementTopics)[number] | 'bridge.run.output', Permission | null> = {
   'realm.lifecycle': 'control_plane:realms:read',
   'hierarchy.changed': 'control_plane:agents:read',
   'hierarchy.liveness': 'control_plane:agents:read',
@@ -27,6 +27,8 @@ export const topicPermission: Record<(typeof announcementTopics)[number], Permis
   'pulse.changed': 'control_plane:pulses:read',
   // runs:read lets an agent read its own runs only: an agent hears of its own (below).
   'bridge.run.completed': 'control_plane:runs:read',
+  // A running run's output as it arrives (published by this process's executor, never stored).
+  'bridge.run.output': 'control_plane:runs:read',
   'store.resync': null,
 };
 
@@ -34,6 +36,11 @@ export const topicPermission: Record<(typeof announcementTopics)[number], Permis
 const KEEPALIVE_MS = 15_000;
 /** How long a browser waits before reconnecting by itself (EventSource); the dashboard's own reader uses it too. */
 const RETRY_MS = 1_000;
+
+/** A run's output chunk is cut to its last OUTPUT_CHARS characters: the page shows a tail, not the whole log. */
+const OUTPUT_CHARS = 8_192;
+const clipped = (payload: Record<string, unknown>) =>
+  typeof payload.text === 'string' && payload.text.length > OUTPUT_CHARS ? { ...payload, text: payload.text.slice(-OUTPUT_CHARS), clipped: true } : payload;
 
 export function mayHear(principal: Principal, realmId: string | null, message: BusMessage): boolean {
   const permission = topicPermission[message.topic as keyof typeof topicPermission];
@@ -44,7 +51,7 @@ export function mayHear(principal: Principal, realmId: string | null, message: B
   }
   if (permission === null) return true;
   if (!holds(principal.role, permission)) return false;
-  return principal.role !== 'agent' || message.topic !== 'bridge.run.completed' || message.payload.agentId === principal.id;
+  return principal.role !== 'agent' || !message.topic.startsWith('bridge.run.') || message.payload.agentId === principal.id;
 }
 
 export class EventStreams {
@@ -73,7 +80,7 @@ export class EventStreams {
     send('ready', { realmId, role: principal.role, principalId: principal.id });
     const unsubscribe = this.app.bus.subscribe('*', (message) => {
       if (!mayHear(principal, realmId, message)) return;
-      send('change', { topic: message.topic, realmId: message.realmId, payload: message.payload, origin: message.origin });
+      send('change', { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin });
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();

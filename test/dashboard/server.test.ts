@@ -104,6 +104,28 @@ describe('/api/events', () => {
   });
 });
 
+describe('run output', () => {
+  it("streams a running run's output as it prints it, to principals that may read the run", async () => {
+    const script = "(async () => { for (const i of [1, 2, 3]) { console.log('step ' + i); await new Promise((r) => setTimeout(r, 200)); } })()";
+    const runtime = (await api(server.url, admin, 'POST', '/api/bridge/runtimes', { kind: 'process', name: 'printer', realmId, command: process.execPath, args: ['-e', script] })).body;
+    const operatorStream = await openStream(server.url, operator);
+    const agentStream = await openStream(server.url, agent);
+    await operatorStream.waitFor((f) => f.event === 'ready');
+    await agentStream.waitFor((f) => f.event === 'ready');
+    const run = (await api(server.url, admin, 'POST', '/api/bridge/invoke', { runtimeId: runtime.id, agentId: 'agent-lead', context: {} })).body;
+    const printed = () => operatorStream.changes().filter((c) => c.topic === 'bridge.run.output' && c.payload.runId === run.id).map((c) => c.payload.text).join('');
+    await operatorStream.waitFor((f) => f.data.topic === 'bridge.run.output' && f.data.payload.text.includes('step 1'));
+    expect(printed()).not.toContain('step 3');
+    await operatorStream.waitFor((f) => f.data.topic === 'bridge.run.completed' && f.data.payload.runId === run.id, 5000);
+    expect(printed()).toBe('step 1\nstep 2\nstep 3\n');
+    expect(operatorStream.changes().find((c) => c.topic === 'bridge.run.output')!.payload).toMatchObject({ runId: run.id, agentId: 'agent-lead', stream: 'stdout' });
+    // agent-dev may read its own runs only: agent-lead's output is not for it.
+    expect(agentStream.changes().some((c) => c.topic.startsWith('bridge.run.'))).toBe(false);
+    operatorStream.close();
+    agentStream.close();
+  });
+});
+
 describe('/api/dashboard/:realmId/:view', () => {
   it('serves the views a role may read and refuses the others with the API error', async () => {
     const board = await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/missions`);

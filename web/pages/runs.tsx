@@ -1,7 +1,10 @@
 // Runs and pulses: the bridge runs running now (they leave the list when they finish: the stream says so),
-// each pulse with its next fire times and last runs, and the pulse dead letters.
+// with the live tail of each run's output, each pulse with its next fire times, and the pulse dead letters.
+import { useEffect, useRef } from 'preact/hooks';
 import { get } from '../api.js';
 import { time, when } from '../format.js';
+import { version } from '../state.js';
+import { tails, type Tail } from '../run-tail.js';
 import { useData } from '../use-data.js';
 import { Card, Empty, ErrorLine, Pill } from '../widgets.js';
 
@@ -10,9 +13,31 @@ async function readRuns(realm: string) {
   return { runs: runs.runs as any[], pulse };
 }
 
+function TailView({ tail }: { tail: Tail }) {
+  const box = useRef<HTMLPreElement>(null);
+  // Follow the end, as a terminal does.
+  useEffect(() => void (box.current && (box.current.scrollTop = box.current.scrollHeight)), [tail.text]);
+  return (
+    <div class="tail" data-tail={tail.runId}>
+      <div class="list-line">
+        <span>
+          <code>{tail.runId}</code> · {tail.agentId}
+        </span>
+        <Pill kind={tail.status === 'running' ? 'live-busy' : tail.status}>{tail.status}</Pill>
+      </div>
+      <pre ref={box}>{tail.text || '(no output yet)'}</pre>
+    </div>
+  );
+}
+
 export function RunsPage() {
   const { data, error } = useData(readRuns, ['bridge.run.completed', 'pulse.run', 'pulse.changed']);
   const pulse = data?.pulse;
+  const followed = [...tails.value.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+  // A run whose output arrives before the list knows it (it started after the last read): read the list again.
+  const known = new Set(data?.runs.map((r) => r.id));
+  const unseen = followed.some((t) => t.status === 'running' && !known.has(t.runId));
+  useEffect(() => void (unseen && version('bridge.run.completed').value++), [unseen]);
   return (
     <div class="stack">
       <ErrorLine error={error} />
@@ -44,6 +69,9 @@ export function RunsPage() {
             </tbody>
           </table>
         )}
+      </Card>
+      <Card title="Live output">
+        {followed.length === 0 ? <Empty>Output of runs appears here as they print it.</Empty> : followed.map((t) => <TailView key={t.runId} tail={t} />)}
       </Card>
       {pulse && 'refused' in pulse ? (
         <ErrorLine error={pulse.refused} />

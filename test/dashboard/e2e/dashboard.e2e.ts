@@ -105,7 +105,18 @@ describe('the dashboard in Chromium', () => {
     await shoot(page, 'budgets');
     await page.getByRole('link', { name: 'Runs & pulses' }).click();
     await page.getByText('Nothing is running.').waitFor();
+    // A run that prints for a while: it shows in the running list with its output arriving live.
+    const script = "(async () => { for (const i of [1, 2, 3, 4]) { console.log('calibrating joint ' + i + ' of 4… ok'); await new Promise((r) => setTimeout(r, 400)); } })()";
+    const call = async (path: string, body: unknown): Promise<any> => (await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    const runtime = await call('/api/bridge/runtimes', { kind: 'process', name: 'calibrator', realmId: seeded.realmId, command: process.execPath, args: ['-e', script] });
+    const run = await call('/api/bridge/invoke', { runtimeId: runtime.id, agentId: 'agent-cfo', context: {} });
+    await page.locator(`[data-run="${run.id}"]`).waitFor();
+    const tail = page.locator(`[data-tail="${run.id}"] pre`);
+    await expect.poll(() => tail.textContent()).toContain('joint 2 of 4');
+    expect(await tail.textContent()).not.toContain('joint 4 of 4');
     await shoot(page, 'runs-and-pulses');
+    await expect.poll(() => tail.textContent(), { timeout: 5000 }).toContain('joint 4 of 4');
+    await page.getByText('Nothing is running.').waitFor();
     await page.getByRole('link', { name: 'Queue' }).click();
     await page.locator('[data-stat="active"]').waitFor();
     // The CTO's mission and the one agent-dev1 checked out above.
