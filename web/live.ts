@@ -22,7 +22,7 @@ function dispatch(event: string, data: string) {
   }
   if (event !== 'change') return;
   const change = JSON.parse(data) as Change;
-  if (change.realmId !== null && change.realmId !== realmId.value) return;
+  if (change.topic !== 'realm.lifecycle' && change.realmId !== null && change.realmId !== realmId.value) return;
   if (change.topic === 'store.resync') return bumpAll();
   version(change.topic).value++;
   for (const listener of listeners) listener(change);
@@ -62,7 +62,11 @@ async function readStream(signal: AbortSignal): Promise<number> {
   return retry;
 }
 
-/** Keeps one stream open while signed in; returns a function that closes it. */
+/**
+ * Keeps one stream open while signed in; returns a function that closes it. The server sends an operator or an
+ * agent its realm's changes only; an admin hears every realm's (so that the realm picker learns of new realms)
+ * and the page keeps those of the realm shown.
+ */
 export function connect(): () => void {
   controller?.abort();
   const own = (controller = new AbortController());

@@ -11,7 +11,7 @@ import { BudgetsPage } from './pages/budgets.js';
 import { OrgPage } from './pages/org.js';
 import { QueuePage } from './pages/queue.js';
 import { RunsPage } from './pages/runs.js';
-import { authMode, chooseRealm, connected, me, realmId, signIn, signInMessage, signedIn, signOut, token } from './state.js';
+import { authMode, chooseRealm, connected, me, realmId, signIn, signInMessage, signedIn, signOut, token, version } from './state.js';
 import './style.css';
 
 const pages = [
@@ -65,6 +65,8 @@ function SignIn() {
 function RealmPicker() {
   const [realms, setRealms] = useState<{ id: string; name: string }[]>([]);
   const role = me.value?.role;
+  // Realms made or deleted elsewhere appear here as they happen.
+  const changed = version('realm.lifecycle').value;
   useEffect(() => {
     if (!role) return;
     if (role !== 'admin') {
@@ -77,7 +79,7 @@ function RealmPicker() {
       setRealms(answer.realms);
       if (!answer.realms.some((r) => r.id === realmId.value) && answer.realms[0]) chooseRealm(answer.realms[0].id);
     });
-  }, [role]);
+  }, [role, changed]);
   if (role !== 'admin') {
     const name = realms[0]?.name ?? realmId.value;
     return <span class="realm-name" title={realmId.value ?? ''}>{name}</span>;

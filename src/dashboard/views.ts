@@ -1,7 +1,7 @@
 // GET /api/dashboard/:realmId/:view: what the dashboard draws that the REST API has no one call for. The MCP
 // resources' realm views (org tree, mission board, budgets, pulses) are served as they are, under the same
-// permission rule as reading the resource; two more are the dashboard's own: the running bridge runs and this
-// month's burn by day. Everything else the page reads through the REST API itself.
+// permission rule as reading the resource; three more are the dashboard's own: the running bridge runs, the
+// pulses' recent runs, and this month's burn by day. Everything else the page reads through the REST API itself.
 import type { App } from '../app.js';
 import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
@@ -29,6 +29,23 @@ function runningRuns(ctx: DomainContext, realmId: string) {
   });
 }
 
+const RECENT_PULSE_RUNS = 10;
+
+/** Each pulse's latest runs (skips and failures included), newest first: what the pulses did lately. */
+function pulseRuns(ctx: DomainContext, realmId: string) {
+  return ctx.store.read(function* (tx) {
+    yield* requireRealm(tx, realmId);
+    const runs = [];
+    for (const config of yield* tx.pulses.configs(realmId)) {
+      for (const run of yield* tx.pulses.runs(realmId, config.agentId, RECENT_PULSE_RUNS)) {
+        const { contextSnapshot: _snapshot, ...shown } = run;
+        runs.push(shown);
+      }
+    }
+    return { runs: runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 50) };
+  });
+}
+
 /** This month's spend per UTC day so far, and cumulated: one grouped read per day, in one transaction. */
 function burn(ctx: DomainContext, realmId: string) {
   const period = currentPeriod(ctx.clock);
@@ -51,6 +68,7 @@ export const dashboardViews: Record<string, View> = {
   ...Object.fromEntries(realmViews.filter((v) => v.view !== 'audit').map((v) => [v.view || 'summary', v])),
   runs: { permission: 'control_plane:runs:read', read: runningRuns },
   burn: { permission: 'control_plane:spend:read', read: burn },
+  'pulse-runs': { permission: 'control_plane:pulses:read', read: pulseRuns },
 };
 
 /** Reads a view for a principal, or the error the API would give. */

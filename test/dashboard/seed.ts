@@ -1,5 +1,5 @@
 // A small company to look at: one realm with an org chart of five agents (two of them beating), budgets,
-// this month's spend by two models, and missions in several columns. Made through the REST API with an admin
+// this month's spend by three models, missions in several columns, and two pulses. Made through the REST API with an admin
 // token, as an operator would.
 import { api } from '../helpers/http.js';
 
@@ -49,5 +49,9 @@ export async function seedCompany(url: string, token: string | null): Promise<Se
   const failing = await mission('Calibrate the torque sensors', { priority: 'high', maxAttempts: 1 });
   await call('POST', `/api/missions/${failing.id}/checkout`, { realmId, agentId: 'agent-dev2' });
   await call('POST', `/api/missions/${failing.id}/fail`, { realmId, agentId: 'agent-dev2', reason: 'sensor bus timeout', retryable: false });
+  // A weekly pulse for the CFO and a weekday one for the CTO (a runtime that only prints: nothing fires during a test).
+  const runtime = await call('POST', '/api/bridge/runtimes', { kind: 'process', name: 'echo', realmId, command: process.execPath, args: ['-e', 'console.log("ok")'] });
+  await call('POST', '/api/pulse/register', { realmId, agentId: 'agent-cfo', cron: '0 9 * * 1', runtimeId: runtime.id, timezone: 'Europe/Paris' });
+  await call('POST', '/api/pulse/register', { realmId, agentId: 'agent-cto', cron: '30 8 * * 1-5', runtimeId: runtime.id });
   return { realmId, missions: { queued: queued.id, active: active.id, failed: failing.id, backlog: backlog.id } };
 }

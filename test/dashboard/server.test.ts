@@ -140,6 +140,8 @@ describe('/api/dashboard/:realmId/:view', () => {
     expect((await api(server.url, operator, 'GET', `/api/dashboard/${otherRealm}/missions`)).status).toBe(403);
     expect((await api(server.url, admin, 'GET', `/api/dashboard/${realmId}/nothing`)).status).toBe(404);
     expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/runs`)).body).toEqual({ runs: [] });
+    expect((await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/pulse-runs`)).body).toEqual({ runs: [] });
+    expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/pulse-runs`)).body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:pulses:read' } });
   });
 });
 

@@ -9,7 +9,14 @@ import { useData } from '../use-data.js';
 import { Card, Empty, ErrorLine, Pill } from '../widgets.js';
 
 async function readRuns(realm: string) {
-  const [runs, pulse] = await Promise.all([get(`/api/dashboard/${realm}/runs`), get(`/api/dashboard/${realm}/pulse`).catch((e) => ({ refused: e }))]);
+  const [runs, pulse] = await Promise.all([
+    get(`/api/dashboard/${realm}/runs`),
+    // An agent may not read pulses: the page says so and shows its runs.
+    Promise.all([get(`/api/dashboard/${realm}/pulse`), get(`/api/dashboard/${realm}/pulse-runs`)]).then(
+      ([overview, recent]) => ({ ...overview, recent: recent.runs as any[] }),
+      (e) => ({ refused: e }),
+    ),
+  ]);
   return { runs: runs.runs as any[], pulse };
 }
 
@@ -93,20 +100,34 @@ export function RunsPage() {
               ))}
             </ul>
           </Card>
-          <Card title="Pulse dead letters and skips">
-            {pulse && pulse.deadLetters.length === 0 && <Empty>No dead letters.</Empty>}
+          <Card title="Recent pulse runs">
+            {pulse && pulse.recent.length === 0 && pulse.deadLetters.length === 0 && <Empty>No pulse has fired yet.</Empty>}
             <ul class="list">
               {pulse?.deadLetters.map((r: any) => (
-                <li key={r.id}>
+                <li key={`dead:${r.id}`} data-pulse-run={r.id}>
                   <div class="list-line">
                     <strong>{r.agentId}</strong>
-                    <Pill kind={r.status}>{r.status}</Pill>
+                    <Pill kind="dead">dead letter</Pill>
                   </div>
                   <div class="muted">
-                    {time(r.startedAt ?? r.scheduledFor)} · {r.error ?? r.skipReason ?? ''}
+                    {time(r.startedAt)} · attempt {r.attempt} · {r.error ?? ''}
                   </div>
                 </li>
               ))}
+              {pulse?.recent
+                .filter((r: any) => r.status !== 'dead')
+                .map((r: any) => (
+                  <li key={r.id} data-pulse-run={r.id}>
+                    <div class="list-line">
+                      <strong>{r.agentId}</strong>
+                      <Pill kind={r.status}>{r.status === 'skipped' ? `skipped: ${r.skipReason}${r.skipCount > 1 ? ` ×${r.skipCount}` : ''}` : r.status}</Pill>
+                    </div>
+                    <div class="muted">
+                      {time(r.startedAt)} · {r.source}
+                      {r.error ? ` · ${r.error}` : ''}
+                    </div>
+                  </li>
+                ))}
             </ul>
           </Card>
         </div>

@@ -105,9 +105,13 @@ describe('the dashboard in Chromium', () => {
     await shoot(page, 'budgets');
     await page.getByRole('link', { name: 'Runs & pulses' }).click();
     await page.getByText('Nothing is running.').waitFor();
+    await page.locator('[data-pulse="agent-cfo"]').waitFor();
+    const call = async (path: string, body: unknown): Promise<any> => (await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    // A pulse woken by hand appears among the recent pulse runs as it happens.
+    const woken = await call('/api/pulse/invoke', { realmId: seeded.realmId, agentId: 'agent-cfo' });
+    await page.locator(`[data-pulse-run="${woken.id}"]`).waitFor();
     // A run that prints for a while: it shows in the running list with its output arriving live.
     const script = "(async () => { for (const i of [1, 2, 3, 4]) { console.log('calibrating joint ' + i + ' of 4… ok'); await new Promise((r) => setTimeout(r, 400)); } })()";
-    const call = async (path: string, body: unknown): Promise<any> => (await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
     const runtime = await call('/api/bridge/runtimes', { kind: 'process', name: 'calibrator', realmId: seeded.realmId, command: process.execPath, args: ['-e', script] });
     const run = await call('/api/bridge/invoke', { runtimeId: runtime.id, agentId: 'agent-cfo', context: {} });
     await page.locator(`[data-run="${run.id}"]`).waitFor();
@@ -194,10 +198,24 @@ describe('the dashboard in Chromium', () => {
     await mcp.close();
   });
 
+  it('lets an admin switch realms, each page then showing the chosen one', async () => {
+    const other: any = await (await fetch(`${server.url}/api/realms`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Beta Labs', owner: 'human:b' }) })).json();
+    await fetch(`${server.url}/api/hierarchy`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ realmId: other.id, agentId: 'agent-solo', title: 'Founder' }) });
+    await page.getByRole('link', { name: 'Org chart' }).click();
+    await page.locator('[data-agent="agent-ceo"]').waitFor();
+    await page.locator('select[aria-label="realm"]').selectOption(other.id);
+    await page.locator('[data-agent="agent-solo"]').waitFor();
+    expect(await page.locator('[data-agent="agent-ceo"]').count()).toBe(0);
+    await page.locator('select[aria-label="realm"]').selectOption(seeded.realmId);
+    await page.locator('[data-agent="agent-ceo"]').waitFor();
+  });
+
   it('reads well on a phone and in the dark', async () => {
     const phone = await launch({ width: 390, height: 844, dark: true });
     const small = await phone.newPage();
     await signIn(small, admin);
+    // Realms are listed newest first: Beta Labs, made above, comes before the seeded one.
+    await small.locator('select[aria-label="realm"]').selectOption(seeded.realmId);
     await small.locator('[data-agent="agent-dev2"]').waitFor();
     // Nothing but the chart's own scroller is wider than the screen.
     expect(await small.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
