@@ -21,7 +21,7 @@ const types: Record<string, string> = {
 };
 
 /** Everything the page loads is ours: no other origin, no inline script. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
 export const isDashboardFile = (pathname: string) => pathname === '/' || pathname === '/index.html' || pathname.startsWith('/assets/');
 

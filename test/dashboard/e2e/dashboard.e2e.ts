@@ -15,12 +15,22 @@ let server: Awaited<ReturnType<typeof startHttp>>;
 let browser: BrowserContext;
 let admin: string;
 let seeded: Seeded;
+/** What the pages logged as errors (a script error, a CSP violation, a failed load): there must be none. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   server = await startHttp(db);
   admin = makeToken(db, 'admin', { name: 'e2e admin' });
   seeded = await seedCompany(server.url, admin);
   browser = await launch();
+  browser.on('page', (page) => {
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      // Expected: the wrong token (401), the agent token's refusals (403: spend it may not read, the release it
+      // may not make), the connection lost while the server restarts.
+      if (message.type() === 'error' && !/status of 40[13]|ERR_CONNECTION_REFUSED|ERR_INCOMPLETE_CHUNKED_ENCODING|network error/i.test(message.text())) pageErrors.push(`${page.url()}: ${message.text()}`);
+    });
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -208,6 +218,10 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('[data-agent="agent-ceo"]').count()).toBe(0);
     await page.locator('select[aria-label="realm"]').selectOption(seeded.realmId);
     await page.locator('[data-agent="agent-ceo"]').waitFor();
+  });
+
+  it('logged no script error and no Content-Security-Policy violation on any page', () => {
+    expect(pageErrors).toEqual([]);
   });
 
   it('reads well on a phone and in the dark', async () => {
