@@ -220,6 +220,17 @@ describe('the dashboard in Chromium', () => {
     await page.locator('[data-agent="agent-ceo"]').waitFor();
   });
 
+  it('needs no sign-in from a --no-auth server on loopback (the local admin)', async () => {
+    const open = await startHttp(db, ['--no-auth']);
+    const local = await browser.newPage();
+    await local.goto(open.url);
+    await local.locator('[data-live="on"]').waitFor();
+    expect(await local.getByLabel('Token').count()).toBe(0);
+    expect(await local.locator('.who').textContent()).toContain('admin');
+    await local.close();
+    await open.stop();
+  });
+
   it('logged no script error and no Content-Security-Policy violation on any page', () => {
     expect(pageErrors).toEqual([]);
   });
