@@ -46,12 +46,14 @@ function Verify({ head }: { head: number }) {
       for (let start = 1; start <= total; start += slice) {
         const toSeq = start + slice - 1 >= total ? undefined : start + slice - 1;
         const part = await get<Verdict>(`/api/council/verify/${realm}`, { fromSeq: Math.max(1, start - 1), toSeq });
-        checked = Math.min(total, toSeq ?? total);
-        setProgress({ done: checked, total });
         if (!part.valid) {
+          // The bar stops before the first broken entry.
+          checked = Math.max(0, (part.firstInvalidSeq ?? start) - 1);
           setVerdict(part);
           return;
         }
+        checked = Math.min(total, toSeq ?? total);
+        setProgress({ done: checked, total });
         if (toSeq === undefined) setVerdict({ ...part, entryCount: total });
       }
     } catch (e) {

@@ -152,6 +152,8 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect.poll(() => page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('invalid');
     expect(await page.locator('[data-verdict]').textContent()).toContain('broken at seq 3');
+    // The bar stops before the broken entry.
+    expect(await page.locator('progress').evaluate((p: any) => p.value)).toBe(2);
     await shoot(page, 'audit-tampered');
   });
 
