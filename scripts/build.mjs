@@ -104,3 +104,6 @@ chmodSync(`${dist}cli.js`, 0o755);
 const { catalogue } = await import(`${dist}tools/catalogue.js`);
 const { toolEntry, TOOLS_FILE } = await import(`${dist}tools/registry.js`);
 writeFileSync(new URL(TOOLS_FILE, `file://${dist}tools/registry.js`), JSON.stringify(catalogue.map(toolEntry)));
+
+// The dashboard's front end, into dist/web/ (served at / by the HTTP mode).
+await import('./build-web.mjs');

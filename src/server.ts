@@ -5,6 +5,7 @@ import {
 import type { App } from './app.js';
 import type { DomainContext } from './domain/context.js';
 import type { Principal } from './domain/principal.js';
+import { registerUiViews, withUi } from './dashboard/mcp-apps.js';
 import { registerBriefing } from './prompts/briefing.js';
 import { registerResources } from './resources/register.js';
 import { callTool } from './tools/dispatch.js';
@@ -74,7 +75,8 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
   );
   if (fixturesOn) registerHeaderFixture(server);
   // Each principal sees the tools its role may call (calling another is forbidden, naming the permission).
-  const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => f.tool), ...[...fixtures.values()].map((f) => f.tool)];
+  // hierarchy_tree and mission_list name the MCP Apps views that draw their results (dashboard/mcp-apps.ts).
+  const tools: Tool[] = [...app.registry.functionsFor(principal.role).map((f) => withUi(f.tool)), ...[...fixtures.values()].map((f) => f.tool)];
   server.server.setRequestHandler('tools/list', () => {
     // By the next turn of the event loop the SDK has passed this answer to the transport.
     setImmediate(afterToolsList);
@@ -99,6 +101,7 @@ export function createMcpServer(app: App, principal: Principal, options: ServerO
   });
   if (method?.startsWith('tools/')) return server;
   const subscriptions = registerResources(server, app, ctx, era, notifications, fixturesOn ? fixtureResourceUris : []);
+  registerUiViews(server, principal);
   registerBriefing(server, app, ctx);
   if (fixturesOn) registerFixtureResourcesAndPrompts(server);
   if (subscriptions) {

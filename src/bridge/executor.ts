@@ -168,6 +168,9 @@ export class BridgeExecutor implements RunLauncher {
         marker: runMarker(run.id),
         controlPlane: this.options.controlPlane,
         onSpend,
+        // Output as it arrives, for whoever follows the run live (the dashboard's run tail); not stored, and
+        // seen only by this process's bus.
+        onOutput: (stream, text) => void this.options.bus.publish({ topic: 'bridge.run.output', realmId: run.realmId, origin: 'local', payload: { runId: run.id, agentId: run.agentId, stream, text } }),
         onSpawn: (pid, processStart) => {
           const local = this.running.get(run.id);
           if (local) local.pid = pid;

@@ -50,7 +50,8 @@ describe('reading resources', () => {
       ['', '/audit', '/budget', '/directives', '/missions', '/pulse', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`).sort(),
     );
     const { resources } = await a.client.listResources();
-    expect(resources.map((r) => r.uri)).toEqual(['controlplane://realms', `controlplane://realms/${realmId}`]);
+    // (the ui:// ones are the MCP Apps views, test/dashboard/mcp-apps.test.ts)
+    expect(resources.map((r) => r.uri)).toEqual(['controlplane://realms', 'ui://control-plane/org-chart.html', 'ui://control-plane/board.html', `controlplane://realms/${realmId}`]);
   });
 
   it('serves each view as JSON, the same shape as the tools', async () => {

@@ -4,6 +4,7 @@ import { catalogue } from '../../src/tools/catalogue.js';
 import { Registry } from '../../src/tools/registry.js';
 import { tempDb } from '../helpers/processes.js';
 import { initialize, rawServer, rpc, toolCall, toolError } from '../helpers/raw-server.js';
+import { withUi } from '../../src/dashboard/mcp-apps.js';
 
 // The built server loads its runner, liveness and scheduler after its first answers (src/cli.ts), and reads its
 // tools/list entries from dist/tools.json (scripts/build.mjs). Neither may show in what a client sees.
@@ -14,7 +15,8 @@ describe('the built server, which starts its background parts after its first an
     const listed = (await server.waitFor(1)).result.tools;
     server.end();
     await server.exited;
-    const computed = new Registry(catalogue).functionsFor('admin').map((f) => f.tool);
+    // (as the server lists them: hierarchy_tree and mission_list name their MCP Apps views)
+    const computed = new Registry(catalogue).functionsFor('admin').map((f) => withUi(f.tool));
     expect(listed).toEqual(JSON.parse(JSON.stringify(computed)));
   });
 

@@ -91,7 +91,7 @@ describe.each(Object.entries(clients))('%s over stdio', (_, open) => {
   });
 
   it('lists and reads the resources', async () => {
-    expect((await c.raw.listResources()).resources.map((r) => r.uri)).toEqual(['controlplane://realms', `controlplane://realms/${realmId}`]);
+    expect((await c.raw.listResources()).resources.map((r) => r.uri)).toEqual(['controlplane://realms', 'ui://control-plane/org-chart.html', 'ui://control-plane/board.html', `controlplane://realms/${realmId}`]);
     expect((await c.raw.listResourceTemplates()).resourceTemplates).toHaveLength(7);
     const [tree] = (await c.raw.readResource({ uri: `controlplane://realms/${realmId}/tree` })).contents as { text: string }[];
     expect(JSON.parse(tree!.text).roots[0].agentId).toBe('agent-boss');

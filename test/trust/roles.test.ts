@@ -108,7 +108,8 @@ describe('an agent', () => {
   it('sees only its realm\'s org, goals and missions as resources, and its own briefing', async () => {
     const { resourceTemplates } = await agent.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['/directives', '/missions', '/tree'].map((v) => `controlplane://realms/{realmId}${v}`));
-    expect((await agent.client.listResources()).resources).toEqual([]);
+    // No realm is listed to it, only the MCP Apps views (HTML, no data: they draw what its tool calls return).
+    expect((await agent.client.listResources()).resources.map((r) => r.uri)).toEqual(['ui://control-plane/org-chart.html', 'ui://control-plane/board.html']);
     const tree = await agent.client.readResource({ uri: `controlplane://realms/${realmId}/tree` });
     expect(JSON.parse((tree.contents[0] as { text: string }).text).roots[0].agentId).toBe('agent-ceo');
     await expect(agent.client.readResource({ uri: `controlplane://realms/${otherRealm}/tree` })).rejects.toMatchObject({ code: -32602, data: { code: 'forbidden', reason: 'other_realm' } });

@@ -8,6 +8,7 @@ import type { App } from '../../app.js';
 import { DomainError } from '../../domain/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../limits.js';
 import { version } from '../../version.js';
+import { createDashboard } from '../../dashboard/mount.js';
 import { authenticate } from './auth.js';
 import { serveDocsPage } from './docs-page.js';
 import { refuse, sendError, sendJson } from './io.js';
@@ -50,6 +51,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
   const router = new RestRouter(app.registry);
   const openapi = JSON.stringify(openApiDocument(app.registry));
   const inFlight = new Set<Promise<void>>();
+  const dashboard = createDashboard(app);
 
   const readiness = async () => {
     const { migrations } = await app.store.health();
@@ -61,10 +63,12 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     // /api/control-plane/health is the Aragora seed's path for the same answer.
     if (url.pathname === '/healthz' || url.pathname === '/api/control-plane/health') return sendJson(res, 200, { status: 'ok', version });
     if (url.pathname === '/api/docs' || url.pathname.startsWith('/api/docs/')) return serveDocsPage(res, url.pathname);
+    if (dashboard.servesFile(url.pathname)) return dashboard.serveFile(res, url.pathname);
     const auth = await authenticate(app, req, options.noAuth ?? false);
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });
     const { principal } = auth;
     if (url.pathname === '/mcp') return mcp.handle(req, res, principal);
+    if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal);
     if (url.pathname === '/readyz') {
       const state = await readiness().catch((error: Error) => ({ ready: false, database: error.message }));
       return sendJson(res, state.ready ? 200 : 503, state);
@@ -113,6 +117,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     url: `http://${shown}:${address.port}`,
     async close() {
       server.close();
+      dashboard.close();
       await mcp.close();
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
       server.closeAllConnections();

@@ -1,0 +1,102 @@
+// GET /api/events: the event bus as Server-Sent Events, for the dashboard. Each committed change in the
+// principal's realm (an admin names one with ?realmId=, or hears every realm) goes out as one `change` event;
+// the page reads what changed again through the REST API, which applies its own permissions. A topic goes
+// only to a principal whose role may read what it announces, so the stream never tells more than the API.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app.js';
+import { announcementTopics, type BusMessage } from '../events/bus.js';
+import { seesRealm, type Principal } from '../domain/principal.js';
+import { outsideRealm } from '../tools/authorize.js';
+import { holds, type Permission } from '../tools/permissions.js';
+import { sendError } from '../transports/http/io.js';
+
+/** What a principal must hold to hear of a topic (null: anyone in the realm; store.resync only says "read again"). */
+export const topicPermission: Record<(typeof announcementTopics)[number] | 'bridge.run.output', Permission | null> = {
+  'realm.lifecycle': 'control_plane:realms:read',
+  'hierarchy.changed': 'control_plane:agents:read',
+  'hierarchy.liveness': 'control_plane:agents:read',
+  'council.override': 'control_plane:agents:read',
+  'directive.lifecycle': 'control_plane:directives:read',
+  'mission.lifecycle': 'control_plane:missions:read',
+  'ledger.alert': 'control_plane:budgets:read',
+  'ledger.spend_recorded': 'control_plane:spend:read',
+  'ledger.budget_set': 'control_plane:spend:read',
+  'council.proposal': 'control_plane:proposals:read',
+  'audit.appended': 'control_plane:audit:read',
+  'pulse.run': 'control_plane:pulses:read',
+  'pulse.changed': 'control_plane:pulses:read',
+  // runs:read lets an agent read its own runs only: an agent hears of its own (below).
+  'bridge.run.completed': 'control_plane:runs:read',
+  // A running run's output as it arrives (published by this process's executor, never stored).
+  'bridge.run.output': 'control_plane:runs:read',
+  'store.resync': null,
+};
+
+/** A comment line every so often keeps proxies and the browser from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+/** How long a browser waits before reconnecting by itself (EventSource); the dashboard's own reader uses it too. */
+const RETRY_MS = 1_000;
+
+/** A run's output chunk is cut to its last OUTPUT_CHARS characters: the page shows a tail, not the whole log. */
+const OUTPUT_CHARS = 8_192;
+const clipped = (payload: Record<string, unknown>) =>
+  typeof payload.text === 'string' && payload.text.length > OUTPUT_CHARS ? { ...payload, text: payload.text.slice(-OUTPUT_CHARS), clipped: true } : payload;
+
+export function mayHear(principal: Principal, realmId: string | null, message: BusMessage): boolean {
+  const permission = topicPermission[message.topic as keyof typeof topicPermission];
+  if (permission === undefined) return false; // inbound commands and unknown topics are not announcements
+  if (message.realmId !== null) {
+    if (!seesRealm(principal, message.realmId)) return false;
+    if (realmId !== null && message.realmId !== realmId) return false;
+  }
+  if (permission === null) return true;
+  if (!holds(principal.role, permission)) return false;
+  return principal.role !== 'agent' || !message.topic.startsWith('bridge.run.') || message.payload.agentId === principal.id;
+}
+
+export class EventStreams {
+  private readonly open = new Set<ServerResponse>();
+
+  constructor(private readonly app: App) {}
+
+  get count() {
+    return this.open.size;
+  }
+
+  /** Starts a stream and returns at once (the response stays open until the client or close() ends it). */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
+    const asked = url.searchParams.get('realmId');
+    if (asked !== null && !seesRealm(principal, asked)) return sendError(res, outsideRealm(principal, asked));
+    const realmId = asked ?? principal.realmId ?? null;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    let id = 0;
+    const send = (event: string, data: unknown) => res.write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    res.write(`retry: ${RETRY_MS}\n\n`);
+    send('ready', { realmId, role: principal.role, principalId: principal.id });
+    const unsubscribe = this.app.bus.subscribe('*', (message) => {
+      if (!mayHear(principal, realmId, message)) return;
+      send('change', { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin });
+    });
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    keepalive.unref();
+    this.open.add(res);
+    const end = () => {
+      clearInterval(keepalive);
+      unsubscribe();
+      this.open.delete(res);
+    };
+    res.once('close', end);
+    req.once('close', end);
+  }
+
+  /** Ends every stream (the server is stopping): browsers reconnect to the next one. */
+  close() {
+    for (const res of this.open) res.end();
+    this.open.clear();
+  }
+}

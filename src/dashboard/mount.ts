@@ -1,0 +1,37 @@
+// The dashboard's part of the HTTP mode, handed its paths by transports/http/server.ts: the static page (no
+// token: it holds no data), and behind the API's own authentication the event stream and the views.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app.js';
+import { DomainError } from '../domain/errors.js';
+import type { Principal } from '../domain/principal.js';
+import { asDomainError } from '../tools/dispatch.js';
+import { refuse, sendError, sendJson } from '../transports/http/io.js';
+import { EventStreams } from './events.js';
+import { isDashboardFile, serveDashboardFile } from './static.js';
+import { readView } from './views.js';
+
+const VIEW = /^\/api\/dashboard\/([^/]+)\/([^/]+)$/;
+
+export function createDashboard(app: App) {
+  const streams = new EventStreams(app);
+  return {
+    streams,
+    /** The page's own files: served before authentication. */
+    servesFile: isDashboardFile,
+    serveFile: (res: ServerResponse, pathname: string) => serveDashboardFile(res, pathname),
+    /** The paths that need a principal. */
+    serves: (pathname: string) => pathname === '/api/events' || pathname.startsWith('/api/dashboard/'),
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
+      if (req.method !== 'GET') return refuse(res, 405, `${url.pathname} takes GET`, { allow: 'GET' });
+      if (url.pathname === '/api/events') return streams.serve(req, res, url, principal);
+      const match = VIEW.exec(url.pathname);
+      if (!match) return refuse(res, 404, `no ${url.pathname}`);
+      try {
+        return sendJson(res, 200, await readView(app, principal, decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)));
+      } catch (error) {
+        return sendError(res, error instanceof DomainError ? error : asDomainError(error, app.logger, url.pathname));
+      }
+    },
+    close: () => streams.close(),
+  };
+}
