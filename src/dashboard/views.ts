@@ -1,8 +1,9 @@
 // GET /api/dashboard/:realmId/:view: what the dashboard draws that the REST API has no one call for. The MCP
 // resources' realm views (org tree, mission board, budgets, pulses) are served as they are, under the same
-// permission rule as reading the resource; three more are the dashboard's own: the running bridge runs, the
-// pulses' recent runs, and this month's burn by day. Everything else the page reads through the REST API itself.
+// permission rule as reading the resource; three more are the dashboard's own: the running and latest bridge
+// runs, the pulses' recent runs, and this month's burn by day. Everything else the page reads through the REST API itself.
 import type { App } from '../app.js';
+import type { Run } from '../domain/bridge/model.js';
 import type { DomainContext } from '../domain/context.js';
 import { DomainError } from '../domain/errors.js';
 import { unitsToCents, currentPeriod } from '../domain/ledger/money.js';
@@ -19,13 +20,22 @@ interface View {
 
 const DAY_MS = 86_400_000;
 
-/** The realm's running bridge runs, newest first; an agent sees its own only (as bridge_run lets it). */
-function runningRuns(ctx: DomainContext, realmId: string) {
+const RECENT_RUNS = 20;
+
+/**
+ * The realm's running bridge runs and its latest finished ones, newest first; an agent sees its own only (as
+ * bridge_run lets it). Finished runs come without their output (bridge_run has it): this is a list.
+ */
+function bridgeRuns(ctx: DomainContext, realmId: string) {
   return ctx.store.read(function* (tx) {
     yield* requireRealm(tx, realmId);
-    const runs = yield* tx.runs.runningInRealm(realmId);
-    const mine = ctx.principal.role === 'agent' ? runs.filter((r) => r.agentId === ctx.principal.id) : runs;
-    return { runs: mine.sort((a, b) => b.startedAt.localeCompare(a.startedAt)) };
+    const visible = (runs: Run[]) => (ctx.principal.role === 'agent' ? runs.filter((r) => r.agentId === ctx.principal.id) : runs);
+    const running = visible(yield* tx.runs.runningInRealm(realmId));
+    const finished = visible(yield* tx.runs.recent(realmId, RECENT_RUNS)).filter((r) => r.status !== 'running');
+    return {
+      runs: running.sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+      recent: finished.map(({ output: _output, permissionDenials: _denials, ...run }) => run),
+    };
   });
 }
 
@@ -66,7 +76,7 @@ function burn(ctx: DomainContext, realmId: string) {
 
 export const dashboardViews: Record<string, View> = {
   ...Object.fromEntries(realmViews.filter((v) => v.view !== 'audit').map((v) => [v.view || 'summary', v])),
-  runs: { permission: 'control_plane:runs:read', read: runningRuns },
+  runs: { permission: 'control_plane:runs:read', read: bridgeRuns },
   burn: { permission: 'control_plane:spend:read', read: burn },
   'pulse-runs': { permission: 'control_plane:pulses:read', read: pulseRuns },
 };

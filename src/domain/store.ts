@@ -345,6 +345,8 @@ export interface RunRepo {
   orphaned(liveInstanceIds: string[]): Step<Run[]>;
   runningFor(realmId: string, agentId: string): Step<Run[]>;
   runningInRealm(realmId: string): Step<Run[]>;
+  /** The realm's latest `limit` runs of any status, newest started first (through the realm's started index). */
+  recent(realmId: string, limit: number): Step<Run[]>;
   /** The realm's running runs, only what the runaway guards count them by (through the status index). */
   running(realmId: string): Step<RunningRun[]>;
   /** How many of the realm's runs started at or after `since`: all, the agent's, or the runtime's. */

@@ -149,7 +149,12 @@ describe('/api/dashboard/:realmId/:view', () => {
     expect(refused.body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:spend:read' } });
     expect((await api(server.url, operator, 'GET', `/api/dashboard/${otherRealm}/missions`)).status).toBe(403);
     expect((await api(server.url, admin, 'GET', `/api/dashboard/${realmId}/nothing`)).status).toBe(404);
-    expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/runs`)).body).toEqual({ runs: [] });
+    expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/runs`)).body).toEqual({ runs: [], recent: [] });
+    // The operator sees the finished run of the stream test above among the recent ones, without its output.
+    const runs = (await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/runs`)).body;
+    expect(runs.runs).toEqual([]);
+    expect(runs.recent).toEqual([expect.objectContaining({ agentId: 'agent-lead', status: 'completed', finishedAt: expect.any(String) })]);
+    expect(runs.recent[0]).not.toHaveProperty('output');
     expect((await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/pulse-runs`)).body).toEqual({ runs: [] });
     expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/pulse-runs`)).body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:pulses:read' } });
   });

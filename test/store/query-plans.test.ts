@@ -160,6 +160,7 @@ const calls: Record<string, Record<string, unknown[][] | typeof insertOnly>> = {
     orphaned: [[['inst-1']]],
     runningFor: [[R, A]],
     runningInRealm: [[R]],
+    recent: [[R, 20]],
     running: [[R]],
     startedSince: [[R, T, {}], [R, T, { agentId: A }], [R, T, { runtimeId: 'rt-1' }]],
     recordCrossing: insertOnly,

@@ -1,8 +1,9 @@
-// Runs and pulses: the bridge runs running now (they leave the list when they finish: the stream says so),
-// with the live tail of each run's output, each pulse with its next fire times, and the pulse dead letters.
+// Runs and pulses: the bridge runs running now (they leave the list when they finish: the stream says so) and
+// the latest finished ones, the live tail of each run's output, each pulse with its next fire times, and the
+// pulse dead letters.
 import { useEffect, useRef } from 'preact/hooks';
 import { get } from '../api.js';
-import { time, when } from '../format.js';
+import { money, time, when } from '../format.js';
 import { version } from '../state.js';
 import { tails, type Tail } from '../run-tail.js';
 import { useData } from '../use-data.js';
@@ -17,7 +18,7 @@ async function readRuns(realm: string) {
       (e) => ({ refused: e }),
     ),
   ]);
-  return { runs: runs.runs as any[], pulse };
+  return { runs: runs.runs as any[], recent: runs.recent as any[], pulse };
 }
 
 function TailView({ tail }: { tail: Tail }) {
@@ -71,6 +72,39 @@ export function RunsPage() {
                   <td>{r.runtimeId}</td>
                   <td>{r.missionId ?? '—'}</td>
                   <td>{when(r.startedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <Card title="Recent bridge runs">
+        {data && data.recent.length === 0 && <Empty>No run has finished yet.</Empty>}
+        {data && data.recent.length > 0 && (
+          <table class="table">
+            <thead>
+              <tr>
+                <th>run</th>
+                <th>agent</th>
+                <th>status</th>
+                <th>started</th>
+                <th>cost</th>
+                <th>error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.recent.map((r) => (
+                <tr key={r.id} data-recent-run={r.id}>
+                  <td>
+                    <code>{r.id}</code>
+                  </td>
+                  <td>{r.agentId}</td>
+                  <td>
+                    <Pill kind={r.status}>{r.status}</Pill>
+                  </td>
+                  <td>{when(r.startedAt)}</td>
+                  <td>{r.costCents == null ? '—' : money(r.costCents)}</td>
+                  <td class="muted">{r.error ?? ''}</td>
                 </tr>
               ))}
             </tbody>

@@ -128,6 +128,8 @@ describe('the dashboard in Chromium', () => {
     await shoot(page, 'runs-and-pulses');
     await expect.poll(() => tail.textContent(), { timeout: 5000 }).toContain('joint 4 of 4');
     await page.getByText('Nothing is running.').waitFor();
+    // Finished, it moves to the recent runs.
+    expect(await page.locator(`[data-recent-run="${run.id}"]`).textContent()).toContain('completed');
     await page.getByRole('link', { name: 'Queue' }).click();
     await page.locator('[data-stat="active"]').waitFor();
     // The CTO's mission and the one agent-dev1 checked out above.

@@ -103,6 +103,10 @@ export function runRepo(db: PgDb): RunRepo {
       const rows = yield* q(db.select().from(bridgeRuns).where(and(eq(bridgeRuns.status, 'running'), eq(sql`coalesce(${bridgeRuns.realmId}, '')`, realmId))));
       return rows.map(runRecord);
     },
+    *recent(realmId, limit) {
+      const rows = yield* q(db.select().from(bridgeRuns).where(eq(bridgeRuns.realmId, realmId)).orderBy(desc(bridgeRuns.startedAt)).limit(limit));
+      return rows.map(runRecord);
+    },
     *running(realmId) {
       // coalesce() keeps the realm term off the realm's index (which would read every run the realm ever had):
       // the status index reads the running runs of the whole database, few however long the history grows.

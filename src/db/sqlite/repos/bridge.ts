@@ -97,6 +97,9 @@ export function runRepo(db: Db): RunRepo {
       // Through the status index, as `running` below: the realm's index would read every run it ever had.
       return db.select().from(bridgeRuns).where(and(eq(bridgeRuns.status, 'running'), eq(sql`coalesce(${bridgeRuns.realmId}, '')`, realmId))).all().map(runRecord);
     },
+    *recent(realmId, limit) {
+      return db.select().from(bridgeRuns).where(eq(bridgeRuns.realmId, realmId)).orderBy(desc(bridgeRuns.startedAt)).limit(limit).all().map(runRecord);
+    },
     *running(realmId) {
       // coalesce() keeps the realm term off the realm's index (which would read every run the realm ever had):
       // the status index reads the running runs of the whole database, few however long the history grows.
