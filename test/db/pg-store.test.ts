@@ -245,6 +245,31 @@ describe('PostgreSQL store: units of work', () => {
     expect(counts.sort()).toEqual([0, 1]);
     expect(runs).toBe(3);
   });
+
+  it('two instances upserting one key (read, then insert if missing) both succeed: the loser re-runs and updates', async () => {
+    // The shape of pulse_register and hierarchy_set: at READ COMMITTED both read nothing and both insert; the
+    // second insert meets the first's row on the primary key (23505) and must not reach the caller as internal.
+    const a = newStore();
+    const b = newStore();
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const paths: string[] = [];
+    const upsert = (who: string) =>
+      unit(function* (tx) {
+        const { rows } = yield* tx.notes.exec(sql`SELECT body FROM test_notes WHERE id = 'upsert-1'`);
+        if (++reads === 2) bothRead();
+        yield* tx.notes.wait(barrier);
+        if (rows.length === 0) yield* tx.notes.add('upsert-1', who);
+        else yield* tx.notes.exec(sql`UPDATE test_notes SET body = body || ${`+${who}`} WHERE id = 'upsert-1'`);
+        paths.push(`${who}:${rows.length === 0 ? 'insert' : 'update'}`);
+        return who;
+      });
+    expect((await Promise.all([a.write(upsert('a')), b.write(upsert('b'))])).sort()).toEqual(['a', 'b']);
+    const [winner, loser] = paths[0]!.startsWith('a') ? ['a', 'b'] : ['b', 'a'];
+    expect(paths).toEqual([`${winner}:insert`, `${loser}:update`]);
+    expect((await admin.query("SELECT body FROM test_notes WHERE id = 'upsert-1'")).rows).toEqual([{ body: `${winner}+${loser}` }]);
+  });
 });
 
 describe('PostgreSQL store: announcements across instances', () => {
