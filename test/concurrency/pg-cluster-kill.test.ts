@@ -1,7 +1,8 @@
 // Issue 14: kill -9 one of three instances (real --http processes on one PostgreSQL database) in the middle of
 // its bridge runs and of a storm of writes. Another instance marks its runs failed (process_lost) and stops what
 // they left, within the staleness window; the survivors take over its singleton chores (the scheduler lease:
-// the pulses keep firing; the lease sweep); and every write the dead instance acknowledged is there.
+// the pulses keep firing; the mission lease sweep: a mission whose holder worked through the victim is
+// requeued); and every write the dead instance acknowledged is there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameOf, startCluster, until, type Cluster, type Instance } from '../helpers/cluster.js';
 import { alive, fakeCommand, hanging, stateDir } from '../helpers/fakes.js';
@@ -15,7 +16,13 @@ const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOStrin
 
 let cluster: Cluster;
 beforeAll(async () => {
-  cluster = await startCluster(['http', 'http', 'http']);
+  // The first instance starts alone and takes both singleton chores (the scheduler lease at once, the lease
+  // sweep's on its first pass); the other two join after. The victim is then the holder of both.
+  cluster = await startCluster(['http']);
+  const first = cluster.instances[0]!;
+  const holds = async (lease: string) => (await holderOf(lease))?.instance === first;
+  if (!(await until(async () => (await holds('pulse-scheduler')) && (await holds('lease-sweep')), 30_000))) throw new Error('the first instance never held both leases');
+  await Promise.all([cluster.add('http'), cluster.add('http')]);
 }, 120_000);
 afterAll(async () => {
   await cluster?.close();
@@ -35,7 +42,11 @@ describe('kill -9 one of three instances', () => {
     const [a] = cluster.instances as [Instance];
     const realmId = (await a.call('realm_create', {
       name: 'kill', owner: 'o',
-      fleet: { agent: { runsPerHour: 100_000, concurrentRuns: 10 }, runtime: { runsPerHour: 100_000, concurrentRuns: 50 }, realm: { runsPerHour: 100_000, concurrentRuns: 50 } },
+      fleet: {
+        agent: { runsPerHour: 100_000, concurrentRuns: 10 }, runtime: { runsPerHour: 100_000, concurrentRuns: 50 }, realm: { runsPerHour: 100_000, concurrentRuns: 50 },
+        // A mission lease outlives the set-up before the kill, and lapses soon after it.
+        heartbeatIntervalSecs: 1, leaseSecs: 8,
+      },
     })).id;
     const hangingRuntime = async (name: string) => {
       const state = stateDir();
@@ -43,21 +54,22 @@ describe('kill -9 one of three instances', () => {
       return { runtimeId: runtime.id as string, state };
     };
     const quick = (await a.call('bridge_register', { kind: 'process', name: 'nothing', command: '/bin/true', realmId })).id;
-    for (const agentId of ['agent-r0', 'agent-r1', 'agent-r2', 'agent-p', 'agent-h']) await a.call('hierarchy_set', { realmId, agentId });
+    for (const agentId of ['agent-r0', 'agent-r1', 'agent-r2', 'agent-p', 'agent-h', 'agent-l']) await a.call('hierarchy_set', { realmId, agentId });
     // agent-p: a per-second pulse of a process that does nothing. agent-h: a per-second pulse whose run hangs,
     // so that the leader dies in the middle of a pulse run.
     const pulseHang = await hangingRuntime('pulse-hang');
     await a.call('pulse_register', { realmId, agentId: 'agent-p', cron: '* * * * * *', runtimeId: quick, skipWhenIdle: false, maxRetries: 0 });
     await a.call('pulse_register', { realmId, agentId: 'agent-h', cron: '* * * * * *', runtimeId: pulseHang.runtimeId, skipWhenIdle: false, maxRetries: 0 });
 
-    // The victim: the instance leading the scheduler, once agent-h's pulse run hangs on it.
-    expect(await until(async () => (await holderOf('pulse-scheduler'))?.instance != null, 20_000)).toBe(true);
+    // The victim: the instance holding both chores (the scheduler lease and the lease sweep's), once agent-h's
+    // pulse run hangs on it.
     const leader = (await holderOf('pulse-scheduler'))!;
     const victim = leader.instance!;
+    expect(victim).toBe(a);
+    expect((await holderOf('lease-sweep'))?.id).toBe(leader.id);
     const survivors = cluster.instances.filter((i) => i !== victim);
     const pulsePids = await hanging(pulseHang.state, 20_000);
     const [pulseRun] = await cluster.sql<{ id: string; bridge_run_id: string }>("SELECT id, bridge_run_id FROM pulse_runs WHERE realm_id = $1 AND agent_id = 'agent-h' AND status = 'running'", [realmId]);
-    const sweepHolder = await holderOf('lease-sweep');
 
     // Long runs started on the victim, through its own clients.
     const runs: { id: string; state: string; pids: { parent: number; grandchild: number } }[] = [];
@@ -69,6 +81,12 @@ describe('kill -9 one of three instances', () => {
     }
     const owners = await cluster.sql<{ owner_instance_id: string }>('SELECT DISTINCT owner_instance_id FROM bridge_runs WHERE id = ANY($1)', [[...runs.map((r) => r.id), pulseRun!.bridge_run_id]]);
     expect(owners).toEqual([{ owner_instance_id: leader.id }]);
+
+    // agent-l works through the victim: it heartbeats and holds a mission under a lease, which nobody renews
+    // once the victim is gone; the lease sweep (whichever survivor holds it) must requeue the mission.
+    await victim.call('hierarchy_heartbeat', { realmId, agentId: 'agent-l' });
+    const leased = (await victim.call('mission_create', { realmId, title: 'leased', createdBy: 'o' })).id;
+    expect((await victim.call('mission_checkout', { realmId, id: leased, agentId: 'agent-l' })).leaseExpiresAt).not.toBeNull();
 
     // A storm of writes on the victim from 6 clients; it dies in the middle of it.
     const acknowledged: string[] = [];
@@ -116,13 +134,18 @@ describe('kill -9 one of three instances', () => {
     // What the runs left on this machine was stopped: each agent process and its grandchild.
     expect(await until(() => [...runs.map((r) => r.pids), pulsePids].every((p) => !alive(p.parent) && !alive(p.grandchild)), 10_000)).toBe(true);
 
-    // The chores moved to survivors: the scheduler lease (and the lease sweep's, if the victim held it).
+    // The chores moved to survivors: the scheduler lease and the lease sweep's.
     expect(await until(async () => { const h = await holderOf('pulse-scheduler'); return h !== null && h.id !== leader.id; }, NOTICE_MS)).toBe(true);
     const newLeader = (await holderOf('pulse-scheduler'))!;
     const tookOverAfterMs = Date.now() - killedAt;
     expect(survivors).toContain(newLeader.instance);
     expect(await until(async () => { const h = await holderOf('lease-sweep'); return h !== null && h.id !== leader.id; }, NOTICE_MS)).toBe(true);
     expect(survivors).toContain((await holderOf('lease-sweep'))!.instance);
+    expect(await until(async () => (await cluster.sql("SELECT 1 FROM audit_entries WHERE realm_id = $1 AND action = 'lease_expired' AND entity_id = $2", [realmId, leased])).length === 1, NOTICE_MS)).toBe(true);
+    const requeuedAfterMs = Date.now() - killedAt;
+    const [requeued] = await cluster.sql<{ status: string; assignee_id: string | null }>('SELECT status, assignee_id FROM missions WHERE id = $1', [leased]);
+    expect(requeued).toMatchObject({ assignee_id: null });
+    expect(requeued!.status).not.toBe('active');
 
     // The pulses keep firing under the new leader: agent-p's every second since the takeover, once; and
     // agent-h, whose pulse run died with the victim, is woken again (its lost run no longer counts as running).
@@ -146,8 +169,9 @@ describe('kill -9 one of three instances', () => {
 
     for (const s of survivors) expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true });
     console.log(
-      `killed ${nameOf(victim.index)} (scheduler leader${sweepHolder?.id === leader.id ? ' and lease sweeper' : ''}) after ${acknowledged.length} acknowledged writes; ` +
-        `${lostIds.length} runs process_lost after ${lostAfterMs} ms; scheduler taken over by ${nameOf(newLeader.instance!.index)} after ${tookOverAfterMs} ms`,
+      `killed ${nameOf(victim.index)} (scheduler leader and lease sweeper) after ${acknowledged.length} acknowledged writes; ` +
+        `${lostIds.length} runs process_lost after ${lostAfterMs} ms; scheduler taken over by ${nameOf(newLeader.instance!.index)} after ${tookOverAfterMs} ms; ` +
+        `the leased mission requeued by the lease sweep after ${requeuedAfterMs} ms`,
     );
   }, 180_000);
 });
