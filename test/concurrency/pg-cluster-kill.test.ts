@@ -45,7 +45,7 @@ describe('kill -9 one of three instances', () => {
       fleet: {
         agent: { runsPerHour: 100_000, concurrentRuns: 10 }, runtime: { runsPerHour: 100_000, concurrentRuns: 50 }, realm: { runsPerHour: 100_000, concurrentRuns: 50 },
         // A mission lease outlives the set-up before the kill, and lapses soon after it.
-        heartbeatIntervalSecs: 1, leaseSecs: 8,
+        heartbeatIntervalSecs: 1, leaseSecs: 15,
       },
     })).id;
     const hangingRuntime = async (name: string) => {
@@ -141,7 +141,10 @@ describe('kill -9 one of three instances', () => {
     expect(survivors).toContain(newLeader.instance);
     expect(await until(async () => { const h = await holderOf('lease-sweep'); return h !== null && h.id !== leader.id; }, NOTICE_MS)).toBe(true);
     expect(survivors).toContain((await holderOf('lease-sweep'))!.instance);
-    expect(await until(async () => (await cluster.sql("SELECT 1 FROM audit_entries WHERE realm_id = $1 AND action = 'lease_expired' AND entity_id = $2", [realmId, leased])).length === 1, NOTICE_MS)).toBe(true);
+    const expiry = () => cluster.sql<{ timestamp: string }>("SELECT timestamp FROM audit_entries WHERE realm_id = $1 AND action = 'lease_expired' AND entity_id = $2", [realmId, leased]);
+    expect(await until(async () => (await expiry()).length === 1, NOTICE_MS)).toBe(true);
+    // After the kill: a survivor's sweep did it, not the victim's.
+    expect(Date.parse((await expiry())[0]!.timestamp)).toBeGreaterThan(killedAt);
     const requeuedAfterMs = Date.now() - killedAt;
     const [requeued] = await cluster.sql<{ status: string; assignee_id: string | null }>('SELECT status, assignee_id FROM missions WHERE id = $1', [leased]);
     expect(requeued).toMatchObject({ assignee_id: null });
