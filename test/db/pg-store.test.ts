@@ -3,18 +3,19 @@
 // what they announce reaches this instance's onCommit after COMMIT and other instances through LISTEN/NOTIFY,
 // and the LISTEN connection comes back after it is killed.
 import { asc, sql } from 'drizzle-orm';
-import { pgTable, text } from 'drizzle-orm/pg-core';
+import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL, MAX_NOTIFY_BYTES, RESYNC_TOPIC, toRanges } from '../../src/db/pg/change-feed.js';
 import { committedPgMigrations, migratePostgres } from '../../src/db/pg/migrate.js';
 import { createPool } from '../../src/db/pg/pool.js';
-import { q, type PgDb } from '../../src/db/pg/repos/shared.js';
+import { casUpdate, q, type PgDb } from '../../src/db/pg/repos/shared.js';
 import { createPgStore, type PgStore, type PgStoreOptions, type RepoFactories } from '../../src/db/pg/store.js';
 import type { Announcement, Step, Tx, Work } from '../../src/domain/store.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const notes = pgTable('test_notes', { id: text('id').primaryKey(), body: text('body').notNull() });
+const versioned = pgTable('test_versioned', { id: text('id').primaryKey(), body: text('body').notNull(), version: integer('version').notNull() });
 
 const noteRepo = (db: PgDb) => ({
   *add(id: string, body = ''): Step<void> {
@@ -25,6 +26,14 @@ const noteRepo = (db: PgDb) => ({
   },
   *exec(statement: ReturnType<typeof sql>): Step<{ rows: Record<string, unknown>[] }> {
     return yield* q(db.execute(statement));
+  },
+  *versioned(id: string): Step<{ body: string; version: number }> {
+    return (yield* q(db.select().from(versioned).where(sql`id = ${id}`)))[0]!;
+  },
+  /** Compare-and-swap, as every versioned repository's; throws (as the domain's casOrConflict) on a miss. */
+  *swap(id: string, version: number, body: string): Step<void> {
+    const row = yield* casUpdate(db, versioned, { id }, version, { body });
+    if (!row) throw new Error(`conflict: ${id} changed after version ${version}`);
   },
   /** A step that waits for something outside the database (a barrier between two units). */
   *wait(promise: Promise<unknown>): Step<void> {
@@ -72,6 +81,8 @@ beforeAll(async () => {
   admin.on('error', () => {});
   await admin.query(`
     CREATE TABLE test_notes (id text PRIMARY KEY, body text NOT NULL);
+    CREATE TABLE test_versioned (id text PRIMARY KEY, body text NOT NULL, version int NOT NULL);
+    INSERT INTO test_versioned VALUES ('v1', '', 1), ('v2', '', 1);
     -- Raises serialization_failure while the named sequence is at most \`times\` (sequences ignore rollbacks).
     CREATE FUNCTION test_fail_while(seq text, times int) RETURNS void LANGUAGE plpgsql AS $$
     BEGIN
@@ -244,6 +255,70 @@ describe('PostgreSQL store: units of work', () => {
     // Unserialized, both would have counted 0. One of them ran again after the other committed.
     expect(counts.sort()).toEqual([0, 1]);
     expect(runs).toBe(3);
+  });
+
+  it('a unit whose compare-and-swap lost to another instance runs again on the row as it is now; a deterministic miss still reaches the caller', async () => {
+    // At READ COMMITTED both read version 1 and both swap at it; the second swap matches nothing. SQLite's
+    // serialised writers never let that happen: the loser re-runs, reads version 2, and swaps at it.
+    const a = newStore();
+    const b = newStore();
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const seen: string[] = [];
+    const append = (who: string) =>
+      unit(function* (tx) {
+        const row = yield* tx.notes.versioned('v1');
+        seen.push(`${who}@${row.version}`);
+        if (++reads === 2) bothRead();
+        yield* tx.notes.wait(barrier);
+        yield* tx.notes.swap('v1', row.version, `${row.body}${who}`);
+        return row.version;
+      });
+    expect((await Promise.all([a.write(append('a')), b.write(append('b'))])).sort()).toEqual([1, 2]);
+    expect(seen).toHaveLength(3);
+    expect((await admin.query("SELECT body, version FROM test_versioned WHERE id = 'v1'")).rows[0]).toMatchObject({ version: 3 });
+    // A swap at a version the unit never read misses every time: after the attempts, the unit's own error.
+    const store = newStore({ attempts: { max: 3, maxDelayMs: 1 } });
+    let runs = 0;
+    const stale = store.write(unit(function* (tx) {
+      runs++;
+      yield* tx.notes.swap('v2', 7, 'never');
+    }));
+    await expect(stale).rejects.toThrow('conflict: v2 changed after version 7');
+    expect(runs).toBe(3);
+    // A unit that throws without losing a swap is not run again.
+    runs = 0;
+    await expect(store.write(unit(function* () {
+      runs++;
+      throw new Error('refused');
+    }))).rejects.toThrow('refused');
+    expect(runs).toBe(1);
+  });
+
+  it('two instances upserting one key (read, then insert if missing) both succeed: the loser re-runs and updates', async () => {
+    // The shape of pulse_register and hierarchy_set: at READ COMMITTED both read nothing and both insert; the
+    // second insert meets the first's row on the primary key (23505) and must not reach the caller as internal.
+    const a = newStore();
+    const b = newStore();
+    let reads = 0;
+    let bothRead!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const paths: string[] = [];
+    const upsert = (who: string) =>
+      unit(function* (tx) {
+        const { rows } = yield* tx.notes.exec(sql`SELECT body FROM test_notes WHERE id = 'upsert-1'`);
+        if (++reads === 2) bothRead();
+        yield* tx.notes.wait(barrier);
+        if (rows.length === 0) yield* tx.notes.add('upsert-1', who);
+        else yield* tx.notes.exec(sql`UPDATE test_notes SET body = body || ${`+${who}`} WHERE id = 'upsert-1'`);
+        paths.push(`${who}:${rows.length === 0 ? 'insert' : 'update'}`);
+        return who;
+      });
+    expect((await Promise.all([a.write(upsert('a')), b.write(upsert('b'))])).sort()).toEqual(['a', 'b']);
+    const [winner, loser] = paths[0]!.startsWith('a') ? ['a', 'b'] : ['b', 'a'];
+    expect(paths).toEqual([`${winner}:insert`, `${loser}:update`]);
+    expect((await admin.query("SELECT body FROM test_notes WHERE id = 'upsert-1'")).rows).toEqual([{ body: `${winner}+${loser}` }]);
   });
 });
 

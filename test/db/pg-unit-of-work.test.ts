@@ -43,7 +43,9 @@ describe('drive', () => {
     // drizzle wraps the driver's error in a DrizzleQueryError whose cause carries the SQLSTATE.
     const wrapped = Object.assign(new Error('Failed query: insert ...'), { cause: Object.assign(new Error('could not serialize access'), { code: '40001' }) });
     expect(isRetryable(wrapped)).toBe(true);
-    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '23505' } }))).toBe(false);
+    // A unique violation is a read-then-insert that lost its race to another instance: run again, it reads the row.
+    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '23505' } }))).toBe(true);
+    expect(isRetryable(Object.assign(new Error('Failed query'), { cause: { code: '23503' } }))).toBe(false);
   });
 
   it('runs a unit that never yields (the SQLite shape) to its end', async () => {

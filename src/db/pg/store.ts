@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
 import { ChangeFeed, commitWith, feedDefaults, noticesFor, type FeedOptions } from './change-feed.js';
 import { committedPgMigrations } from './migrate.js';
-import type { PgDb } from './repos/shared.js';
+import { lostARace, type PgDb } from './repos/shared.js';
 import { defaultAttempts, inTransaction, type Attempts } from './unit-of-work.js';
 
 /** The repository factories a Tx is built from, one per repository of the port: `(db) => repo`. */
@@ -35,6 +35,20 @@ export interface PgStoreOptions {
 export const WRITE_BEGIN = 'BEGIN';
 /** Reads: every statement of the unit sees one snapshot, and nothing can be written by mistake. */
 export const READ_BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
+/**
+ * A unit of work that threw after one of its compare-and-swaps matched nothing (another instance changed the
+ * row after the unit read it). Its SQLSTATE is serialization_failure's, so the unit runs again from the start
+ * and reads the row as it is now: what SQLite's serialised writers give. A checkout that lost then answers who
+ * holds the mission, an upsert takes the new version, as on SQLite; a real version mismatch (expectedVersion)
+ * is still refused, by the domain's own check on the re-read row.
+ */
+class LostRace extends Error {
+  readonly code = '40001';
+  constructor(readonly thrown: unknown) {
+    super('a compare-and-swap lost its race: run the unit of work again', { cause: thrown });
+  }
+}
 
 /** One run of a unit of work: a fresh Tx, so that what a failed run announced is dropped with it. */
 interface Attempt {
@@ -92,13 +106,21 @@ export class PgStore implements Store {
         begin,
         () => (last = this.attempt(client, writes)),
         function* (attempt: Attempt): Step<T> {
-          const value = yield* work(attempt.tx);
+          let value: T;
+          try {
+            value = yield* work(attempt.tx);
+          } catch (error) {
+            throw lostARace(attempt.db) ? new LostRace(error) : error;
+          }
           attempt.notices = yield* noticesFor(attempt.db, origin, attempt.announced);
           return value;
         },
         this.options.attempts ?? defaultAttempts,
       );
       return { value, announced: (last as Attempt | null)?.announced ?? [] };
+    } catch (error) {
+      // Out of attempts: the caller gets what the unit threw (a conflict), not the retry's wrapper.
+      throw error instanceof LostRace ? error.thrown : error;
     } finally {
       client.release(unusable);
     }

@@ -1,8 +1,9 @@
 // How a PostgreSQL store runs the domain's units of work: the same generators the SQLite store runs, but
 // each repository step yields its query's promise and is resumed with the result (or the error thrown into
-// it), inside one transaction on one pooled connection. A serialization failure or a deadlock re-runs the whole
-// unit from the start, a bounded number of times: the work is a function of the Tx, so running it again is safe,
-// and the caller never sees these as `internal`.
+// it), inside one transaction on one pooled connection. A serialization failure, a deadlock or a unique
+// violation (a read-then-insert that lost its race) re-runs the whole unit from the start, a bounded number of
+// times: the work is a function of the Tx, so running it again is safe, and the caller never sees these as
+// `internal`.
 import type { Step, Work } from '../../domain/store.js';
 
 /** What a unit of work needs of a connection (node-postgres' PoolClient has it). */
@@ -10,8 +11,14 @@ export interface Session {
   query(text: string): Promise<unknown>;
 }
 
-/** SQLSTATEs that mean "try the transaction again": serialization_failure, deadlock_detected. */
-export const retryableCodes: ReadonlySet<string> = new Set(['40001', '40P01']);
+/**
+ * SQLSTATEs that mean "try the transaction again": serialization_failure, deadlock_detected, and
+ * unique_violation. The domain's upserts read, then insert when nothing was there (pulse_register,
+ * hierarchy_set...): on SQLite the writers are serialised, but at READ COMMITTED two instances can both read
+ * nothing and both insert, and the second insert fails on the unique index. Run again, the unit reads the row
+ * the other committed and takes its update path (or refuses as the domain says: conflict, not internal).
+ */
+export const retryableCodes: ReadonlySet<string> = new Set(['40001', '40P01', '23505']);
 
 /**
  * PostgreSQL's SQLSTATE of an error: node-postgres puts it on the error, and drizzle (0.45) wraps that error in

@@ -19,6 +19,16 @@ export const withoutOrd = <T extends { ord: number }>({ ord: _ord, ...rest }: T)
 
 type Versioned = PgTable & { version: PgColumn };
 
+/** The units of work (by their transaction's db) whose compare-and-swap matched nothing. */
+const lostRaces = new WeakSet<PgDb>();
+
+/**
+ * Whether a compare-and-swap of this unit of work matched nothing. The domain swaps at the version it read in
+ * the same unit, so a miss means another instance committed in between (READ COMMITTED lets it; SQLite's
+ * serialised writers never do): the store then runs the unit again, as for a serialization failure.
+ */
+export const lostARace = (db: PgDb) => lostRaces.has(db);
+
 /**
  * Compare-and-swap, as the SQLite store's: one conditional UPDATE that applies the patch only at the version
  * that was read, returning the row (undefined when another writer got there first).
@@ -33,5 +43,7 @@ export function* casUpdate<R>(db: PgDb, table: Versioned, key: Record<string, st
       .where(and(...Object.entries(key).map(([k, v]) => eq(columns[k]!, v)), eq(table.version, version)))
       .returning(),
   );
-  return (rows as R[])[0];
+  const row = (rows as R[])[0];
+  if (row === undefined) lostRaces.add(db);
+  return row;
 }
