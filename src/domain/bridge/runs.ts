@@ -169,11 +169,15 @@ export function finishRun(ctx: DomainContext, runId: string, result: RunResult):
   });
 }
 
-/** Marks a run whose owner process is gone as failed (process_lost). */
-export function loseRun(ctx: DomainContext, runId: string): Promise<Run | null> {
+/**
+ * Marks a run whose owner process is gone as failed (process_lost); `alsoInTransaction` ends what waited on it
+ * in the same unit of work (a pulse run: src/domain/pulse/lost-run.ts).
+ */
+export function loseRun(ctx: DomainContext, runId: string, alsoInTransaction?: (tx: Tx, lost: Run) => Step<unknown>): Promise<Run | null> {
   return ctx.store.write(function* (tx) {
     const lost = yield* tx.runs.finish(runId, { status: 'failed', error: 'process_lost', finishedAt: isoNow(ctx.clock) });
     if (!lost) return null;
+    if (alsoInTransaction) yield* alsoInTransaction(tx, lost);
     if (lost.realmId) {
       yield* appendAudit(tx, ctx.clock, { realmId: lost.realmId, actor: systemPrincipal, action: 'run_lost', entityType: 'run', entityId: runId, details: { ownerInstanceId: lost.ownerInstanceId } });
       yield* tx.nodes.markFailed(lost.realmId, lost.agentId, lost.finishedAt!);

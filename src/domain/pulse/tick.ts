@@ -95,6 +95,9 @@ function* recordSkip(tx: Tx, ctx: DomainContext, req: TickRequest, reason: SkipR
 const finalStatus = { completed: 'completed', failed: 'failed', timed_out: 'timed_out', cancelled: 'failed', running: 'failed' } as const;
 
 /** Full-jitter exponential backoff: a random wait up to base * 2^(attempt-1), capped at 5 minutes. */
+/** The first retry delay of a failed pulse attempt unless the scheduler is given another. */
+export const DEFAULT_RETRY_BASE_MS = 2000;
+
 export const retryDelayMs = (attempt: number, baseMs: number, random: () => number) => Math.floor(random() * Math.min(300_000, baseMs * 2 ** (attempt - 1)));
 
 /**
@@ -171,7 +174,7 @@ async function execute(
   const error = finished ? finished.error : failure;
   const canRetry = retries && status !== 'completed' && started !== null && attempt <= config.maxRetries;
   const dead = retries && status !== 'completed' && !canRetry;
-  const delay = canRetry ? retryDelayMs(attempt, options.retryBaseMs ?? 2000, options.random ?? Math.random) : 0;
+  const delay = canRetry ? retryDelayMs(attempt, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random) : 0;
   return ctx.store.write(function* (tx) {
     const end = {
       status: dead ? ('dead' as const) : status,
