@@ -20,7 +20,9 @@ export const clientFor = (era: Era, name = 'test') =>
   new Client({ name, version: '1' }, era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN } } } : {});
 
 /**
- * A real server on a real SQLite database (":memory:" unless given), driven by the SDK's v2 Client in memory.
+ * A real server on a real database, driven by the SDK's v2 Client in memory: SQLite (":memory:" unless `db`
+ * names a file), or a fresh PostgreSQL database under CONTROL_PLANE_TEST_ENGINE=postgres (test/helpers/engine.ts;
+ * `db` is then unused). databaseOf(app) names it for a second process; rawSql(app) reaches its rows.
  * The server side is served as stdio is (serveStdio over an in-memory pair), so the era is negotiated exactly
  * as over a pipe: the 2026-07-28 era unless `era: 'legacy'`.
  */
