@@ -127,6 +127,12 @@ describe('spend', () => {
     expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(10);
   });
 
+  it('returns the first spend to repeats of an eventId that arrive together', async () => {
+    const repeats = await Promise.all(Array.from({ length: 5 }, () => spend(10, { eventId: 'evt-burst' })));
+    expect(new Set(repeats.map((r) => r.spend.id)).size).toBe(1);
+    expect((await s.call('ledger_summary', { realmId })).eventCount).toBe(1);
+  });
+
   it('is recorded in a suspended realm', async () => {
     await s.call('realm_update', { id: realmId, status: 'suspended' });
     expect((await spend(5)).spend.costCents).toBe(5);
