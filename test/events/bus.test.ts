@@ -22,11 +22,15 @@ describe('inbound topics', () => {
     s = await connect();
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     const cost = { realmId, agentId: 'agent-a', costCents: 4.25, provider: 'anthropic', model: 'claude', inputTokens: 10, outputTokens: 5, eventId: 'brun-1' };
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' });
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }); // redelivered
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { ...cost, eventId: undefined }, origin: 'local' }); // no eventId
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { realmId, nonsense: true }, origin: 'local' });
-    await until(() => s.app.bus.stats.dropped === 2);
+    // publish() resolves once the handlers are done: on PostgreSQL the spend commits after the bad messages
+    // are already counted, so waiting for the count alone would read the ledger too early.
+    await Promise.all([
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }),
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }), // redelivered
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { ...cost, eventId: undefined }, origin: 'local' }), // no eventId
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { realmId, nonsense: true }, origin: 'local' }),
+    ]);
+    expect(s.app.bus.stats).toMatchObject({ dropped: 2, failed: 0 });
     const summary = await s.call('ledger_summary', { realmId });
     expect(summary).toMatchObject({ totalCents: 4.25, eventCount: 1 });
     const [entry] = (await s.call('council_activity_log', { realmId, action: 'spend_recorded' })).entries;
@@ -37,9 +41,11 @@ describe('inbound topics', () => {
     s = await connect();
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     const activity = { realmId, actorKind: 'agent', actorId: 'agent-a', action: 'deploy.finished', entityType: 'service', entityId: 'api' };
-    s.app.bus.publish({ topic: 'council.audit', realmId, payload: activity, origin: 'local' });
-    s.app.bus.publish({ topic: 'council.audit', realmId, payload: { ...activity, action: 'budget_set' }, origin: 'local' });
-    await until(() => s.app.bus.stats.dropped === 1);
+    await Promise.all([
+      s.app.bus.publish({ topic: 'council.audit', realmId, payload: activity, origin: 'local' }),
+      s.app.bus.publish({ topic: 'council.audit', realmId, payload: { ...activity, action: 'budget_set' }, origin: 'local' }),
+    ]);
+    expect(s.app.bus.stats).toMatchObject({ dropped: 1, failed: 0 });
     const { entries } = await s.call('council_activity_log', { realmId, actorId: 'agent-a' });
     expect(entries.map((e: { action: string }) => e.action)).toEqual(['deploy.finished']);
   });
