@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { BusMessage } from '../../src/events/bus.js';
 import { connect } from '../helpers/connect.js';
+import { testStore } from '../helpers/engine.js';
 import { tempDb } from '../helpers/processes.js';
 
 const silent = pino({ level: 'silent' });
@@ -53,11 +54,12 @@ describe('inbound topics', () => {
 
 describe('the change feed between processes', () => {
   const apps: App[] = [];
-  afterEach(() => apps.splice(0).forEach((a) => a.close()));
+  afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close()))));
 
   it('re-announces another process\'s commits on the local bus, and not our own twice', async () => {
-    const db = tempDb();
-    const [a, b] = [createApp({ db, logger: silent, pollMs: 20 }), createApp({ db, logger: silent, pollMs: 20 })];
+    // Two apps on one database: one SQLite file, or one PostgreSQL database under CONTROL_PLANE_TEST_ENGINE.
+    const [db, openStore] = [tempDb(), await testStore()];
+    const [a, b] = [createApp({ db, openStore, logger: silent, pollMs: 20 }), createApp({ db, openStore, logger: silent, pollMs: 20 })];
     apps.push(a!, b!);
     const seenByB: BusMessage[] = [];
     const seenByA: BusMessage[] = [];
