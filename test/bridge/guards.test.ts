@@ -10,7 +10,7 @@ import { livenessOf } from '../../src/domain/fleet/liveness.js';
 import { defaultFleetSettings } from '../../src/domain/fleet/settings.js';
 import type { HeartbeatState } from '../../src/domain/hierarchy/model.js';
 import { fakeClock } from '../helpers/clock.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 import { adapters } from '../../src/bridge/adapters/index.js';
 import type { Spend } from '../../src/bridge/types.js';
 import { alive, fakeBin, fakeCommand, hanging, request, stateDir } from '../helpers/fakes.js';
@@ -32,7 +32,7 @@ afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close(
 /** A realm (with these fleet settings) and two agents, on an app whose clock the test moves. */
 async function setUp(fleet: Record<string, unknown> = {}, options: { scheduler?: boolean } = {}) {
   const clock = fakeClock('2026-11-26T10:00:00.000Z');
-  const app = createApp({ db: ':memory:', logger: silent, graceMs: 200, clock, scheduler: options.scheduler ?? false, renewMs: 100, leaseMs: 600, retryPollMs: 50 });
+  const app = await testApp({ db: ':memory:', logger: silent, graceMs: 200, clock, scheduler: options.scheduler ?? false, renewMs: 100, leaseMs: 600, retryPollMs: 50 });
   apps.push(app);
   const s = await connect({ app });
   const realmId = (await s.call('realm_create', { name: 'r', owner: 'o', fleet })).id as string;

@@ -2,13 +2,13 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 
 describe('anchor lines in the log', () => {
   it('are written as the chain passes each 1,000th entry, and verify as anchors', async () => {
     const lines: Record<string, any>[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => void (lines.push(JSON.parse(String(chunk))), done()) });
-    const app = createApp({ db: ':memory:', logger: pino({ level: 'info' }, sink), scheduler: false });
+    const app = await testApp({ db: ':memory:', logger: pino({ level: 'info' }, sink), scheduler: false });
     const s = await connect({ app });
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     for (let i = 0; i < 1000; i++) await s.call('council_activity', { realmId, actorKind: 'agent', actorId: 'a', action: 'tick', entityType: 't', entityId: `${i}` });

@@ -1,17 +1,17 @@
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import type { Database } from '../../src/db/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
+import { rawSql, type RawSql } from '../helpers/raw-sql.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
-let db: Database;
+let db: RawSql;
 const verify = (extra: Record<string, number> = {}) => verifyChain({ store: s.app.store, clock: s.app.clock, principal: localAdmin }, { realmId, ...extra });
-const rows = () => db.prepare('SELECT * FROM audit_entries WHERE realm_id = ? ORDER BY seq').all(realmId) as Record<string, any>[];
+const rows = () => db.all('SELECT * FROM audit_entries WHERE realm_id = ? ORDER BY seq', realmId);
 
 beforeEach(async () => {
   s = await connect();
@@ -20,13 +20,13 @@ beforeEach(async () => {
   const m = await s.call('mission_create', { realmId, title: 'Build', createdBy: 'agent-cto', status: 'queued' });
   await s.call('mission_checkout', { realmId, id: m.id, agentId: 'agent-dev-1' });
   await s.call('mission_comment', { realmId, missionId: m.id, authorId: 'agent-dev-1', body: 'started' });
-  db = (s.app.store as unknown as { db: Database }).db;
+  db = rawSql(s.app);
 });
 afterEach(() => s.close());
 
 describe('the audit chain', () => {
   it('appends one entry per mutation with the fixed action names and actors', async () => {
-    const entries = rows();
+    const entries = await rows();
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
     expect(entries.map((e) => e.action)).toEqual(['created', ...Array(7).fill('created'), 'created', 'checked_out', 'commented']);
     expect(entries[0]).toMatchObject({ actor_kind: 'human', actor_id: 'admin', entity_type: 'realm' });
@@ -36,8 +36,8 @@ describe('the audit chain', () => {
     for (let i = 1; i < entries.length; i++) expect(entries[i]!.prev_hash).toBe(entries[i - 1]!.hash);
   });
 
-  it('hashes the RFC 8785 canonical JSON of every stored field', () => {
-    for (const e of rows()) {
+  it('hashes the RFC 8785 canonical JSON of every stored field', async () => {
+    for (const e of await rows()) {
       const canonical = canonicalize({
         id: e.id, seq: e.seq, prevHash: e.prev_hash, timestamp: e.timestamp, realmId: e.realm_id, actorKind: e.actor_kind,
         actorId: e.actor_id, action: e.action, entityType: e.entity_type, entityId: e.entity_id,
@@ -49,7 +49,7 @@ describe('the audit chain', () => {
   });
 
   it('verifies an intact chain, whole or in part', async () => {
-    const all = rows();
+    const all = await rows();
     expect(await verify()).toEqual({ valid: true, entryCount: all.length, headHash: all.at(-1)!.hash, firstInvalidSeq: null, reason: null });
     expect(await verify({ fromSeq: 3, toSeq: 5 })).toMatchObject({ valid: true, entryCount: 3, headHash: all[4]!.hash });
   });
@@ -68,9 +68,9 @@ describe('the audit chain', () => {
   for (const [field, statement] of tamper) {
     it(`names the entry whose ${field} was changed`, async () => {
       const seq = field === 'details' && statement.includes('cmt-') ? 11 : field === 'details' ? 5 : 6;
-      const before = rows()[seq - 1];
-      db.prepare(statement).run(realmId, seq);
-      expect(rows()[seq - 1], 'the statement must really change a byte').not.toEqual(before);
+      const before = (await rows())[seq - 1];
+      await db.run(statement, realmId, seq);
+      expect((await rows())[seq - 1], 'the statement must really change a byte').not.toEqual(before);
       const result = await verify();
       expect(result).toMatchObject({ valid: false, firstInvalidSeq: seq });
       expect(result.reason).toBeTruthy();
@@ -78,36 +78,36 @@ describe('the audit chain', () => {
   }
 
   it('notices a missing entry and a cut-off tail', async () => {
-    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq = 4').run(realmId);
+    await db.run('DELETE FROM audit_entries WHERE realm_id = ? AND seq = 4', realmId);
     expect(await verify()).toMatchObject({ valid: false, firstInvalidSeq: 5, reason: 'seq 5 found where 4 was expected' });
-    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq >= 4').run(realmId);
+    await db.run('DELETE FROM audit_entries WHERE realm_id = ? AND seq >= 4', realmId);
     expect(await verify()).toMatchObject({ valid: false, firstInvalidSeq: 4 });
   });
 });
 
 describe('an anchor', () => {
   /** Rehashes every entry from `fromSeq` on, and the head, as someone with write access to the file could. */
-  function rewriteFrom(fromSeq: number) {
-    let prev = fromSeq === 1 ? '0'.repeat(64) : rows()[fromSeq - 2]!.hash;
-    for (const e of rows().filter((r) => r.seq >= fromSeq)) {
+  async function rewriteFrom(fromSeq: number) {
+    let prev = fromSeq === 1 ? '0'.repeat(64) : (await rows())[fromSeq - 2]!.hash;
+    for (const e of (await rows()).filter((r) => r.seq >= fromSeq)) {
       const hash = createHash('sha256').update(canonicalize({
         id: e.id, seq: e.seq, prevHash: prev, timestamp: e.timestamp, realmId: e.realm_id, actorKind: e.actor_kind,
         actorId: e.actor_id, action: e.action, entityType: e.entity_type, entityId: e.entity_id,
         details: e.details === null ? null : JSON.parse(e.details),
       })!, 'utf8').digest('hex');
-      db.prepare('UPDATE audit_entries SET prev_hash = ?, hash = ? WHERE realm_id = ? AND seq = ?').run(prev, hash, realmId, e.seq);
+      await db.run('UPDATE audit_entries SET prev_hash = ?, hash = ? WHERE realm_id = ? AND seq = ?', prev, hash, realmId, e.seq);
       prev = hash;
     }
-    const last = rows().at(-1)!;
-    db.prepare('UPDATE audit_heads SET seq = ?, hash = ? WHERE realm_id = ?').run(last.seq, last.hash, realmId);
+    const last = (await rows()).at(-1)!;
+    await db.run('UPDATE audit_heads SET seq = ?, hash = ? WHERE realm_id = ?', last.seq, last.hash, realmId);
   }
 
   it('taken from an export, catches a chain rewritten together with its head', async () => {
     const { source } = await s.call('realm_export', { id: realmId });
     const anchor = { seq: source.auditEntryCount, hash: source.auditHeadHash };
     expect(await s.call('council_verify', { realmId, anchor })).toMatchObject({ valid: true });
-    db.prepare("UPDATE audit_entries SET actor_id = 'agent-dev-2' WHERE realm_id = ? AND seq = 10").run(realmId);
-    rewriteFrom(10);
+    await db.run("UPDATE audit_entries SET actor_id = 'agent-dev-2' WHERE realm_id = ? AND seq = 10", realmId);
+    await rewriteFrom(10);
     // On its own the rewritten chain verifies: every hash is consistent.
     expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true });
     const caught = await s.call('council_verify', { realmId, anchor });
@@ -116,10 +116,10 @@ describe('an anchor', () => {
   });
 
   it('catches a chain cut below it, head and all', async () => {
-    const all = rows();
+    const all = await rows();
     const anchor = { seq: all.length, hash: all.at(-1)!.hash };
-    db.prepare('DELETE FROM audit_entries WHERE realm_id = ? AND seq > 6').run(realmId);
-    db.prepare('UPDATE audit_heads SET seq = 6, hash = ? WHERE realm_id = ?').run(all[5]!.hash, realmId);
+    await db.run('DELETE FROM audit_entries WHERE realm_id = ? AND seq > 6', realmId);
+    await db.run('UPDATE audit_heads SET seq = 6, hash = ? WHERE realm_id = ?', all[5]!.hash, realmId);
     expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true, entryCount: 6 });
     const caught = await s.call('council_verify', { realmId, anchor });
     expect(caught).toMatchObject({ valid: false, firstInvalidSeq: 7 });

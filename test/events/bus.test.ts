@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { BusMessage } from '../../src/events/bus.js';
 import { connect } from '../helpers/connect.js';
+import { testStore } from '../helpers/engine.js';
 import { tempDb } from '../helpers/processes.js';
 
 const silent = pino({ level: 'silent' });
@@ -22,11 +23,15 @@ describe('inbound topics', () => {
     s = await connect();
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     const cost = { realmId, agentId: 'agent-a', costCents: 4.25, provider: 'anthropic', model: 'claude', inputTokens: 10, outputTokens: 5, eventId: 'brun-1' };
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' });
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }); // redelivered
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { ...cost, eventId: undefined }, origin: 'local' }); // no eventId
-    s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { realmId, nonsense: true }, origin: 'local' });
-    await until(() => s.app.bus.stats.dropped === 2);
+    // publish() resolves once the handlers are done: on PostgreSQL the spend commits after the bad messages
+    // are already counted, so waiting for the count alone would read the ledger too early.
+    await Promise.all([
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }),
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: cost, origin: 'local' }), // redelivered
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { ...cost, eventId: undefined }, origin: 'local' }), // no eventId
+      s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { realmId, nonsense: true }, origin: 'local' }),
+    ]);
+    expect(s.app.bus.stats).toMatchObject({ dropped: 2, failed: 0 });
     const summary = await s.call('ledger_summary', { realmId });
     expect(summary).toMatchObject({ totalCents: 4.25, eventCount: 1 });
     const [entry] = (await s.call('council_activity_log', { realmId, action: 'spend_recorded' })).entries;
@@ -37,9 +42,11 @@ describe('inbound topics', () => {
     s = await connect();
     const realmId = (await s.call('realm_create', { name: 'r', owner: 'o' })).id;
     const activity = { realmId, actorKind: 'agent', actorId: 'agent-a', action: 'deploy.finished', entityType: 'service', entityId: 'api' };
-    s.app.bus.publish({ topic: 'council.audit', realmId, payload: activity, origin: 'local' });
-    s.app.bus.publish({ topic: 'council.audit', realmId, payload: { ...activity, action: 'budget_set' }, origin: 'local' });
-    await until(() => s.app.bus.stats.dropped === 1);
+    await Promise.all([
+      s.app.bus.publish({ topic: 'council.audit', realmId, payload: activity, origin: 'local' }),
+      s.app.bus.publish({ topic: 'council.audit', realmId, payload: { ...activity, action: 'budget_set' }, origin: 'local' }),
+    ]);
+    expect(s.app.bus.stats).toMatchObject({ dropped: 1, failed: 0 });
     const { entries } = await s.call('council_activity_log', { realmId, actorId: 'agent-a' });
     expect(entries.map((e: { action: string }) => e.action)).toEqual(['deploy.finished']);
   });
@@ -47,11 +54,12 @@ describe('inbound topics', () => {
 
 describe('the change feed between processes', () => {
   const apps: App[] = [];
-  afterEach(() => apps.splice(0).forEach((a) => a.close()));
+  afterEach(async () => void (await Promise.all(apps.splice(0).map((a) => a.close()))));
 
   it('re-announces another process\'s commits on the local bus, and not our own twice', async () => {
-    const db = tempDb();
-    const [a, b] = [createApp({ db, logger: silent, pollMs: 20 }), createApp({ db, logger: silent, pollMs: 20 })];
+    // Two apps on one database: one SQLite file, or one PostgreSQL database under CONTROL_PLANE_TEST_ENGINE.
+    const [db, openStore] = [tempDb(), await testStore()];
+    const [a, b] = [createApp({ db, openStore, logger: silent, pollMs: 20 }), createApp({ db, openStore, logger: silent, pollMs: 20 })];
     apps.push(a!, b!);
     const seenByB: BusMessage[] = [];
     const seenByA: BusMessage[] = [];

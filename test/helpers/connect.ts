@@ -20,14 +20,16 @@ export const clientFor = (era: Era, name = 'test') =>
   new Client({ name, version: '1' }, era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN } } } : {});
 
 /**
- * A real server on a real SQLite database (":memory:" unless given), driven by the SDK's v2 Client in memory.
+ * A real server on a real database, driven by the SDK's v2 Client in memory: SQLite (":memory:" unless `db`
+ * names a file), or a fresh PostgreSQL database under CONTROL_PLANE_TEST_ENGINE=postgres (test/helpers/engine.ts;
+ * `db` is then unused). databaseOf(app) names it for a second process; rawSql(app) reaches its rows.
  * The server side is served as stdio is (serveStdio over an in-memory pair), so the era is negotiated exactly
  * as over a pipe: the 2026-07-28 era unless `era: 'legacy'`.
  */
 export async function connect(options: Partial<AppOptions> & { principal?: Principal; app?: App; era?: Era } = {}) {
   const shared = options.app !== undefined;
   const era = options.era ?? 'modern';
-  const app = options.app ?? createApp({ db: ':memory:', logger: pino({ level: 'silent' }), openStore: await testStore(), ...options });
+  const app = options.app ?? (await testApp(options));
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const handle = serveStdio(({ era: negotiated }) => createMcpServer(app, options.principal ?? localAdmin, negotiated), { transport: serverSide });
   const client = clientFor(era);
@@ -43,6 +45,15 @@ export async function connect(options: Partial<AppOptions> & { principal?: Princ
       if (!shared) await app.close();
     },
   };
+}
+
+/**
+ * An app on the test engine's database, for tests that hold apps themselves: SQLite (":memory:" unless `db`
+ * names a file) or a fresh PostgreSQL database. Two apps on one database: pass both the same `db` file and the
+ * same `openStore: await testStore()`.
+ */
+export async function testApp(options: Partial<AppOptions> = {}): Promise<App> {
+  return createApp({ db: ':memory:', logger: pino({ level: 'silent' }), openStore: await testStore(), ...options });
 }
 
 /** Resource subscriptions the way each era makes them: resources/subscribe, or a subscriptions/listen stream. */

@@ -12,12 +12,15 @@ if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing: run `npm run 
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'cp-test-')), 'control-plane.db');
 
-/** A real server process on `db`, driven by the SDK's v2 Client over stdio (2026-07-28 unless `era: 'legacy'`). */
+/**
+ * A real server process on `db` (a SQLite file, or a postgres:// URL as test/helpers/engine.ts databaseOf()
+ * gives it), driven by the SDK's v2 Client over stdio (2026-07-28 unless `era: 'legacy'`).
+ */
 export async function spawnServer(db: string, args: string[] = [], options: { era?: Era } = {}) {
   const era = options.era ?? 'modern';
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliPath, '--db', db, ...args],
+    args: [cliPath, /^postgres(ql)?:\/\//.test(db) ? '--database-url' : '--db', db, ...args],
     stderr: 'pipe',
     env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn' } as Record<string, string>,
   });

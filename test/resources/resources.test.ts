@@ -2,7 +2,8 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { Era } from '../../src/server.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
+import { testStore } from '../helpers/engine.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 import { tempDb } from '../helpers/processes.js';
 
@@ -31,7 +32,7 @@ let a: Session;
 let b: Session;
 let realmId: string;
 const start = async (era: Era) => {
-  app = createApp({ db: ':memory:', logger: silent });
+  app = await testApp({ db: ':memory:', logger: silent });
   [a, b] = [await connect({ app, era }), await connect({ app, era })];
   realmId = (await newRealm(a)).id;
   await seedOrg(a, realmId);
@@ -193,9 +194,9 @@ describe.each(['legacy', 'modern'] as const)('subscriptions (%s era)', (era) => 
 
 describe.each(['legacy', 'modern'] as const)('a change made by another process (%s era)', (era) => {
   it('reaches a session subscribed in this one', async () => {
-    const db = tempDb();
-    const mine = createApp({ db, logger: silent, pollMs: 25 });
-    const theirs = createApp({ db, logger: silent, pollMs: 25 });
+    const [db, openStore] = [tempDb(), await testStore()];
+    const mine = createApp({ db, openStore, logger: silent, pollMs: 25 });
+    const theirs = createApp({ db, openStore, logger: silent, pollMs: 25 });
     const here = await connect({ app: mine, era });
     const there = await connect({ app: theirs, era });
     const r = await there.call('realm_create', { name: 'shared', owner: 'o' });

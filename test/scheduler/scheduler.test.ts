@@ -1,4 +1,3 @@
-import { Database } from '../../src/db/sqlite/driver.js';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
@@ -8,6 +7,8 @@ import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
 import { fakeCommand, stateDir } from '../helpers/fakes.js';
 import { tempDb } from '../helpers/processes.js';
+import { testStore } from '../helpers/engine.js';
+import { rawSql } from '../helpers/raw-sql.js';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,8 +21,12 @@ const until = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
 };
 
 const apps: App[] = [];
-const start = (options: Partial<AppOptions> & { db: string }) => {
-  const app = createApp({ logger: silent, renewMs: 100, leaseMs: 600, retryPollMs: 50, graceMs: 200, ...options });
+/** The test engine's database of each SQLite file named here: apps started on one file share one database. */
+const databases = new Map<string, ReturnType<typeof testStore>>();
+const start = async (options: Partial<AppOptions> & { db: string }) => {
+  const shared = () => databases.get(options.db) ?? databases.set(options.db, testStore()).get(options.db)!;
+  const openStore = await (options.db === ':memory:' ? testStore() : shared());
+  const app = createApp({ logger: silent, renewMs: 100, leaseMs: 600, retryPollMs: 50, graceMs: 200, openStore, ...options });
   apps.push(app);
   return app;
 };
@@ -41,7 +46,7 @@ async function setUp(app: App, cron: string, scenario?: string, extra: Record<st
 
 describe('the pulse scheduler', () => {
   it('fires a seconds schedule, stops at once when toggled off, and starts again when toggled on', async () => {
-    const app = start({ db: ':memory:' });
+    const app = await start({ db: ':memory:' });
     await until(() => app.scheduler!.isLeader);
     const { s, realmId, runs } = await setUp(app, '* * * * * *');
     await until(async () => (await runs()).filter((r) => r.status === 'completed').length >= 2);
@@ -57,19 +62,21 @@ describe('the pulse scheduler', () => {
 
   it('re-schedules from the database when a process starts', async () => {
     const db = tempDb();
-    const first = start({ db, scheduler: false });
+    const first = await start({ db, scheduler: false });
     const { realmId } = await setUp(first, '* * * * * *');
     await first.close();
-    const second = start({ db });
+    const second = await start({ db });
     const s = await connect({ app: second });
     await until(async () => (await s.call('pulse_status', { realmId, agentId: 'agent-a' })).recentRuns.length > 0);
     expect(second.scheduler!.scheduled).toEqual([`${realmId}/agent-a`]);
   });
 
   it('reads every schedule again on a resync of the store (changes made elsewhere may have been missed)', async () => {
-    const app = start({ db: ':memory:' });
+    const app = await start({ db: ':memory:' });
     await until(() => app.scheduler!.isLeader);
     const { realmId } = await setUp(app, '0 0 1 1 *');
+    // The scheduler reads the new config after the commit's announcement: one query later on PostgreSQL.
+    await until(() => app.scheduler!.scheduled.length > 0);
     expect(app.scheduler!.scheduled).toEqual([`${realmId}/agent-a`]);
     // Turned off behind the scheduler's back (as a change whose notification was lost would be).
     await app.store.write(function* (tx) {
@@ -83,7 +90,7 @@ describe('the pulse scheduler', () => {
 
   it('retries failures after their backoff (by the injected clock) and keeps the last as a dead letter', async () => {
     const clock = fakeClock(new Date().toISOString());
-    const app = start({ db: ':memory:', clock });
+    const app = await start({ db: ':memory:', clock });
     await until(() => app.scheduler!.isLeader);
     const { s, realmId, runs } = await setUp(app, '0 0 1 1 *', 'fail', { maxRetries: 2 });
     const first = await s.call('pulse_tick', { realmId, agentId: 'agent-a' });
@@ -110,20 +117,20 @@ describe('the pulse scheduler', () => {
 
   it('hands the lease over when its holder dies', async () => {
     const db = tempDb();
-    const a = start({ db });
+    const a = await start({ db });
     await until(() => a.scheduler!.isLeader);
-    const b = start({ db });
+    const b = await start({ db });
     await sleep(300);
     expect(b.scheduler!.isLeader).toBe(false);
     // The holder loses its database like a crashed process: it can neither renew nor release.
-    a.store.close();
+    await a.store.close();
     await until(() => b.scheduler!.isLeader, 3000);
   });
 
   it('fires a slot once when two processes tick it', async () => {
     const db = tempDb();
-    const one = start({ db, scheduler: false });
-    const two = start({ db, scheduler: false });
+    const one = await start({ db, scheduler: false });
+    const two = await start({ db, scheduler: false });
     const { realmId, runs } = await setUp(one, '* * * * *');
     const slot = '2026-11-23T10:05:00.000Z';
     const tick = (app: App) =>
@@ -131,8 +138,6 @@ describe('the pulse scheduler', () => {
     const results = await Promise.all([tick(one), tick(two), tick(one), tick(two)]);
     expect(results.filter((r) => r !== null)).toHaveLength(1);
     expect(await runs()).toHaveLength(1);
-    const raw = new Database(db, { readonly: true });
-    expect(raw.prepare('SELECT count(*) AS n FROM pulse_slots WHERE scheduled_for = ?').get(slot)).toEqual({ n: 1 });
-    raw.close();
+    expect(await rawSql(one).get('SELECT count(*) AS n FROM pulse_slots WHERE scheduled_for = ?', slot)).toEqual({ n: 1 });
   });
 });

@@ -1,10 +1,11 @@
-import type { Database } from '../../src/db/sqlite/driver.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
+import { testStore } from '../helpers/engine.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { alive, calls, fakeCommand, hangPids, hanging, stateDir } from '../helpers/fakes.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 import { tempDb } from '../helpers/processes.js';
@@ -18,7 +19,7 @@ let s: Session;
 let realmId: string;
 let state: string;
 beforeEach(async () => {
-  app = createApp({ db: ':memory:', logger: silent, graceMs: 300 });
+  app = await testApp({ db: ':memory:', logger: silent, graceMs: 300 });
   s = await connect({ app });
   realmId = (await newRealm(s, { defaultModel: 'claude-sonnet-4-5' })).id;
   await seedOrg(s, realmId);
@@ -149,8 +150,7 @@ describe('agent CLIs through the bridge', () => {
 
   it('claude_code: an unknown session is retried once with a fresh one', async () => {
     const rt = await register('claude_code');
-    const db = (app.store as unknown as { db: Database }).db;
-    db.prepare('INSERT INTO agent_sessions (realm_id, agent_id, runtime_id, session_id, updated_at) VALUES (?, ?, ?, ?, ?)').run(realmId, 'agent-dev-1', rt.id, '11111111-2222-4333-8444-555555555555', 'x');
+    await rawSql(app).run('INSERT INTO agent_sessions (realm_id, agent_id, runtime_id, session_id, updated_at) VALUES (?, ?, ?, ?, ?)', realmId, 'agent-dev-1', rt.id, '11111111-2222-4333-8444-555555555555', 'x');
     const run = await invoke(rt.id);
     expect(run.status).toBe('completed');
     const [failed, fresh] = calls(state);
@@ -192,9 +192,9 @@ describe('bridge_cancel', () => {
   });
 
   it('works from another process on the same database', async () => {
-    const db = tempDb();
-    const owner = createApp({ db, logger: silent, graceMs: 300 });
-    const other = createApp({ db, logger: silent, graceMs: 300 });
+    const [db, openStore] = [tempDb(), await testStore()];
+    const owner = createApp({ db, openStore, logger: silent, graceMs: 300 });
+    const other = createApp({ db, openStore, logger: silent, graceMs: 300 });
     const here = await connect({ app: owner });
     const there = await connect({ app: other });
     const r = (await here.call('realm_create', { name: 'shared', owner: 'o' })).id;
@@ -296,7 +296,7 @@ describe('permission levels, inherited environment and references', () => {
 
 describe('shutdown', () => {
   it('never waits on a run past its grace period, and leaves none of its processes behind', async () => {
-    const mine = createApp({ db: ':memory:', logger: silent, graceMs: 300 });
+    const mine = await testApp({ db: ':memory:', logger: silent, graceMs: 300 });
     const c = await connect({ app: mine });
     const r = (await newRealm(c)).id;
     await seedOrg(c, r);

@@ -1,12 +1,12 @@
 // Claim-next, retries and dead letters, leases with fencing and the queue, through a real MCP client on a
 // real SQLite file with an injected clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Database } from '../../src/db/sqlite/driver.js';
 import { agentPrincipal } from '../../src/domain/principal.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 import { tempDb } from '../helpers/processes.js';
+import { rawSql } from '../helpers/raw-sql.js';
 
 const START = '2026-11-20T10:00:00.000Z';
 const clock = fakeClock(START);
@@ -98,10 +98,9 @@ describe('mission_claim_next', () => {
     const first = await create({ priority: 'low' });
     const second = await create({ priority: 'critical' });
     // blockedBy as mission_create/update will store it (another part of the issue): the JSON list and the table.
-    const raw = new Database(db);
-    raw.prepare('UPDATE missions SET blocked_by = json_array(?) WHERE id = ?').run(first.id, second.id);
-    raw.prepare('INSERT INTO mission_blockers (realm_id, mission_id, blocker_id) VALUES (?, ?, ?)').run(realmId, second.id, first.id);
-    raw.close();
+    const raw = rawSql(s.app);
+    expect((await raw.run('UPDATE missions SET blocked_by = ? WHERE id = ?', JSON.stringify([first.id]), second.id)).changes).toBe(1);
+    await raw.run('INSERT INTO mission_blockers (realm_id, mission_id, blocker_id) VALUES (?, ?, ?)', realmId, second.id, first.id);
     const queue = await s.call('mission_queue', { realmId });
     expect(queue.missions.blocked).toMatchObject({ total: 1, byPriority: { critical: 1 } });
     expect(queue.missions.queued).toMatchObject({ total: 1, byPriority: { low: 1 } });

@@ -1,6 +1,6 @@
-import type { Database } from '../../src/db/sqlite/driver.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/connect.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { orgSession } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
@@ -165,8 +165,8 @@ describe('the audit chain as tools', () => {
 
   it('verifies the chain and names a tampered entry', async () => {
     expect(await s.call('council_verify', { realmId })).toMatchObject({ valid: true, entryCount: 8, firstInvalidSeq: null, reason: null });
-    const db = (s.app.store as unknown as { db: Database }).db;
-    db.prepare("UPDATE audit_entries SET details = replace(details, '\"rank\":8', '\"rank\":9') WHERE realm_id = ? AND seq = 3").run(realmId);
+    const tampered = await rawSql(s.app).run("UPDATE audit_entries SET details = replace(details, '\"rank\":8', '\"rank\":9') WHERE realm_id = ? AND seq = 3", realmId);
+    expect(tampered.changes).toBe(1);
     const broken = await s.call('council_verify', { realmId });
     expect(broken).toMatchObject({ valid: false, firstInvalidSeq: 3 });
     expect(broken.reason).toContain('hash');

@@ -1,16 +1,17 @@
-// Idempotency keys through a real MCP client (and REST over HTTP, and a second process on the same file):
+// Idempotency keys through a real MCP client (and REST over HTTP, and a second process on the same database):
 // repeats return the first result and do the work once; another input under a key is a conflict.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Database } from '../../src/db/sqlite/driver.js';
 import { catalogue } from '../../src/tools/catalogue.js';
 import { ABANDONED_AFTER_MS, inputHash } from '../../src/domain/idempotency.js';
 import { agentPrincipal } from '../../src/domain/principal.js';
 import { toolName } from '../../src/tools/declaration.js';
 import { fakeClock } from '../helpers/clock.js';
 import { connect } from '../helpers/connect.js';
+import { databaseOf } from '../helpers/engine.js';
 import { api, makeToken, startHttp } from '../helpers/http.js';
 import { seedOrg } from '../helpers/org.js';
 import { spawnServer, tempDb } from '../helpers/processes.js';
+import { rawSql } from '../helpers/raw-sql.js';
 
 type Session = Awaited<ReturnType<typeof connect>>;
 const open: { close(): Promise<void> }[] = [];
@@ -108,8 +109,7 @@ describe('a repeated call with the same key', () => {
     const first = await s.call('bridge_register', input);
     expect(first.headers.authorization).toBe('[REDACTED]');
     expect(await s.call('bridge_register', input)).toEqual(first);
-    const db = (s.app.store as unknown as { db: Database }).db;
-    const rows = db.prepare('SELECT * FROM idempotency_keys').all();
+    const rows = await rawSql(s.app).all('SELECT * FROM idempotency_keys');
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain('sekrit');
   });
@@ -142,8 +142,7 @@ describe('a repeated call with the same key', () => {
     await s.call('mission_create', { ...input, idempotencyKey: 'k-old' });
     clock.advance(24 * 3600_000 + 1);
     await s.call('mission_create', { ...input, idempotencyKey: 'k-new' });
-    const db = (s.app.store as unknown as { db: Database }).db;
-    expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY key').all()).toEqual([{ key: 'k-new' }]);
+    expect(await rawSql(s.app).all('SELECT key FROM idempotency_keys ORDER BY key')).toEqual([{ key: 'k-new' }]);
   });
 
   it('left pending by a process that died is in progress for a minute, then runs again', async () => {
@@ -151,9 +150,8 @@ describe('a repeated call with the same key', () => {
     const { s, realmId } = await session({ clock });
     const input = { realmId, title: 'A', createdBy: 'o' };
     // What a process that reserved the key and died before finishing leaves (the validated input's hash).
-    const db = (s.app.store as unknown as { db: Database }).db;
-    db.prepare("INSERT INTO idempotency_keys (realm_id, key, function, input_hash, state, result, created_at) VALUES (?, 'dead', 'mission_create', ?, 'pending', NULL, ?)")
-      .run(realmId, inputHash({ ...input, priority: 'normal', status: 'backlog' }), clock.now().toISOString());
+    await rawSql(s.app).run("INSERT INTO idempotency_keys (realm_id, key, function, input_hash, state, result, created_at) VALUES (?, 'dead', 'mission_create', ?, 'pending', NULL, ?)",
+      realmId, inputHash({ ...input, priority: 'normal', status: 'backlog' }), clock.now().toISOString());
     clock.advance(ABANDONED_AFTER_MS);
     expect(await s.fail('mission_create', { ...input, idempotencyKey: 'dead' })).toMatchObject({ code: 'conflict', details: { reason: 'in_progress' } });
     expect(await missions(s, realmId)).toBe(0);
@@ -177,11 +175,10 @@ describe('a repeated call with the same key', () => {
   });
 });
 
-describe('a key on one database file', () => {
+describe('a key on one database', () => {
   it('is seen by a second process, also when both call at once', async () => {
-    const db = tempDb();
-    const { s, realmId } = await session({ db });
-    const other = await spawnServer(db);
+    const { s, realmId } = await session({ db: tempDb() });
+    const other = await spawnServer(databaseOf(s.app));
     open.push(other);
     const first = await s.call('mission_create', { realmId, title: 'A', createdBy: 'o', idempotencyKey: 'k' });
     expect(await other.call('mission_create', { realmId, title: 'A', createdBy: 'o', idempotencyKey: 'k' })).toEqual(first);

@@ -105,22 +105,32 @@ describe('spend', () => {
     expect((await s.call('ledger_summary', { realmId })).eventCount).toBe(4);
   });
 
+  // Four calls in flight, as an agent's runs report them: the totals are conditional increments, exact under
+  // concurrency too. Each call is a full unit of work (spend, five roll-ups, two totals, an audit entry): about
+  // 5 ms on SQLite and 14 ms on PostgreSQL on a busy 2-core machine, hence the long timeout.
   it('adds 10,000 spends of 0.0049 cents up to exactly 49 cents, in every total', async () => {
     await s.call('ledger_set_budget', { realmId, agentId: 'agent-dev-1', monthlyCents: 100 });
-    for (let i = 0; i < 10_000; i++) {
-      await s.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 0.0049, provider: 'p', model: 'tiny', inputTokens: 1, outputTokens: 1 });
-    }
+    let left = 10_000;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (left-- > 0) await s.call('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 0.0049, provider: 'p', model: 'tiny', inputTokens: 1, outputTokens: 1 });
+    }));
     expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(49);
     expect((await s.call('ledger_summary', { realmId, groupBy: 'model' })).breakdown[0]).toMatchObject({ key: 'tiny', cents: 49, events: 10_000 });
     const check = await s.call('ledger_check', { realmId, agentId: 'agent-dev-1' });
     expect(check).toMatchObject({ spentCents: 49, remainingCents: 51, utilizationPct: 49 });
-  });
+  }, 300_000);
 
   it('returns the first spend for a repeated eventId, counting it once', async () => {
     const first = await spend(10, { eventId: 'evt-1' });
     const again = await spend(99, { eventId: 'evt-1' });
     expect(again.spend).toEqual(first.spend);
     expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(10);
+  });
+
+  it('returns the first spend to repeats of an eventId that arrive together', async () => {
+    const repeats = await Promise.all(Array.from({ length: 5 }, () => spend(10, { eventId: 'evt-burst' })));
+    expect(new Set(repeats.map((r) => r.spend.id)).size).toBe(1);
+    expect((await s.call('ledger_summary', { realmId })).eventCount).toBe(1);
   });
 
   it('is recorded in a suspended realm', async () => {

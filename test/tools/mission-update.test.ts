@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentPrincipal, operatorPrincipal } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { orgSession } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
@@ -21,10 +22,10 @@ async function as(principal: ReturnType<typeof agentPrincipal>) {
   return session;
 }
 
-const db = () => (s.app.store as unknown as { db: import('better-sqlite3').Database }).db;
+const db = () => rawSql(s.app);
 /** The mission_blockers rows of a realm, as "mission<-blocker", sorted. */
-const blockerRows = (realm = realmId) =>
-  (db().prepare('SELECT mission_id, blocker_id FROM mission_blockers WHERE realm_id = ?').all(realm) as { mission_id: string; blocker_id: string }[])
+const blockerRows = async (realm = realmId) =>
+  (await db().all<{ mission_id: string; blocker_id: string }>('SELECT mission_id, blocker_id FROM mission_blockers WHERE realm_id = ?', realm))
     .map((r) => `${r.mission_id}<-${r.blocker_id}`)
     .sort();
 const mission = (extra: Record<string, unknown> = {}) => s.call('mission_create', { realmId, title: 'Build authentication', createdBy: 'agent-cto', ...extra });
@@ -37,7 +38,7 @@ describe('blockedBy on mission_create', () => {
     const b = await mission();
     const c = await mission({ blockedBy: [a.id, b.id, a.id], region: 'eu-west', maxAttempts: 5 });
     expect(c).toMatchObject({ blockedBy: [a.id, b.id], region: 'eu-west', maxAttempts: 5 });
-    expect(blockerRows()).toEqual([`${c.id}<-${a.id}`, `${c.id}<-${b.id}`].sort());
+    expect(await blockerRows()).toEqual([`${c.id}<-${a.id}`, `${c.id}<-${b.id}`].sort());
     expect((await mission()).blockedBy).toEqual([]);
   });
 
@@ -50,7 +51,7 @@ describe('blockedBy on mission_create', () => {
       expect(error).toMatchObject({ code: 'not_found', details: { field: 'blockedBy', id: bad } });
     }
     expect((await s.call('mission_list', { realmId })).count).toBe(1);
-    expect(blockerRows()).toEqual([]);
+    expect(await blockerRows()).toEqual([]);
     expect((await s.fail('mission_create', { realmId, title: 'x', createdBy: 'a', maxAttempts: 0 })).details).toMatchObject({ field: 'maxAttempts' });
   });
 });
@@ -123,7 +124,7 @@ describe('mission_update: delegation', () => {
     expect(late).toMatchObject({ code: 'conflict', details: { fence: held.fence + 1, given: held.fence } });
     expect((await s.fail('mission_update', { realmId, id: m.id, agentId: 'agent-dev-1', title: 'x' })).code).toBe('forbidden');
     // A holder that sends heartbeats gets a lease of the realm's leaseSecs (90 s by default).
-    db().prepare("UPDATE nodes SET heartbeat_at = ? WHERE agent_id = 'agent-dev-1' AND realm_id = ?").run(new Date().toISOString(), realmId);
+    expect((await db().run("UPDATE nodes SET heartbeat_at = ? WHERE agent_id = 'agent-dev-1' AND realm_id = ?", new Date().toISOString(), realmId)).changes).toBe(1);
     const before = Date.now();
     const back = await cto.call('mission_update', { realmId, id: m.id, assigneeId: 'agent-dev-1' });
     expect(back).toMatchObject({ assigneeId: 'agent-dev-1', fence: held.fence + 2 });
@@ -180,7 +181,7 @@ describe('mission_update: delegation', () => {
     expect(await cto.call('mission_update', { realmId, id: m.id, assigneeId: 'agent-dev-2', requiredCapabilities: ['typescript'] })).toMatchObject({
       assigneeId: 'agent-dev-2', requiredCapabilities: ['typescript'], fence: held.fence + 1,
     });
-    db().prepare("UPDATE missions SET status = 'failed' WHERE id = ?").run(m.id);
+    expect((await db().run("UPDATE missions SET status = 'failed' WHERE id = ?", m.id)).changes).toBe(1);
     expect(await cto.fail('mission_update', { realmId, id: m.id, assigneeId: 'agent-dev-1' })).toMatchObject({ code: 'invalid_transition', details: { from: 'failed' } });
     expect((await cto.call('mission_update', { realmId, id: m.id, maxAttempts: 10 })).maxAttempts).toBe(10);
     expect((await get(m.id)).assigneeId).toBe('agent-dev-2');
@@ -196,7 +197,7 @@ describe('mission_update: delegation', () => {
     expect(await s.call('mission_update', { realmId, id: m.id, agentId: 'agent-cto', assigneeId: 'agent-dev-1', blockedBy: [] })).toMatchObject({
       status: 'active', blockedBy: [],
     });
-    expect(blockerRows()).toEqual([]);
+    expect(await blockerRows()).toEqual([]);
   });
 });
 
@@ -205,7 +206,7 @@ describe('mission_update: blockedBy', () => {
     const [a, b, c, d] = [await mission(), await mission(), await mission(), await mission()];
     await s.call('mission_update', { realmId, id: a.id, agentId: 'agent-cto', blockedBy: [b.id] });
     await s.call('mission_update', { realmId, id: b.id, agentId: 'agent-cto', blockedBy: [c.id, d.id] });
-    const rows = blockerRows();
+    const rows = await blockerRows();
     expect(rows).toEqual([`${a.id}<-${b.id}`, `${b.id}<-${c.id}`, `${b.id}<-${d.id}`].sort());
 
     const loop = await s.fail('mission_update', { realmId, id: c.id, agentId: 'agent-cto', blockedBy: [d.id, a.id] });
@@ -214,7 +215,7 @@ describe('mission_update: blockedBy', () => {
     expect(self).toMatchObject({ code: 'cycle_detected', details: { blockerId: a.id, loop: [a.id, a.id] } });
     const unknown = await s.fail('mission_update', { realmId, id: c.id, agentId: 'agent-cto', blockedBy: ['msn-nope'] });
     expect(unknown).toMatchObject({ code: 'not_found', details: { field: 'blockedBy' } });
-    expect(blockerRows()).toEqual(rows);
+    expect(await blockerRows()).toEqual(rows);
     expect((await get(c.id)).version).toBe(1);
     expect((await get(a.id))).toMatchObject({ blockedBy: [b.id], version: 2 });
 
@@ -222,7 +223,7 @@ describe('mission_update: blockedBy', () => {
     expect((await s.call('mission_update', { realmId, id: a.id, agentId: 'agent-cto', blockedBy: [b.id, c.id, d.id] })).blockedBy).toEqual([b.id, c.id, d.id]);
     await s.call('mission_update', { realmId, id: b.id, agentId: 'agent-cto', blockedBy: [c.id] });
     expect((await s.call('mission_update', { realmId, id: d.id, agentId: 'agent-cto', blockedBy: [c.id] })).blockedBy).toEqual([c.id]);
-    expect(blockerRows()).toEqual([`${a.id}<-${b.id}`, `${a.id}<-${c.id}`, `${a.id}<-${d.id}`, `${b.id}<-${c.id}`, `${d.id}<-${c.id}`].sort());
+    expect(await blockerRows()).toEqual([`${a.id}<-${b.id}`, `${a.id}<-${c.id}`, `${a.id}<-${d.id}`, `${b.id}<-${c.id}`, `${d.id}<-${c.id}`].sort());
   });
 
   it('survives export and import (ids remapped, rows rebuilt), and realm_delete removes the rows', async () => {
@@ -236,7 +237,7 @@ describe('mission_update: blockedBy', () => {
     expect(copied.every((m) => m.blockedBy.every((id) => ids.has(id)))).toBe(true);
     expect(copied.map((m) => m.blockedBy.length).sort()).toEqual([0, 1, 2]);
     const expected = copied.flatMap((m) => m.blockedBy.map((blocker) => `${m.id}<-${blocker}`)).sort();
-    expect(blockerRows(copy)).toEqual(expected);
+    expect(await blockerRows(copy)).toEqual(expected);
     expect(expected).toHaveLength(3);
     // The copy's rows drive the loop check there too.
     const [first] = copied.filter((m) => m.blockedBy.length === 0);
@@ -245,8 +246,8 @@ describe('mission_update: blockedBy', () => {
 
     const deleted = await s.call('realm_delete', { id: copy, confirm: 'copy' });
     expect(deleted.counts).toMatchObject({ missions: 3, mission_blockers: 3 });
-    expect(blockerRows(copy)).toEqual([]);
-    expect(blockerRows()).toHaveLength(3);
+    expect(await blockerRows(copy)).toEqual([]);
+    expect(await blockerRows()).toHaveLength(3);
   });
 
   it('imports a document exported before fleet operations, with what the migration gave stored rows', async () => {

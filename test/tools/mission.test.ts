@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/connect.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { orgSession } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
@@ -68,8 +69,7 @@ describe('mission_checkout', () => {
 
   it('refuses paused and terminated agents', async () => {
     // Status changes come from council overrides (next area); set them directly in the store for now.
-    const db = (s.app.store as unknown as { db: import('better-sqlite3').Database }).db;
-    db.prepare("UPDATE nodes SET status = 'paused' WHERE agent_id = 'agent-dev-2'").run();
+    expect((await rawSql(s.app).run("UPDATE nodes SET status = 'paused' WHERE agent_id = 'agent-dev-2'")).changes).toBe(1);
     const m = await mission();
     const error = await s.fail('mission_checkout', { realmId, id: m.id, agentId: 'agent-dev-2' });
     expect(error).toMatchObject({ code: 'forbidden', details: { reason: 'paused' } });

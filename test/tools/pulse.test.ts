@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { fakeClock } from '../helpers/clock.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 import { fakeCommand, stateDir } from '../helpers/fakes.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
@@ -18,7 +18,7 @@ let state: string;
 beforeEach(async () => {
   clock.set('2026-11-23T10:00:00.000Z');
   // The scheduler is not wanted here: ticks are driven by hand (scheduling has its own tests).
-  app = createApp({ db: ':memory:', logger: silent, clock, scheduler: false, graceMs: 200 });
+  app = await testApp({ db: ':memory:', logger: silent, clock, scheduler: false, graceMs: 200 });
   s = await connect({ app });
   realmId = (await newRealm(s)).id;
   await seedOrg(s, realmId);

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadPrices, priceCents } from '../../src/bridge/prices.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 import { alive, fakeCommand, hangPids, hanging, stateDir } from '../helpers/fakes.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
@@ -13,7 +13,7 @@ let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
 let state: string;
 beforeEach(async () => {
-  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false, graceMs: 200 });
+  app = await testApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false, graceMs: 200 });
   s = await connect({ app });
   realmId = (await newRealm(s, { name: 'doomed' })).id;
   await seedOrg(s, realmId);

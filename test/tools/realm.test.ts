@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/connect.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
 let s: Awaited<ReturnType<typeof connect>>;
@@ -126,8 +127,7 @@ describe('realm export and import', () => {
       action: 'realm_imported',
       details: { sourceRealmId: r.id, sourceHeadHash: doc.source.auditHeadHash, sourceEntryCount: doc.audit.length },
     });
-    const db = (s.app.store as unknown as { db: import('better-sqlite3').Database }).db;
-    const archived = db.prepare('SELECT count(*) AS n, min(hash) AS h FROM audit_archive WHERE realm_id = ?').get(copy.id) as { n: number };
+    const archived = (await rawSql(s.app).get<{ n: number }>('SELECT count(*) AS n, min(hash) AS h FROM audit_archive WHERE realm_id = ?', copy.id))!;
     expect(archived.n).toBe(doc.audit.length);
   });
 

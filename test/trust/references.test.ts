@@ -3,14 +3,14 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 
 let app: App;
 let s: Awaited<ReturnType<typeof connect>>;
 let a: string;
 const b: Record<string, string> = {};
 beforeAll(async () => {
-  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+  app = await testApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
   s = await connect({ app });
   a = (await s.call('realm_create', { name: 'a', owner: 'o' })).id;
   b.realm = (await s.call('realm_create', { name: 'b', owner: 'o' })).id;

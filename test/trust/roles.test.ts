@@ -6,7 +6,7 @@ import { createApp, type App } from '../../src/app.js';
 import { agentPrincipal, operatorPrincipal } from '../../src/domain/principal.js';
 import { catalogue } from '../../src/tools/catalogue.js';
 import { toolName } from '../../src/tools/declaration.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
 import { seedOrg } from '../helpers/org.js';
 
 type Session = Awaited<ReturnType<typeof connect>>;
@@ -29,7 +29,7 @@ let agent: Session;
 let operator: Session;
 let missionId: string;
 beforeAll(async () => {
-  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+  app = await testApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
   admin = await connect({ app });
   realmId = (await admin.call('realm_create', { name: 'ours', owner: 'o' })).id;
   otherRealm = (await admin.call('realm_create', { name: 'theirs', owner: 'o' })).id;

@@ -6,7 +6,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { isSecretKey, scrub } from '../../src/domain/secrets.js';
-import { connect } from '../helpers/connect.js';
+import { testApp, connect } from '../helpers/connect.js';
+import { rawSql } from '../helpers/raw-sql.js';
 
 interface Planted {
   where: 'env' | 'header' | 'metadata' | 'array' | 'note' | 'details';
@@ -33,7 +34,7 @@ let app: App;
 let s: Awaited<ReturnType<typeof connect>>;
 let realmId: string;
 beforeAll(async () => {
-  app = createApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
+  app = await testApp({ db: ':memory:', logger: pino({ level: 'silent' }), scheduler: false });
   s = await connect({ app });
   const metadata: Record<string, any> = { harmless: corpus.harmless };
   for (const p of [...planted('metadata'), ...planted('array')]) nest(metadata, p.key, p.value);
@@ -102,8 +103,8 @@ describe('secrets planted in a realm', () => {
     const configured = log.entries.find((e: { action: string }) => e.action === 'configured');
     expect(configured.details).toMatchObject({ password: '[REDACTED]', apiKey: '[REDACTED]', credentials: '[REDACTED]' });
     expect(configured.details.url).toBe(`amqp://guest:[REDACTED]@mq:5672/`);
-    const db = (app.store as unknown as { db: { prepare(sql: string): { all(): { details: string | null }[] } } }).db;
-    expect(survivors(db.prepare('SELECT details FROM audit_entries').all().map((r) => r.details ?? '').join('\n'))).toEqual([]);
+    const rows = await rawSql(app).all<{ details: string | null }>('SELECT details FROM audit_entries');
+    expect(survivors(rows.map((r) => r.details ?? '').join('\n'))).toEqual([]);
     expect((await s.call('council_verify', { realmId })).valid).toBe(true);
   });
 });
