@@ -296,6 +296,30 @@ describe('PostgreSQL store: units of work', () => {
     expect(runs).toBe(1);
   });
 
+  it('fails a unit whose connection the server ends mid-way, without crashing the process, and serves the next', async () => {
+    const store = newStore();
+    let pid = 0;
+    let release!: () => void;
+    const barrier = new Promise<void>((resolve) => (release = resolve));
+    const doomed = store.write(
+      unit(function* (tx) {
+        pid = Number((yield* tx.notes.exec(sql`SELECT pg_backend_pid() AS pid`)).rows[0]!.pid);
+        yield* tx.notes.wait(barrier);
+        yield* tx.notes.add('never-kept', 'x');
+        return 'done';
+      }),
+    );
+    await waitFor('the unit to start', () => pid !== 0);
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    // The 'error' event arrives while the connection is checked out; without a listener the process would die.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    await expect(doomed).rejects.toThrow();
+    expect((await admin.query("SELECT count(*)::int AS n FROM test_notes WHERE id = 'never-kept'")).rows[0].n).toBe(0);
+    await store.write(unit((tx) => tx.notes.add('after-the-loss', 'y')));
+    expect((await admin.query("SELECT count(*)::int AS n FROM test_notes WHERE id = 'after-the-loss'")).rows[0].n).toBe(1);
+  });
+
   it('two instances upserting one key (read, then insert if missing) both succeed: the loser re-runs and updates', async () => {
     // The shape of pulse_register and hierarchy_set: at READ COMMITTED both read nothing and both insert; the
     // second insert meets the first's row on the primary key (23505) and must not reach the caller as internal.

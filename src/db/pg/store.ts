@@ -91,6 +91,11 @@ export class PgStore implements Store {
     // A connection whose ROLLBACK failed may still be inside a transaction (or dead): it is destroyed, not
     // given back to the pool for the next unit of work to inherit.
     let unusable: Error | undefined;
+    // pg-pool drops its own 'error' listener while a connection is checked out, and node-postgres emits 'error'
+    // when the server ends the connection (restart, failover, pg_terminate_backend), even mid-query: with no
+    // listener that would crash the process. The query in flight fails as well, so the unit's caller hears of it.
+    const onError = (error: Error) => void (unusable = error);
+    client.on('error', onError);
     let last: Attempt | null = null;
     const session = {
       query: (text: string) =>
@@ -122,6 +127,7 @@ export class PgStore implements Store {
       // Out of attempts: the caller gets what the unit threw (a conflict), not the retry's wrapper.
       throw error instanceof LostRace ? error.thrown : error;
     } finally {
+      client.off('error', onError);
       client.release(unusable);
     }
   }
