@@ -38,6 +38,12 @@ const at = (ms: number) => new Date(ms).toISOString();
  */
 export class PulseScheduler {
   private leader = false;
+  /**
+   * When the lease this process last took runs out (its own clock). A process frozen past it (SIGSTOP, a VM
+   * paused, a long GC) may have been replaced: it fires nothing until it has renewed, so that the seconds it
+   * owes are not fired late by the process that is no longer the leader.
+   */
+  private leaseUntil = 0;
   private readonly jobs = new Map<string, Cron>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
@@ -105,11 +111,21 @@ export class PulseScheduler {
     }
   }
 
-  private async competeForLease() {
+  private competing: Promise<void> | null = null;
+
+  /** One lease write at a time: every due job of a lapsed process asks at once. */
+  private competeForLease(): Promise<void> {
+    this.competing ??= this.takeOrRenewLease().finally(() => (this.competing = null));
+    return this.competing;
+  }
+
+  private async takeOrRenewLease() {
     if (this.closed) return;
     try {
       const now = Date.now();
-      const held = await this.options.store.write((tx) => tx.processes.lease(LEASE, this.options.instanceId, at(now), at(now + (this.options.leaseMs ?? 15_000))));
+      const until = now + (this.options.leaseMs ?? 15_000);
+      const held = await this.options.store.write((tx) => tx.processes.lease(LEASE, this.options.instanceId, at(now), at(until)));
+      this.leaseUntil = held ? until : 0;
       if (held && !this.leader) {
         this.leader = true;
         this.options.logger.info({ instanceId: this.options.instanceId }, 'holding the scheduler lease: pulses run here');
@@ -139,6 +155,7 @@ export class PulseScheduler {
 
   private schedule(config: PulseConfig) {
     const job = new Cron(config.cron, { timezone: config.timezone, protect: false }, (self: Cron) => {
+      if (!this.holdsLease()) return;
       const slot = self.currentRun() ?? new Date();
       const scheduledFor = new Date(Math.floor(slot.getTime() / 1000) * 1000).toISOString();
       void this.tick({ realmId: config.realmId, agentId: config.agentId, source: 'cron', scheduledFor }).then((run) => {
@@ -149,8 +166,15 @@ export class PulseScheduler {
     this.jobs.set(key(config.realmId, config.agentId), job);
   }
 
+  /** Whether this process may fire now; past its lease it asks again at once instead. */
+  private holdsLease(): boolean {
+    if (Date.now() < this.leaseUntil) return true;
+    void this.competeForLease();
+    return false;
+  }
+
   private async fireDueRetries() {
-    if (!this.leader || this.closed) return;
+    if (!this.leader || this.closed || !this.holdsLease()) return;
     try {
       const due = await this.options.store.read((tx) => tx.pulses.dueRetries(this.options.clock.now().toISOString()));
       for (const failed of due) {

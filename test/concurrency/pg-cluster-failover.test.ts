@@ -80,17 +80,17 @@ describe('a frozen scheduler leader that comes back', () => {
     for (const s of secondsBetween(start, frozenAt)) expect(claimedBy(s), `${s} before the freeze`).toBe(old.pid);
     const after = secondsBetween(tookOverAt + 1000, end);
     expect(after.filter((s) => !claimed.has(s)), 'seconds missed after the takeover').toEqual([]);
-    // Seconds the thawed process claimed after the takeover were due while it was frozen (it fires them late,
-    // once); none was fired by both.
+    // Thawed, the old leader fires nothing: its lease ran out while it was frozen, so it asks for the lease
+    // before firing, finds it taken and steps down (src/scheduler/scheduler.ts, holdsLease).
     const late = slots.filter((s) => ids.get(s.claimed_by) === old.pid && Date.parse(s.scheduled_for) >= tookOverAt - 1000);
-    for (const s of late) expect(Date.parse(s.scheduled_for)).toBeLessThan(thawedAt);
+    expect(late, 'seconds the thawed leader fired').toEqual([]);
     expect(after.filter((s) => claimedBy(s) !== newPid && claimedBy(s) !== old.pid)).toEqual([]);
     // The old leader stepped down and still serves.
     expect(await holder()).toBe(String(newPid));
     expect(await old.call('council_verify', { realmId })).toMatchObject({ valid: true });
     console.log(
       `froze the leader for ${thawedAt - frozenAt} ms; taken over after ${tookOverAt - frozenAt} ms; ${slots.length} slots, ${runs.length} runs, ` +
-        `${late.length} slot(s) fired late by the thawed process, none twice`,
+        'none fired by the thawed process, none twice',
     );
   }, 150_000);
 });
