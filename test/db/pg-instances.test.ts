@@ -5,8 +5,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callers, clientFor } from '../helpers/connect.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { cliPath } from '../helpers/processes.js';
-import { api, databaseArgs, makeToken, startHttp } from '../helpers/http.js';
+import { cliPath, databaseArgs } from '../helpers/processes.js';
+import { api, makeToken, startHttp } from '../helpers/http.js';
 import { spawnSync } from 'node:child_process';
 
 let server: TestPostgres;

@@ -2,10 +2,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Era } from '../../src/server.js';
 import { callers, clientFor, watchers } from './connect.js';
-import { cliPath } from './processes.js';
-
-/** The flags naming a database: a SQLite file, or a PostgreSQL URL. */
-export const databaseArgs = (db: string) => (/^postgres(ql)?:\/\//.test(db) ? ['--database-url', db] : ['--db', db]);
+import { cliPath, databaseArgs } from './processes.js';
 
 /** A real `--http` server process on loopback (a free port), on `db` (a file or a PostgreSQL URL). */
 export async function startHttp(db: string, args: string[] = [], env: Record<string, string> = {}) {

@@ -12,6 +12,9 @@ if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing: run `npm run 
 
 export const tempDb = () => join(mkdtempSync(join(tmpdir(), 'cp-test-')), 'control-plane.db');
 
+/** The flags naming a database: a SQLite file, or a PostgreSQL URL. */
+export const databaseArgs = (db: string) => (/^postgres(ql)?:\/\//.test(db) ? ['--database-url', db] : ['--db', db]);
+
 /**
  * A real server process on `db` (a SQLite file, or a postgres:// URL as test/helpers/engine.ts databaseOf()
  * gives it), driven by the SDK's v2 Client over stdio (2026-07-28 unless `era: 'legacy'`).
@@ -20,7 +23,7 @@ export async function spawnServer(db: string, args: string[] = [], options: { er
   const era = options.era ?? 'modern';
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliPath, /^postgres(ql)?:\/\//.test(db) ? '--database-url' : '--db', db, ...args],
+    args: [cliPath, ...databaseArgs(db), ...args],
     stderr: 'pipe',
     env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn' } as Record<string, string>,
   });
