@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 // The store, domain and tool tests run twice: on SQLite (the default) and on PostgreSQL (a real server the tests
 // start themselves: test/helpers/engine.ts). One suite, two engines; the rest runs once.
 const onBothEngines = ['tools', 'resources', 'trust', 'domain', 'events', 'scheduler', 'bridge'].map((dir) => `test/${dir}/**/*.test.ts`);
+// Files there that never run a server on the test engine: the adapters and prices are store-free, SQLite's own
+// hash-input path is SQLite's, and the control-plane test names its two engines itself.
+const engineFree = ['adapters', 'codex-model', 'environment', 'prices', 'control-plane'].map((f) => `test/bridge/${f}.test.ts`).concat('test/domain/audit-canonical.test.ts');
 
 export default defineConfig({
   test: {
@@ -22,7 +25,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'postgres', include: onBothEngines, env: { CONTROL_PLANE_TEST_ENGINE: 'postgres' } },
+        test: { name: 'postgres', include: onBothEngines, exclude: engineFree, env: { CONTROL_PLANE_TEST_ENGINE: 'postgres' } },
       },
     ],
   },
