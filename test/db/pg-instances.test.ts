@@ -70,12 +70,17 @@ describe('two instances on one PostgreSQL database', () => {
     expect((await b.call('hierarchy_find', { realmId })).count).toBe(2);
   }, 60_000);
 
-  it('take API tokens made by the token command on the same database, and refuse them once it revokes them', async () => {
+  it('take API tokens made by the token command on the same database, and refuse them once it revokes them; readiness and metrics work', async () => {
     const url = await server.createDatabase();
     const token = makeToken(url, 'admin', { name: 'ops' });
     const http = await startHttp(url);
     try {
       expect((await api(http.url, token, 'GET', '/api/realms')).status).toBe(200);
+      // Readiness and metrics read the PostgreSQL store as they read SQLite.
+      expect((await api(http.url, token, 'GET', '/readyz')).body).toMatchObject({ ready: true, database: 'ok', scheduler: expect.stringMatching(/leader|standby/) });
+      const metrics = await api(http.url, token, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toContain('controlplane_change_feed_lag_seconds');
       const list = spawnSync(process.execPath, [cliPath, 'token', 'list', ...databaseArgs(url)], { encoding: 'utf8' });
       expect(list.status).toBe(0);
       const id = token.split('_')[1]!;
