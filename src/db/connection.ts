@@ -47,19 +47,39 @@ export function openDatabase(path: string, options: { readOnly?: boolean } = {})
   }
 }
 
+/** How long a process starting beside others waits for their migrations before giving up. */
+const MIGRATION_WAIT_MS = 30_000;
+
 /**
- * Applies the committed migrations. drizzle reads the last applied migration before
- * its own (deferred) BEGIN, so two processes starting on a fresh file can both try to apply the same one; the
- * loser fails on an existing table, and running migrate again then finds nothing left to do.
+ * Another process starting at the same time: it holds the write lock, or it applied the migration first.
+ * drizzle wraps the driver's error ("Failed to run the query ..."), so the causes are looked at too.
  */
-export function migrateDatabase(db: Database, attempts = 5): void {
+function startingBeside(error: unknown): boolean {
+  for (let e = error as { code?: string; message?: string; cause?: unknown } | null; e; e = e.cause as typeof e) {
+    if (e.code?.startsWith('SQLITE_BUSY') || /already exists|database is locked/.test(e.message ?? '')) return true;
+  }
+  return false;
+}
+
+/**
+ * Applies the committed migrations. drizzle reads the last applied migration before its own (deferred) BEGIN,
+ * so processes starting together on a fresh file race: a loser fails on an existing table, or gets
+ * SQLITE_BUSY at once (a deferred transaction cannot wait for its upgrade to a write lock, so busy_timeout
+ * does not help). Either settles when the winner commits: it is tried again after a short, random pause, for
+ * up to 30 s (eight processes on a loaded machine once ran out of five immediate attempts). Anything else
+ * fails at once.
+ */
+export function migrateDatabase(db: Database, waitMs = MIGRATION_WAIT_MS): void {
+  const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
       migrate(drizzle(db), { migrationsFolder });
       return;
     } catch (error) {
       if (isCorruption(error)) throw corrupt(db.name, error);
-      if (attempt >= attempts) throw error;
+      if (!startingBeside(error) || Date.now() >= deadline) throw error;
+      // Start-up is synchronous here (nothing else to serve yet): a blocking pause is fine.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 40 * Math.min(attempt, 5));
     }
   }
 }
