@@ -47,7 +47,11 @@ export function* agentDeparts(
   const config = yield* tx.pulses.config(realmId, agentId);
   if (config) {
     if (pulse === 'delete') yield* tx.pulses.deleteConfig(realmId, agentId);
-    else if (config.enabled) yield* tx.pulses.updateConfig(realmId, agentId, config.version, { enabled: false, updatedAt: isoNow(ctx.clock) });
+    // Through casOrConflict: on PostgreSQL a pulse_toggle committed since the read makes the swap miss, and the
+    // unit runs again on the row as it is (a miss left unchecked would leave the departed agent's pulse on).
+    else if (config.enabled) {
+      casOrConflict(yield* tx.pulses.updateConfig(realmId, agentId, config.version, { enabled: false, updatedAt: isoNow(ctx.clock) }), 'pulse', agentId, config);
+    }
     tx.announce({ topic: 'pulse.changed', realmId, payload: { agentId } });
   }
   return { releasedMissions, cancelledProposals, cancelledRuns };
