@@ -10,17 +10,25 @@ import { spawnServer, tempDb } from '../helpers/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('a pulse run whose process died', () => {
-  it('is ended with its bridge run (dead: no retries left, error process_lost), and the agent can be woken again', async () => {
+// How the run was started, and how it must end: a tick with no retries left is a dead letter; a manual
+// pulse_invoke is never retried nor a dead letter, it just failed (as tick.ts ends it).
+const starts = [
+  { how: 'a tick', tool: 'pulse_tick', args: {}, ends: 'dead' },
+  { how: 'pulse_invoke', tool: 'pulse_invoke', args: { wait: true }, ends: 'failed' },
+] as const;
+
+describe.each(starts)('a pulse run whose process died, started by $how', ({ tool, args, ends }) => {
+  it(`is ended with its bridge run (${ends}, error process_lost, no retry), and the agent can be woken again`, async () => {
     const db = tempDb();
     const state = stateDir();
     const doomed = await spawnServer(db);
     const realmId = (await doomed.call('realm_create', { name: 'r', owner: 'o' })).id;
     await doomed.call('hierarchy_set', { realmId, agentId: 'agent-a' });
     const runtime = await doomed.call('bridge_register', { kind: 'process', name: 'p', command: fakeCommand.process, realmId, envVars: { FAKE_STATE: state, FAKE_SCENARIO: 'hang' } });
-    // Once a year: the scheduler stays out of it; the tick is asked for by hand.
-    await doomed.call('pulse_register', { realmId, agentId: 'agent-a', cron: '0 0 1 1 *', runtimeId: runtime.id, skipWhenIdle: false, maxRetries: 0 });
-    void doomed.client.callTool({ name: 'pulse_tick', arguments: { realmId, agentId: 'agent-a' } }).catch(() => {});
+    // Once a year: the scheduler stays out of it; the run is asked for by hand. Retries would be allowed: a
+    // manual run still gets none.
+    await doomed.call('pulse_register', { realmId, agentId: 'agent-a', cron: '0 0 1 1 *', runtimeId: runtime.id, skipWhenIdle: false, maxRetries: tool === 'pulse_tick' ? 0 : 3 });
+    void doomed.client.callTool({ name: tool, arguments: { realmId, agentId: 'agent-a', ...args } }).catch(() => {});
     await hanging(state);
     process.kill(doomed.pid!, 'SIGKILL');
 
@@ -32,10 +40,10 @@ describe('a pulse run whose process died', () => {
       status = await s.call('pulse_status', { realmId, agentId: 'agent-a' });
     }
     const [lost] = status.recentRuns;
-    expect(lost).toMatchObject({ status: 'dead', error: 'process_lost', nextAttemptAt: null });
+    expect(lost).toMatchObject({ status: ends, error: 'process_lost', nextAttemptAt: null });
     expect(await s.call('bridge_run', { runId: lost.bridgeRunId })).toMatchObject({ status: 'failed', error: 'process_lost' });
     const [finished] = (await s.call('council_activity_log', { realmId, action: 'pulse_run_finished' })).entries;
-    expect(finished).toMatchObject({ entityId: 'agent-a', actorKind: 'system', details: { runId: lost.id, status: 'dead', error: 'process_lost' } });
+    expect(finished).toMatchObject({ entityId: 'agent-a', actorKind: 'system', details: { runId: lost.id, status: ends, error: 'process_lost' } });
 
     // Nothing is still going: the agent is woken again rather than refused (a run still going: conflict).
     const again = await s.call('pulse_invoke', { realmId, agentId: 'agent-a' });

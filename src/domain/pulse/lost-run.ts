@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_BASE_MS, retryDelayMs } from './tick.js';
 
 /**
  * Ends the pulse run waiting on `lost` as its tick would have: a failed attempt (error process_lost), retried
- * while the pulse allows, else dead. Runs in the unit of work that marks the bridge run lost, so neither is
+ * while the pulse allows, else dead (a manual one just failed). Runs in the unit of work that marks the bridge run lost, so neither is
  * left without the other. Returns the pulse run's id, or null when the bridge run was no pulse's.
  */
 export function* endLostPulseRun(tx: Tx, ctx: Pick<DomainContext, 'clock'>, lost: Run): Step<string | null> {
@@ -20,8 +20,10 @@ export function* endLostPulseRun(tx: Tx, ctx: Pick<DomainContext, 'clock'>, lost
   const pulseRun = (yield* tx.pulses.runningFor(realmId, agentId)).find((p) => p.bridgeRunId === lost.id);
   if (!pulseRun) return null;
   const config = yield* tx.pulses.config(realmId, agentId);
-  const retry = config !== null && pulseRun.attempt <= config.maxRetries;
-  const status = retry ? ('failed' as const) : ('dead' as const);
+  // As tick.ts ends them: a manual pulse_invoke is never retried nor a dead letter; it failed.
+  const scheduled = pulseRun.source !== 'manual';
+  const retry = scheduled && config !== null && pulseRun.attempt <= config.maxRetries;
+  const status = retry || !scheduled ? ('failed' as const) : ('dead' as const);
   const delay = retryDelayMs(pulseRun.attempt, DEFAULT_RETRY_BASE_MS, Math.random);
   yield* tx.pulses.updateRun(pulseRun.id, {
     status,
