@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { fakeClock } from '../helpers/clock.js';
 import { testApp, connect } from '../helpers/connect.js';
-import { fakeCommand, stateDir } from '../helpers/fakes.js';
+import { fakeCommand, hanging, stateDir } from '../helpers/fakes.js';
+import { rawSql } from '../helpers/raw-sql.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
 type Session = Awaited<ReturnType<typeof connect>>;
@@ -127,6 +128,22 @@ describe('pulse ticks', () => {
     const wait = Date.parse(first.nextAttemptAt) - Date.parse(first.finishedAt);
     expect(wait).toBeGreaterThanOrEqual(0);
     expect(wait).toBeLessThanOrEqual(2000);
+  });
+
+  it("leaves a run another process's sweep already ended as that sweep ended it", async () => {
+    // This process was frozen or cut off long enough to count as gone: a survivor marked its run lost and ended
+    // the pulse run (src/domain/pulse/lost-run.ts). When the run finally ends here, that verdict stands.
+    const rt = await runtime('hang');
+    await register({ runtimeId: rt.id, skipWhenIdle: false, maxRetries: 2 });
+    const ticking = tick();
+    await hanging(state);
+    const [running] = (await s.call('pulse_status', { realmId, agentId: 'agent-dev-1' })).recentRuns;
+    const sql = rawSql(app);
+    expect(await sql.run("UPDATE pulse_runs SET status = 'dead', error = 'process_lost', finished_at = ? WHERE id = ?", clock.now().toISOString(), running.id)).toEqual({ changes: 1 });
+    await s.call('bridge_cancel', { runId: running.bridgeRunId });
+    expect(await ticking).toMatchObject({ id: running.id, status: 'dead', error: 'process_lost' });
+    expect((await s.call('pulse_status', { realmId, agentId: 'agent-dev-1' })).recentRuns[0]).toMatchObject({ id: running.id, status: 'dead', nextAttemptAt: null });
+    expect((await s.call('council_activity_log', { realmId, action: 'pulse_run_finished' })).entries).toEqual([]);
   });
 
   it('pulse_invoke refuses instead of skipping', async () => {

@@ -176,6 +176,10 @@ async function execute(
   const dead = retries && status !== 'completed' && !canRetry;
   const delay = canRetry ? retryDelayMs(attempt, options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, options.random ?? Math.random) : 0;
   return ctx.store.write(function* (tx) {
+    // Another process's sweep may have ended it already (this process was frozen or cut off long enough to
+    // count as gone: src/domain/pulse/lost-run.ts); its verdict, and the retry it may have scheduled, stand.
+    const current = started ? yield* tx.pulses.run(pulseRun.id) : null;
+    if (current && current.status !== 'running') return current;
     const end = {
       status: dead ? ('dead' as const) : status,
       finishedAt: isoNow(ctx.clock),
