@@ -52,6 +52,8 @@ export class PulseScheduler {
   private closed = false;
 
   constructor(private readonly options: SchedulerOptions) {
+    // A lease renewed less often than it lasts would lapse between renewals, and the leader would skip slots.
+    if ((options.renewMs ?? 5000) * 2 > (options.leaseMs ?? 15_000)) throw new Error('scheduler: renewMs must be at most half of leaseMs');
     this.ctx = { store: options.store, clock: options.clock, principal: systemPrincipal, runner: options.runner };
     this.tickOptions = { instanceId: options.instanceId, retryBaseMs: options.retryBaseMs };
     const unsubscribes = [
@@ -96,9 +98,12 @@ export class PulseScheduler {
     this.closed = true;
     this.timers.forEach(clearInterval);
     this.unsubscribe();
+    // A lease write in flight may make this process the leader after all: it finishes first, then is released.
+    await this.competing;
     this.stopAll();
-    if (this.leader) await this.options.store.write((tx) => tx.processes.releaseLease(LEASE, this.options.instanceId)).catch(() => {});
+    if (this.leader || this.leaseUntil > 0) await this.options.store.write((tx) => tx.processes.releaseLease(LEASE, this.options.instanceId)).catch(() => {});
     this.leader = false;
+    this.leaseUntil = 0;
   }
 
   private async reloadAll() {
@@ -126,7 +131,7 @@ export class PulseScheduler {
       const until = now + (this.options.leaseMs ?? 15_000);
       const held = await this.options.store.write((tx) => tx.processes.lease(LEASE, this.options.instanceId, at(now), at(until)));
       this.leaseUntil = held ? until : 0;
-      if (held && !this.leader) {
+      if (held && !this.leader && !this.closed) {
         this.leader = true;
         this.options.logger.info({ instanceId: this.options.instanceId }, 'holding the scheduler lease: pulses run here');
         const configs = await this.options.store.read((tx) => tx.pulses.enabledConfigs());
@@ -155,10 +160,11 @@ export class PulseScheduler {
 
   private schedule(config: PulseConfig) {
     const job = new Cron(config.cron, { timezone: config.timezone, protect: false }, (self: Cron) => {
-      if (!this.holdsLease()) return;
       const slot = self.currentRun() ?? new Date();
       const scheduledFor = new Date(Math.floor(slot.getTime() / 1000) * 1000).toISOString();
-      void this.tick({ realmId: config.realmId, agentId: config.agentId, source: 'cron', scheduledFor }).then((run) => {
+      void this.holdsLease().then(async (holds) => {
+        if (!holds) return;
+        const run = await this.tick({ realmId: config.realmId, agentId: config.agentId, source: 'cron', scheduledFor });
         // A disabled or vanished pulse drops its timer silently.
         if (run === null) void this.reschedule(config.realmId, config.agentId);
       });
@@ -166,15 +172,19 @@ export class PulseScheduler {
     this.jobs.set(key(config.realmId, config.agentId), job);
   }
 
-  /** Whether this process may fire now; past its lease it asks again at once instead. */
-  private holdsLease(): boolean {
+  /**
+   * Whether this process may fire now. Past its own lease it renews first (the slot it was about to fire is
+   * fired late if it still leads; the slot claim keeps it from firing twice) and otherwise fires nothing.
+   */
+  private async holdsLease(): Promise<boolean> {
+    if (this.closed) return false;
     if (Date.now() < this.leaseUntil) return true;
-    void this.competeForLease();
-    return false;
+    await this.competeForLease();
+    return !this.closed && Date.now() < this.leaseUntil;
   }
 
   private async fireDueRetries() {
-    if (!this.leader || this.closed || !this.holdsLease()) return;
+    if (!this.leader || this.closed || !(await this.holdsLease())) return;
     try {
       const due = await this.options.store.read((tx) => tx.pulses.dueRetries(this.options.clock.now().toISOString()));
       for (const failed of due) {
