@@ -2,6 +2,7 @@
 // tested in their own files): units of work commit or roll back whole, serialization failures re-run them,
 // what they announce reaches this instance's onCommit after COMMIT and other instances through LISTEN/NOTIFY,
 // and the LISTEN connection comes back after it is killed.
+import { DomainError } from '../../src/domain/errors.js';
 import { asc, sql } from 'drizzle-orm';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import pg from 'pg';
@@ -33,7 +34,7 @@ const noteRepo = (db: PgDb) => ({
   /** Compare-and-swap, as every versioned repository's; throws (as the domain's casOrConflict) on a miss. */
   *swap(id: string, version: number, body: string): Step<void> {
     const row = yield* casUpdate(db, versioned, { id }, version, { body });
-    if (!row) throw new Error(`conflict: ${id} changed after version ${version}`);
+    if (!row) throw new DomainError('conflict', `conflict: ${id} changed after version ${version}`);
   },
   /** A step that waits for something outside the database (a barrier between two units). */
   *wait(promise: Promise<unknown>): Step<void> {

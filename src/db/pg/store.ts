@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
+import { DomainError } from '../../domain/errors.js';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
 import { ChangeFeed, commitWith, feedDefaults, noticesFor, type FeedOptions } from './change-feed.js';
 import { committedPgMigrations } from './migrate.js';
@@ -115,7 +116,9 @@ export class PgStore implements Store {
           try {
             value = yield* work(attempt.tx);
           } catch (error) {
-            throw lostARace(attempt.db) ? new LostRace(error) : error;
+            // Only the domain's answer to a swap it lost (a conflict) is worth a re-run; a database error (a
+            // statement or lock timeout) is not made to wait five times over.
+            throw lostARace(attempt.db) && error instanceof DomainError ? new LostRace(error) : error;
           }
           attempt.notices = yield* noticesFor(attempt.db, origin, attempt.announced);
           return value;
