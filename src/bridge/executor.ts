@@ -11,6 +11,7 @@ import type { EventBus } from '../events/bus.js';
 import { adapters } from './adapters/index.js';
 import { runEnvironment, runHeaders, runMarker } from './environment.js';
 import { MissingEnvironment } from '../domain/bridge/env-references.js';
+import { redactText } from '../domain/secrets.js';
 import { priceCents, type PriceTable } from './prices.js';
 import { signalRun } from './process-tree.js';
 import type { ControlPlaneCommand, RunOutcome, RunRequest, Spend, Usage } from './types.js';
@@ -169,8 +170,11 @@ export class BridgeExecutor implements RunLauncher {
         controlPlane: this.options.controlPlane,
         onSpend,
         // Output as it arrives, for whoever follows the run live (the dashboard's run tail); not stored, and
-        // seen only by this process's bus.
-        onOutput: (stream, text) => void this.options.bus.publish({ topic: 'bridge.run.output', realmId: run.realmId, origin: 'local', payload: { runId: run.id, agentId: run.agentId, stream, text } }),
+        // seen only by this process's bus. Secret-shaped parts are masked as in what is stored (an agent that
+        // prints its environment would show DATABASE_URL's password, its API keys); a secret split across two
+        // chunks can escape the live view, never the stored output.
+        onOutput: (stream, text) =>
+          void this.options.bus.publish({ topic: 'bridge.run.output', realmId: run.realmId, origin: 'local', payload: { runId: run.id, agentId: run.agentId, stream, text: redactText(text).text } }),
         onSpawn: (pid, processStart) => {
           const local = this.running.get(run.id);
           if (local) local.pid = pid;
@@ -210,9 +214,9 @@ export class BridgeExecutor implements RunLauncher {
   private result(outcome: RunOutcome, costCents: number | null): RunResult {
     return {
       status: outcome.status,
-      output: outcome.output,
+      output: outcome.output === null ? null : redactText(outcome.output).text,
       outputTruncated: outcome.outputTruncated,
-      error: outcome.error,
+      error: outcome.error === null ? null : redactText(outcome.error).text,
       stderrTruncated: outcome.stderrTruncated,
       exitCode: outcome.exitCode,
       signal: outcome.signal,

@@ -108,3 +108,25 @@ describe('secrets planted in a realm', () => {
     expect((await s.call('council_verify', { realmId })).valid).toBe(true);
   });
 });
+
+describe('a run that prints its secrets', () => {
+  it('has them masked in the stored output and in the live output stream', async () => {
+    // What an agent printing its environment would show: the control plane's DATABASE_URL, its API key.
+    const printed = ['DATABASE_URL=postgres://control:s3cr3t-pg-pass@db.internal:5432/cp', 'ANTHROPIC_API_KEY=sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789', 'all done'];
+    const script = `for (const line of ${JSON.stringify(printed)}) console.log(line)`;
+    const runtime = await s.call('bridge_register', { kind: 'process', name: 'printer', realmId, command: process.execPath, args: ['-e', script] });
+    const live: string[] = [];
+    const stop = app.bus.subscribe('bridge.run.output', (m) => void live.push(String(m.payload.text)));
+    const run = await s.call('bridge_invoke', { runtimeId: runtime.id, agentId: 'agent-a', context: {}, wait: true });
+    stop();
+    expect(run.status).toBe('completed');
+    for (const text of [run.output as string, live.join('')]) {
+      expect(text).toContain('all done');
+      expect(text).toContain('postgres://control:[REDACTED]@db.internal:5432/cp');
+      expect(text).not.toContain('s3cr3t-pg-pass');
+      expect(text).not.toContain('abcdefghijklmnopqrstuvwxyz0123456789');
+    }
+    const [stored] = await rawSql(app).all<{ output: string }>('SELECT output FROM bridge_runs WHERE id = ?', run.id);
+    expect(stored!.output).not.toContain('s3cr3t-pg-pass');
+  });
+});
