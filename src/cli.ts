@@ -79,7 +79,7 @@ async function main() {
     principal = config.role === 'admin' ? localAdmin : config.role === 'operator' ? operatorPrincipal(config.realm!) : agentPrincipal(config.realm!, config.agent!);
     if (principal.realmId !== undefined && !(await app.store.read((tx) => tx.realms.get(principal.realmId!)))) {
       await app.close();
-      throw new StartupError(`--realm ${principal.realmId}: no such realm in ${config.db}; check the id (realm_list as an admin shows them)`);
+      throw new StartupError(`--realm ${principal.realmId}: no such realm in ${config.databaseUrl ? 'the PostgreSQL database' : config.db}; check the id (realm_list as an admin shows them)`);
     }
   } catch (error) {
     return refuseToStart(error);

@@ -116,7 +116,7 @@ describe('a run that prints its secrets', () => {
     const script = `for (const line of ${JSON.stringify(printed)}) console.log(line)`;
     const runtime = await s.call('bridge_register', { kind: 'process', name: 'printer', realmId, command: process.execPath, args: ['-e', script] });
     const live: string[] = [];
-    const stop = app.bus.subscribe('bridge.run.output', (m) => void live.push(String(m.payload.text)));
+    const stop = app.bus.subscribe('*', (m) => void (m.topic === 'bridge.run.output' && live.push(String(m.payload.text))));
     const run = await s.call('bridge_invoke', { runtimeId: runtime.id, agentId: 'agent-a', context: {}, wait: true });
     stop();
     expect(run.status).toBe('completed');
