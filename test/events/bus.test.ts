@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import type { BusMessage } from '../../src/events/bus.js';
+import { PgStore } from '../../src/db/pg/store.js';
 import { connect } from '../helpers/connect.js';
 import { testStore } from '../helpers/engine.js';
 import { tempDb } from '../helpers/processes.js';
@@ -65,6 +66,9 @@ describe('the change feed between processes', () => {
     const seenByA: BusMessage[] = [];
     b!.bus.subscribe('*', (m) => void seenByB.push(m));
     a!.bus.subscribe('*', (m) => void seenByA.push(m));
+    // On PostgreSQL, B hears of commits once its LISTEN connection is up (a moment after it starts; before that
+    // it has no session to tell).
+    await until(() => !(b!.store instanceof PgStore) || b!.store.feedBackendPid !== null);
     const sa = await connect({ app: a });
     const realm = await sa.call('realm_create', { name: 'shared', owner: 'o' });
     await sa.call('hierarchy_set', { realmId: realm.id, agentId: 'agent-x' });
