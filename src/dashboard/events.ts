@@ -45,11 +45,10 @@ const clipped = (payload: Record<string, unknown>) =>
 export function mayHear(principal: Principal, realmId: string | null, message: BusMessage): boolean {
   const permission = topicPermission[message.topic as keyof typeof topicPermission];
   if (permission === undefined) return false; // inbound commands and unknown topics are not announcements
-  if (message.realmId !== null) {
-    if (!seesRealm(principal, message.realmId)) return false;
-    if (realmId !== null && message.realmId !== realmId) return false;
-  }
-  if (permission === null) return true;
+  if (permission === null) return true; // store.resync: "read again"
+  // A realm-less message (an admin's run on a global runtime) is for principals that see every realm only.
+  if (!seesRealm(principal, message.realmId)) return false;
+  if (realmId !== null && message.realmId !== null && message.realmId !== realmId) return false;
   if (!holds(principal.role, permission)) return false;
   return principal.role !== 'agent' || !message.topic.startsWith('bridge.run.') || message.payload.agentId === principal.id;
 }

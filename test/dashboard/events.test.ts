@@ -1,0 +1,27 @@
+// Who hears what on /api/events, and what a `change` event carries: the rules as functions (the process tests
+// in server.test.ts cover the wiring).
+import { describe, expect, it } from 'vitest';
+import { mayHear } from '../../src/dashboard/events.js';
+import { agentPrincipal, localAdmin, operatorPrincipal } from '../../src/domain/principal.js';
+import type { BusMessage } from '../../src/events/bus.js';
+
+const message = (topic: string, realmId: string | null, payload: Record<string, unknown> = {}): BusMessage => ({ topic, realmId, payload, origin: 'local' });
+const operator = operatorPrincipal('realm-a');
+const agent = agentPrincipal('realm-a', 'agent-dev');
+
+describe('mayHear', () => {
+  it("keeps realm-less messages (an admin's run on a global runtime) from principals of one realm", () => {
+    const output = message('bridge.run.output', null, { runId: 'r', agentId: 'agent-lead', text: 'secret\n' });
+    expect(mayHear(operator, 'realm-a', output)).toBe(false);
+    expect(mayHear(localAdmin, null, output)).toBe(true);
+    // An admin following one realm still hears realm-less messages, as before.
+    expect(mayHear(localAdmin, 'realm-a', output)).toBe(true);
+    expect(mayHear(operator, 'realm-a', message('bridge.run.output', 'realm-a', { agentId: 'agent-lead' }))).toBe(true);
+    expect(mayHear(localAdmin, 'realm-a', message('mission.lifecycle', 'realm-b'))).toBe(false);
+  });
+
+  it('tells everyone to read again after store.resync', () => {
+    for (const principal of [localAdmin, operator, agent]) expect(mayHear(principal, principal.realmId ?? null, message('store.resync', null, { reason: 'reconnected' }))).toBe(true);
+  });
+
+});
