@@ -50,7 +50,11 @@ export function mayHear(principal: Principal, realmId: string | null, message: B
   if (!seesRealm(principal, message.realmId)) return false;
   if (realmId !== null && message.realmId !== null && message.realmId !== realmId) return false;
   if (!holds(principal.role, permission)) return false;
-  return principal.role !== 'agent' || !message.topic.startsWith('bridge.run.') || message.payload.agentId === principal.id;
+  if (principal.role !== 'agent') return true;
+  // An agent hears of its own runs and its own budget alerts (and the realm's, agentId null), as over MCP.
+  if (message.topic.startsWith('bridge.run.')) return message.payload.agentId === principal.id;
+  if (message.topic === 'ledger.alert') return message.payload.agentId == null || message.payload.agentId === principal.id;
+  return true;
 }
 
 export class EventStreams {

@@ -24,4 +24,11 @@ describe('mayHear', () => {
     for (const principal of [localAdmin, operator, agent]) expect(mayHear(principal, principal.realmId ?? null, message('store.resync', null, { reason: 'reconnected' }))).toBe(true);
   });
 
+  it("keeps another agent's budget alert from an agent; its own and the realm's reach it", () => {
+    expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { agentId: 'agent-lead', level: 'warning' }))).toBe(false);
+    expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { agentId: 'agent-dev', level: 'warning' }))).toBe(true);
+    expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { agentId: null, level: 'warning' }))).toBe(true);
+    expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { level: 'warning' }))).toBe(true);
+    expect(mayHear(operator, 'realm-a', message('ledger.alert', 'realm-a', { agentId: 'agent-lead', level: 'warning' }))).toBe(true);
+  });
 });
