@@ -45,7 +45,7 @@ const clipped = (payload: Record<string, unknown>) =>
 export function mayHear(principal: Principal, realmId: string | null, message: BusMessage): boolean {
   const permission = topicPermission[message.topic as keyof typeof topicPermission];
   if (permission === undefined) return false; // inbound commands and unknown topics are not announcements
-  if (permission === null) return true; // store.resync: "read again"
+  if (permission === null) return true; // store.resync: "read again", with nothing about any realm (changeOf)
   // A realm-less message (an admin's run on a global runtime) is for principals that see every realm only.
   if (!seesRealm(principal, message.realmId)) return false;
   if (realmId !== null && message.realmId !== null && message.realmId !== realmId) return false;
@@ -55,6 +55,15 @@ export function mayHear(principal: Principal, realmId: string | null, message: B
   if (message.topic.startsWith('bridge.run.')) return message.payload.agentId === principal.id;
   if (message.topic === 'ledger.alert') return message.payload.agentId == null || message.payload.agentId === principal.id;
   return true;
+}
+
+/**
+ * The `change` event's data. store.resync's payload also names every realm (for the MCP subscriptions): the
+ * stream says only why, since a principal of one realm is not to learn the others' ids.
+ */
+export function changeOf(message: BusMessage) {
+  if (message.topic === 'store.resync') return { topic: message.topic, realmId: null, payload: { reason: message.payload.reason } };
+  return { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin };
 }
 
 export class EventStreams {
@@ -83,7 +92,7 @@ export class EventStreams {
     send('ready', { realmId, role: principal.role, principalId: principal.id });
     const unsubscribe = this.app.bus.subscribe('*', (message) => {
       if (!mayHear(principal, realmId, message)) return;
-      send('change', { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin });
+      send('change', changeOf(message));
     });
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();

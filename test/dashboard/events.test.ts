@@ -1,7 +1,7 @@
 // Who hears what on /api/events, and what a `change` event carries: the rules as functions (the process tests
 // in server.test.ts cover the wiring).
 import { describe, expect, it } from 'vitest';
-import { mayHear } from '../../src/dashboard/events.js';
+import { changeOf, mayHear } from '../../src/dashboard/events.js';
 import { agentPrincipal, localAdmin, operatorPrincipal } from '../../src/domain/principal.js';
 import type { BusMessage } from '../../src/events/bus.js';
 
@@ -30,5 +30,15 @@ describe('mayHear', () => {
     expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { agentId: null, level: 'warning' }))).toBe(true);
     expect(mayHear(agent, 'realm-a', message('ledger.alert', 'realm-a', { level: 'warning' }))).toBe(true);
     expect(mayHear(operator, 'realm-a', message('ledger.alert', 'realm-a', { agentId: 'agent-lead', level: 'warning' }))).toBe(true);
+  });
+});
+
+describe('changeOf', () => {
+  it("says why to read again after store.resync, without naming every realm", () => {
+    expect(changeOf({ ...message('store.resync', null, { reason: 'reconnected', realmIds: ['realm-a', 'realm-b'] }), origin: 'remote' })).toEqual({ topic: 'store.resync', realmId: null, payload: { reason: 'reconnected' } });
+  });
+
+  it('passes other messages on with their realm and origin', () => {
+    expect(changeOf(message('mission.lifecycle', 'realm-a', { missionId: 'm' }))).toEqual({ topic: 'mission.lifecycle', realmId: 'realm-a', payload: { missionId: 'm' }, origin: 'local' });
   });
 });
