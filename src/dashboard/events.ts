@@ -67,9 +67,10 @@ export function changeOf(message: BusMessage) {
 }
 
 export class EventStreams {
-  private readonly open = new Set<ServerResponse>();
+  /** Each open stream's stop: it cleans up, then ends the response. */
+  private readonly open = new Set<() => void>();
 
-  constructor(private readonly app: App) {}
+  constructor(private readonly app: Pick<App, 'bus'>) {}
 
   get count() {
     return this.open.size;
@@ -86,29 +87,41 @@ export class EventStreams {
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
-    let id = 0;
-    const send = (event: string, data: unknown) => res.write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    res.write(`retry: ${RETRY_MS}\n\n`);
-    send('ready', { realmId, role: principal.role, principalId: principal.id });
-    const unsubscribe = this.app.bus.subscribe('*', (message) => {
-      if (!mayHear(principal, realmId, message)) return;
-      send('change', changeOf(message));
-    });
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
-    this.open.add(res);
-    const end = () => {
+    let unsubscribe = () => {};
+    let keepalive: NodeJS.Timeout | undefined;
+    let cleaned = false;
+    // Runs before the response ends, so no bus message can write to an ended response.
+    const cleanup = () => {
+      if (cleaned) return;
+      cleaned = true;
       clearInterval(keepalive);
       unsubscribe();
-      this.open.delete(res);
+      this.open.delete(stop);
     };
-    res.once('close', end);
-    req.once('close', end);
+    const stop = () => {
+      cleanup();
+      if (!res.writableEnded) res.end();
+    };
+    const write = (text: string) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.write(text);
+    };
+    let id = 0;
+    const send = (event: string, data: unknown) => write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    write(`retry: ${RETRY_MS}\n\n`);
+    send('ready', { realmId, role: principal.role, principalId: principal.id });
+    unsubscribe = this.app.bus.subscribe('*', (message) => {
+      if (mayHear(principal, realmId, message)) send('change', changeOf(message));
+    });
+    keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
+    keepalive.unref();
+    this.open.add(stop);
+    res.once('close', cleanup);
+    req.once('close', cleanup);
   }
 
   /** Ends every stream (the server is stopping): browsers reconnect to the next one. */
   close() {
-    for (const res of this.open) res.end();
-    this.open.clear();
+    for (const stop of [...this.open]) stop();
   }
 }
