@@ -66,11 +66,21 @@ export function changeOf(message: BusMessage) {
   return { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin };
 }
 
+/** What a stream may hold unsent for a client that does not read before it is dropped (the page reconnects). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface StreamOptions {
+  maxBufferedBytes?: number;
+}
+
 export class EventStreams {
   /** Each open stream's stop: it cleans up, then ends the response. */
   private readonly open = new Set<() => void>();
 
-  constructor(private readonly app: Pick<App, 'bus'>) {}
+  constructor(
+    private readonly app: Pick<App, 'bus'>,
+    private readonly options: StreamOptions = {},
+  ) {}
 
   get count() {
     return this.open.size;
@@ -81,6 +91,7 @@ export class EventStreams {
     const asked = url.searchParams.get('realmId');
     if (asked !== null && !seesRealm(principal, asked)) return sendError(res, outsideRealm(principal, asked));
     const realmId = asked ?? principal.realmId ?? null;
+    const maxBuffered = this.options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -105,6 +116,11 @@ export class EventStreams {
     const write = (text: string) => {
       if (res.writableEnded || res.destroyed) return;
       res.write(text);
+      // A client that does not read: its backlog goes with the stream instead of growing without bound.
+      if (res.writableLength > maxBuffered) {
+        cleanup();
+        res.destroy();
+      }
     };
     let id = 0;
     const send = (event: string, data: unknown) => write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -1,10 +1,10 @@
 // EventStreams on a real HTTP server in this process, fed by a real EventBus: how a stream ends when the server
-// stops.
+// stops and when its client does not read.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventStreams } from '../../src/dashboard/events.js';
+import { EventStreams, type StreamOptions } from '../../src/dashboard/events.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { EventBus, type BusMessage } from '../../src/events/bus.js';
 
@@ -20,9 +20,9 @@ afterEach(async () => {
 });
 
 /** Serves /api/events to the local admin; keeps every response and the errors they emit. */
-async function serving() {
+async function serving(options: StreamOptions = {}) {
   const bus = new EventBus(pino({ level: 'silent' }));
-  const streams = new EventStreams({ bus });
+  const streams = new EventStreams({ bus }, options);
   const responses: ServerResponse[] = [];
   const errors: Error[] = [];
   server = createServer((req, res) => {
@@ -54,6 +54,16 @@ describe('EventStreams', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toEqual([]);
     expect(responses[0]!.writableEnded).toBe(true);
+    expect(streams.count).toBe(0);
+  });
+
+  it('drops the stream of a client that does not read once 1 MiB waits unsent', async () => {
+    const { bus, streams, responses, port } = await serving();
+    await stalled(port, streams);
+    const chunk = 'x'.repeat(8000);
+    for (let i = 0; i < 4000 && !responses[0]!.destroyed; i++) await bus.publish(output(chunk)); // up to 32 MB
+    expect(responses[0]!.destroyed).toBe(true);
+    expect(responses[0]!.writableLength).toBeLessThanOrEqual(1024 * 1024 + 10_000);
     expect(streams.count).toBe(0);
   });
 });
