@@ -1,6 +1,8 @@
 // The dashboard's server side on a real --http process: the page and its bundle without a token, the event
 // stream and the views behind the API's tokens, each principal hearing only its realm and what its role may
 // read, and a change made through MCP reaching an open stream.
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, httpClient, makeToken, startHttp } from '../helpers/http.js';
 import { spawnServer, tempDb } from '../helpers/processes.js';
@@ -50,6 +52,18 @@ describe('the page', () => {
     // Nothing outside the bundle's folder is reachable through /assets/.
     expect((await fetch(`${server.url}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${server.url}/assets/nothing.js`)).status).toBe(404);
+  });
+
+  it('serves only the files built before start-up: a folder or a later file is a 404, with no error logged', async () => {
+    expect((await fetch(`${server.url}/assets/`)).status).toBe(404);
+    const late = fileURLToPath(new URL(`../../dist/web/assets/late-${process.pid}.js`, import.meta.url));
+    writeFileSync(late, '// written after start-up');
+    try {
+      expect((await fetch(`${server.url}/assets/late-${process.pid}.js`)).status).toBe(404);
+    } finally {
+      rmSync(late);
+    }
+    expect(server.stderr).not.toContain('HTTP request failed');
   });
 });
 
