@@ -2,7 +2,7 @@
 // token: it holds no data), and behind the API's own authentication the event stream and the views.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, invalidInput } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { asDomainError } from '../tools/dispatch.js';
 import { refuse, sendError, sendJson } from '../transports/http/io.js';
@@ -11,6 +11,15 @@ import { isDashboardFile, serveDashboardFile } from './static.js';
 import { readView } from './views.js';
 
 const VIEW = /^\/api\/dashboard\/([^/]+)\/([^/]+)$/;
+
+/** A path segment, percent-decoded; a malformed escape is the caller's mistake, not an internal error. */
+function decoded(segment: string, field: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidInput(field, `"${segment}" is not a valid percent-encoded path segment`);
+  }
+}
 
 export function createDashboard(app: App) {
   const streams = new EventStreams(app);
@@ -28,7 +37,7 @@ export function createDashboard(app: App) {
       const match = VIEW.exec(url.pathname);
       if (!match) return refuse(res, 404, `no ${url.pathname}`);
       try {
-        return sendJson(res, 200, await readView(app, principal, decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)));
+        return sendJson(res, 200, await readView(app, principal, decoded(match[1]!, 'realmId'), decoded(match[2]!, 'view')));
       } catch (error) {
         return sendError(res, error instanceof DomainError ? error : asDomainError(error, app.logger, url.pathname));
       }

@@ -163,6 +163,10 @@ describe('/api/dashboard/:realmId/:view', () => {
     expect(refused.body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:spend:read' } });
     expect((await api(server.url, operator, 'GET', `/api/dashboard/${otherRealm}/missions`)).status).toBe(403);
     expect((await api(server.url, admin, 'GET', `/api/dashboard/${realmId}/nothing`)).status).toBe(404);
+    // A malformed percent escape is the caller's mistake (400), not an internal error.
+    const malformed = await api(server.url, admin, 'GET', '/api/dashboard/%E0%A4%A/missions');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({ code: 'invalid_input', details: { field: 'realmId' } });
     expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/runs`)).body).toEqual({ runs: [], recent: [] });
     // The operator sees the finished run of the stream test above among the recent ones, without its output.
     const runs = (await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/runs`)).body;
