@@ -98,7 +98,7 @@ export class EventStreams {
     const maxBuffered = this.options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      'cache-control': 'no-store, no-transform',
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });

@@ -37,7 +37,8 @@ export function createDashboard(app: App) {
       const match = VIEW.exec(url.pathname);
       if (!match) return refuse(res, 404, `no ${url.pathname}`);
       try {
-        return sendJson(res, 200, await readView(app, principal, decoded(match[1]!, 'realmId'), decoded(match[2]!, 'view')));
+        // A view holds the realm's data as this token may read it: no cache, shared or private, keeps a copy.
+        return sendJson(res, 200, await readView(app, principal, decoded(match[1]!, 'realmId'), decoded(match[2]!, 'view')), { 'cache-control': 'no-store' });
       } catch (error) {
         return sendError(res, error instanceof DomainError ? error : asDomainError(error, app.logger, url.pathname));
       }

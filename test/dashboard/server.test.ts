@@ -78,6 +78,7 @@ describe('/api/events', () => {
     expect((await openStream(server.url, operator, `?realmId=${otherRealm}`)).response.status).toBe(403);
     const stream = await openStream(server.url, operator);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.response.headers.get('cache-control')).toContain('no-store');
     expect((await stream.waitFor((f) => f.event === 'ready')).data).toMatchObject({ realmId, role: 'operator' });
     const far = await mission(otherRealm, 'far away');
     const near = await mission(realmId, 'close by');
@@ -154,6 +155,7 @@ describe('/api/dashboard/:realmId/:view', () => {
   it('serves the views a role may read and refuses the others with the API error', async () => {
     const board = await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/missions`);
     expect(board.status).toBe(200);
+    expect(board.headers.get('cache-control')).toBe('no-store');
     expect(Object.keys(board.body.board)).toEqual(['backlog', 'queued', 'active', 'review', 'blocked', 'complete', 'cancelled', 'failed']);
     const burn = await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/burn`);
     expect(burn.status).toBe(200);
