@@ -22,8 +22,8 @@ const types: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** Everything the page loads is ours: no other origin, no inline script. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+/** Everything the page loads is ours: no other origin, no inline script; no <base> or form may point elsewhere. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export const isDashboardFile = (pathname: string) => pathname === '/' || pathname === '/index.html' || pathname.startsWith('/assets/');
 

@@ -38,6 +38,7 @@ describe('the page', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("base-uri 'none'; form-action 'self'");
     const html = await page.text();
     const script = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
     const style = /href="(\/assets\/app-[A-Z0-9]+\.css)"/.exec(html)?.[1];
