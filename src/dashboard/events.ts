@@ -45,58 +45,107 @@ const clipped = (payload: Record<string, unknown>) =>
 export function mayHear(principal: Principal, realmId: string | null, message: BusMessage): boolean {
   const permission = topicPermission[message.topic as keyof typeof topicPermission];
   if (permission === undefined) return false; // inbound commands and unknown topics are not announcements
-  if (message.realmId !== null) {
-    if (!seesRealm(principal, message.realmId)) return false;
-    if (realmId !== null && message.realmId !== realmId) return false;
-  }
-  if (permission === null) return true;
+  if (permission === null) return true; // store.resync: "read again", with nothing about any realm (changeOf)
+  // A realm-less message (an admin's run on a global runtime) is for principals that see every realm only.
+  if (!seesRealm(principal, message.realmId)) return false;
+  if (realmId !== null && message.realmId !== null && message.realmId !== realmId) return false;
   if (!holds(principal.role, permission)) return false;
-  return principal.role !== 'agent' || !message.topic.startsWith('bridge.run.') || message.payload.agentId === principal.id;
+  if (principal.role !== 'agent') return true;
+  // An agent hears of its own runs and its own budget alerts (and the realm's, agentId null), as over MCP.
+  if (message.topic.startsWith('bridge.run.')) return message.payload.agentId === principal.id;
+  if (message.topic === 'ledger.alert') return message.payload.agentId == null || message.payload.agentId === principal.id;
+  return true;
 }
 
-export class EventStreams {
-  private readonly open = new Set<ServerResponse>();
+/**
+ * The `change` event's data. store.resync's payload also names every realm (for the MCP subscriptions): the
+ * stream says only why, since a principal of one realm is not to learn the others' ids.
+ */
+export function changeOf(message: BusMessage) {
+  if (message.topic === 'store.resync') return { topic: message.topic, realmId: null, payload: { reason: message.payload.reason } };
+  return { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin };
+}
 
-  constructor(private readonly app: App) {}
+/** What a stream may hold unsent for a client that does not read before it is dropped (the page reconnects). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface StreamOptions {
+  keepaliveMs?: number;
+  maxBufferedBytes?: number;
+}
+
+/** Whether the token a stream was opened with is still accepted (asked again at each keepalive). */
+export type StillAllowed = () => Promise<boolean>;
+
+export class EventStreams {
+  /** Each open stream's stop: it cleans up, then ends the response. */
+  private readonly open = new Set<() => void>();
+
+  constructor(
+    private readonly app: Pick<App, 'bus'>,
+    private readonly options: StreamOptions = {},
+  ) {}
 
   get count() {
     return this.open.size;
   }
 
-  /** Starts a stream and returns at once (the response stays open until the client or close() ends it). */
-  serve(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
+  /** Starts a stream and returns at once (the response stays open until the client, stillAllowed or close() ends it). */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal, stillAllowed: StillAllowed = async () => true) {
     const asked = url.searchParams.get('realmId');
     if (asked !== null && !seesRealm(principal, asked)) return sendError(res, outsideRealm(principal, asked));
     const realmId = asked ?? principal.realmId ?? null;
+    const maxBuffered = this.options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
+      'cache-control': 'no-store, no-transform',
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
-    let id = 0;
-    const send = (event: string, data: unknown) => res.write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    res.write(`retry: ${RETRY_MS}\n\n`);
-    send('ready', { realmId, role: principal.role, principalId: principal.id });
-    const unsubscribe = this.app.bus.subscribe('*', (message) => {
-      if (!mayHear(principal, realmId, message)) return;
-      send('change', { topic: message.topic, realmId: message.realmId, payload: clipped(message.payload), origin: message.origin });
-    });
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
-    this.open.add(res);
-    const end = () => {
+    let unsubscribe = () => {};
+    let keepalive: NodeJS.Timeout | undefined;
+    let cleaned = false;
+    // Runs before the response ends, so no bus message can write to an ended response.
+    const cleanup = () => {
+      if (cleaned) return;
+      cleaned = true;
       clearInterval(keepalive);
       unsubscribe();
-      this.open.delete(res);
+      this.open.delete(stop);
     };
-    res.once('close', end);
-    req.once('close', end);
+    const stop = () => {
+      cleanup();
+      if (!res.writableEnded) res.end();
+    };
+    const write = (text: string) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.write(text);
+      // A client that does not read: its backlog goes with the stream instead of growing without bound.
+      if (res.writableLength > maxBuffered) {
+        cleanup();
+        res.destroy();
+      }
+    };
+    let id = 0;
+    const send = (event: string, data: unknown) => write(`id: ${++id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    write(`retry: ${RETRY_MS}\n\n`);
+    send('ready', { realmId, role: principal.role, principalId: principal.id });
+    unsubscribe = this.app.bus.subscribe('*', (message) => {
+      if (mayHear(principal, realmId, message)) send('change', changeOf(message));
+    });
+    keepalive = setInterval(() => {
+      write(': keepalive\n\n');
+      // A token revoked or expired since the stream opened ends it (an unanswerable check too).
+      stillAllowed().then((allowed) => allowed || stop(), stop);
+    }, this.options.keepaliveMs ?? KEEPALIVE_MS);
+    keepalive.unref();
+    this.open.add(stop);
+    res.once('close', cleanup);
+    req.once('close', cleanup);
   }
 
   /** Ends every stream (the server is stopping): browsers reconnect to the next one. */
   close() {
-    for (const res of this.open) res.end();
-    this.open.clear();
+    for (const stop of [...this.open]) stop();
   }
 }

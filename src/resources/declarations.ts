@@ -108,6 +108,9 @@ const viewsTouched: Record<string, RealmView['view'][]> = {
   'council.proposal': [''],
   'council.override': ['', 'tree'],
   'audit.appended': ['audit'],
+  // A running run's output chunk changes no view (runs are not in one, and output is never stored): without
+  // this every chunk would announce the realm summary as updated.
+  'bridge.run.output': [],
 };
 // Topics that change the counts in the all-realms list.
 const listed = new Set(['realm.lifecycle', 'hierarchy.changed', 'directive.lifecycle', 'mission.lifecycle', 'council.proposal']);

@@ -1,6 +1,8 @@
 // The dashboard's server side on a real --http process: the page and its bundle without a token, the event
 // stream and the views behind the API's tokens, each principal hearing only its realm and what its role may
 // read, and a change made through MCP reaching an open stream.
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, httpClient, makeToken, startHttp } from '../helpers/http.js';
 import { spawnServer, tempDb } from '../helpers/processes.js';
@@ -36,6 +38,7 @@ describe('the page', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).toContain("base-uri 'none'; form-action 'self'");
     const html = await page.text();
     const script = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
     const style = /href="(\/assets\/app-[A-Z0-9]+\.css)"/.exec(html)?.[1];
@@ -51,6 +54,18 @@ describe('the page', () => {
     expect((await fetch(`${server.url}/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${server.url}/assets/nothing.js`)).status).toBe(404);
   });
+
+  it('serves only the files built before start-up: a folder or a later file is a 404, with no error logged', async () => {
+    expect((await fetch(`${server.url}/assets/`)).status).toBe(404);
+    const late = fileURLToPath(new URL(`../../dist/web/assets/late-${process.pid}.js`, import.meta.url));
+    writeFileSync(late, '// written after start-up');
+    try {
+      expect((await fetch(`${server.url}/assets/late-${process.pid}.js`)).status).toBe(404);
+    } finally {
+      rmSync(late);
+    }
+    expect(server.stderr).not.toContain('HTTP request failed');
+  });
 });
 
 describe('/api/events', () => {
@@ -64,6 +79,7 @@ describe('/api/events', () => {
     expect((await openStream(server.url, operator, `?realmId=${otherRealm}`)).response.status).toBe(403);
     const stream = await openStream(server.url, operator);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.response.headers.get('cache-control')).toContain('no-store');
     expect((await stream.waitFor((f) => f.event === 'ready')).data).toMatchObject({ realmId, role: 'operator' });
     const far = await mission(otherRealm, 'far away');
     const near = await mission(realmId, 'close by');
@@ -140,6 +156,7 @@ describe('/api/dashboard/:realmId/:view', () => {
   it('serves the views a role may read and refuses the others with the API error', async () => {
     const board = await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/missions`);
     expect(board.status).toBe(200);
+    expect(board.headers.get('cache-control')).toBe('no-store');
     expect(Object.keys(board.body.board)).toEqual(['backlog', 'queued', 'active', 'review', 'blocked', 'complete', 'cancelled', 'failed']);
     const burn = await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/burn`);
     expect(burn.status).toBe(200);
@@ -149,6 +166,10 @@ describe('/api/dashboard/:realmId/:view', () => {
     expect(refused.body.error).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:spend:read' } });
     expect((await api(server.url, operator, 'GET', `/api/dashboard/${otherRealm}/missions`)).status).toBe(403);
     expect((await api(server.url, admin, 'GET', `/api/dashboard/${realmId}/nothing`)).status).toBe(404);
+    // A malformed percent escape is the caller's mistake (400), not an internal error.
+    const malformed = await api(server.url, admin, 'GET', '/api/dashboard/%E0%A4%A/missions');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({ code: 'invalid_input', details: { field: 'realmId' } });
     expect((await api(server.url, agent, 'GET', `/api/dashboard/${realmId}/runs`)).body).toEqual({ runs: [], recent: [] });
     // The operator sees the finished run of the stream test above among the recent ones, without its output.
     const runs = (await api(server.url, operator, 'GET', `/api/dashboard/${realmId}/runs`)).body;

@@ -68,7 +68,10 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });
     const { principal } = auth;
     if (url.pathname === '/mcp') return mcp.handle(req, res, principal);
-    if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal);
+    if (dashboard.serves(url.pathname)) {
+      const stillAllowed = async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false));
+      return dashboard.handle(req, res, url, principal, stillAllowed);
+    }
     if (url.pathname === '/readyz') {
       const state = await readiness().catch((error: Error) => ({ ready: false, database: error.message }));
       return sendJson(res, state.ready ? 200 : 503, state);
