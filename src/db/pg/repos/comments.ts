@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Comment } from '../../../domain/mission/model.js';
 import type { CommentRepo } from '../../../domain/store.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { comments } from '../schema.js';
 import { type PgDb, q } from './shared.js';
 

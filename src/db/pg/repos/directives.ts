@@ -2,7 +2,7 @@ import * as sqlite from '../../sqlite/repos/directives.js';
 import { and, asc, eq } from 'drizzle-orm';
 import { priorities, type Directive } from '../../../domain/directive/model.js';
 import type { DirectiveRepo } from '../../../domain/store.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { directives } from '../schema.js';
 import { casUpdate, type PgDb, q } from './shared.js';
 

@@ -12,40 +12,14 @@ import { casUpdate, type PgDb, q } from './shared.js';
 type BudgetRow = typeof budgets.$inferSelect;
 type SpendRow = typeof spend.$inferSelect;
 
-// The row mappers are the SQLite store's: pure functions of a row with the same fields.
-import { budgetRecord as sqliteBudgetRecord, budgetRow, spendRecord as sqliteSpendRecord, spendRow } from '../../sqlite/repos/ledger.js';
+// The row mappers and the engine-free pieces (which field each grouping sums by, the roll-up's key for a null,
+// adding summary rows that share a key) are the SQLite store's: pure functions over the same fields.
+import { budgetRecord as sqliteBudgetRecord, budgetRow, groupField, merged, NO_KEY, spendRecord as sqliteSpendRecord, spendRow } from '../../sqlite/repos/ledger.js';
 export { budgetRow, spendRow };
 export const budgetRecord = (row: BudgetRow): Budget => sqliteBudgetRecord(row as never);
 export const spendRecord = (row: SpendRow): Spend => sqliteSpendRecord(row as never);
 
-/** The spend field each grouping sums by. */
-const groupField = {
-  agent: 'agentId',
-  model: 'model',
-  provider: 'provider',
-  billing_code: 'billingCode',
-  mission: 'missionId',
-} as const satisfies Record<Grouping, keyof Spend & keyof typeof spend.$inferSelect>;
 const groupColumn = (g: Grouping): PgColumn => spend[groupField[g]];
-
-// A roll-up row keeps a null key as '' (a unique index treats NULLs as distinct, and no key can be empty).
-const NO_KEY = '';
-
-/** Adds summary rows that share a key (the roll-up days and the edge hours of one window). */
-function merged(parts: SummaryRow[][]): SummaryRow[] {
-  const byKey = new Map<string | null, SummaryRow>();
-  for (const row of parts.flat()) {
-    const seen = byKey.get(row.key);
-    if (!seen) byKey.set(row.key, { ...row });
-    else {
-      seen.units += row.units;
-      seen.inputTokens += row.inputTokens;
-      seen.outputTokens += row.outputTokens;
-      seen.events += row.events;
-    }
-  }
-  return [...byKey.values()];
-}
 
 // sum() of a bigint is a numeric, which node-postgres hands over as text: read as numbers, as SQLite's are.
 const total = (column: PgColumn) => sum(column).mapWith(Number);

@@ -4,7 +4,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount } from '../../../domain/store.js';
-import { after, type SortColumn } from '../../sqlite/keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { missions } from '../schema.js';
 import { casUpdate, type PgDb, q } from './shared.js';
 
@@ -13,8 +13,7 @@ type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row): Mission => sqlite.missionRecord(row as never);
 export const missionRow = sqlite.missionRow;
 
-// The keyset condition is portable SQL over eq/gt/lt; only its column type is SQLite's.
-const order = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }] as unknown as SortColumn[];
+const order = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }] satisfies SortColumn[];
 
 /** What the agent can take now (as the SQLite store's takeableWhere; json_each becomes json_array_elements_text). */
 const takeableWhere = (c: { realmId: string; agentId: string; now: string }) => sql`m.realm_id = ${c.realmId} AND m.status = 'queued' AND m.priority >= 0

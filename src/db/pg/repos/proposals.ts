@@ -1,7 +1,7 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Proposal } from '../../../domain/council/model.js';
 import type { ProposalRepo } from '../../../domain/store.js';
-import { after, type SortColumn } from '../../sqlite/keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { proposals } from '../schema.js';
 import { casUpdate, type PgDb, q, withoutOrd } from './shared.js';
 
@@ -9,8 +9,7 @@ type Row = typeof proposals.$inferSelect;
 export const proposalRecord = (row: Row) => withoutOrd(row) as Proposal;
 export const proposalRow = (p: Proposal) => p;
 
-// The keyset condition is portable SQL over eq/gt/lt; only its column type is SQLite's.
-const newestFirst = [{ column: proposals.ord, desc: true }] as unknown as SortColumn[];
+const newestFirst = [{ column: proposals.ord, desc: true }] satisfies SortColumn[];
 
 export function proposalRepo(db: PgDb): ProposalRepo {
   return {

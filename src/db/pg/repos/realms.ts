@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import * as sqlite from '../../sqlite/repos/realms.js';
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { realms } from '../schema.js';
 import { named, selectList } from './named.js';
 import { casUpdate, type PgDb, q } from './shared.js';

@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, gte, inArray, isNull, notInArray, or, sql } 
 import type { Run, Runtime } from '../../../domain/bridge/model.js';
 import type { RunRepo, RuntimeRepo, SessionRepo } from '../../../domain/store.js';
 import { agentSessions, bridgeRuns, guardCrossings, runtimes } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type RuntimeRow = typeof runtimes.$inferSelect;

@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Comment } from '../../../domain/mission/model.js';
 import type { CommentRepo } from '../../../domain/store.js';
 import { comments } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { type Db, preparedInsert } from './shared.js';
 
 type Row = typeof comments.$inferSelect;

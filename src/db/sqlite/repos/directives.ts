@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { priorities, type Directive } from '../../../domain/directive/model.js';
 import type { DirectiveRepo } from '../../../domain/store.js';
 import { directives } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof directives.$inferSelect;

@@ -15,8 +15,8 @@ export const budgetRow = (b: Budget) => ({ ...b, alertLevel: null, alertPeriod: 
 export const spendRecord = ({ ord: _o, costUnits, ...s }: SpendRow): Spend => ({ ...s, costCents: unitsToCents(costUnits) });
 export const spendRow = ({ costCents, ...s }: Spend) => ({ ...s, costUnits: centsToUnits(costCents) });
 
-/** The spend field each grouping sums by. */
-const groupField = {
+/** The spend field each grouping sums by (the same field names on both engines). */
+export const groupField = {
   agent: 'agentId',
   model: 'model',
   provider: 'provider',
@@ -26,10 +26,10 @@ const groupField = {
 const groupColumn = (g: Grouping): SQLiteColumn => spend[groupField[g]];
 
 // A roll-up row keeps a null key as '' (a unique index treats NULLs as distinct, and no key can be empty).
-const NO_KEY = '';
+export const NO_KEY = '';
 
 /** Adds summary rows that share a key (the roll-up days and the edge hours of one window). */
-function merged(parts: SummaryRow[][]): SummaryRow[] {
+export function merged(parts: SummaryRow[][]): SummaryRow[] {
   const byKey = new Map<string | null, SummaryRow>();
   for (const row of parts.flat()) {
     const seen = byKey.get(row.key);

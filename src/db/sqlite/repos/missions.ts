@@ -4,7 +4,7 @@ import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { missions } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { casUpdate, type Db, preparedByShape, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Proposal } from '../../../domain/council/model.js';
 import type { ProposalRepo } from '../../../domain/store.js';
 import { proposals } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof proposals.$inferSelect;

@@ -3,7 +3,7 @@ import { defaultFleetSettings, type FleetSettingsInput, mergeFleetSettings } fro
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { directives, missions, nodes, proposals, realms } from '../../schema.js';
-import { after, type SortColumn } from '../keyset.js';
+import { after, type SortColumn } from '../../keyset.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;

@@ -1,9 +1,10 @@
-import { and, eq, gt, lt, or, type SQL } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { SortKey } from '../../domain/store.js';
+// Keyset pagination for both stores: the condition is portable SQL over drizzle's column base type, so a cursor
+// from either engine means the same position.
+import { and, eq, gt, lt, or, type Column, type SQL } from 'drizzle-orm';
+import type { SortKey } from '../domain/store.js';
 
 export interface SortColumn {
-  column: SQLiteColumn;
+  column: Column;
   desc?: boolean;
 }
 
