@@ -4,9 +4,7 @@
 import canonicalize from 'canonicalize';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { createPool } from '../../src/db/pg/pool.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type AuditMode, auditRepo } from '../../src/db/pg/repos/audit.js';
 import { inTransaction } from '../../src/db/pg/unit-of-work.js';
 import { appendAudit, entryHash, hashInput, publicEntry } from '../../src/domain/audit/chain.js';
@@ -15,24 +13,13 @@ import { verifyChain } from '../../src/domain/audit/verify.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import type { ChainLink, Store, Tx, Work } from '../../src/domain/store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { instancePools } from '../helpers/pg-pools.js';
 
 const INSTANCES = 3;
 const WORKERS_PER_INSTANCE = 4;
 const READ = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
-let server: TestPostgres;
-let pools: pg.Pool[] = [];
-beforeAll(async () => {
-  server = await startPostgres();
-  const url = await server.createDatabase();
-  await migratePostgres(url);
-  pools = Array.from({ length: INSTANCES }, (_, i) => createPool(url, { max: WORKERS_PER_INSTANCE, applicationName: `instance-${i}` }));
-});
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
+const pools = instancePools(INSTANCES, WORKERS_PER_INSTANCE);
 
 /** A Tx with just what these units use; realms.get finds every realm (verify asks for it). */
 const makeTx = (client: pg.PoolClient, mode?: AuditMode) => () =>

@@ -3,14 +3,12 @@
 // once and a guard crossing recorded once however many instances try at the same moment.
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { createPool } from '../../src/db/pg/pool.js';
+import { describe, expect, it } from 'vitest';
 import { runRepo, runtimeRepo, sessionRepo } from '../../src/db/pg/repos/bridge.js';
 import { inTransaction } from '../../src/db/pg/unit-of-work.js';
 import type { Run, Runtime } from '../../src/domain/bridge/model.js';
 import type { RunRepo, RuntimeRepo, SessionRepo, Step } from '../../src/domain/store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { instancePools } from '../helpers/pg-pools.js';
 
 const INSTANCES = 3;
 const WORKERS = 4;
@@ -21,18 +19,7 @@ interface Repos {
   sessions: SessionRepo;
 }
 
-let server: TestPostgres;
-let pools: pg.Pool[] = [];
-beforeAll(async () => {
-  server = await startPostgres();
-  const url = await server.createDatabase();
-  await migratePostgres(url);
-  pools = Array.from({ length: INSTANCES }, (_, i) => createPool(url, { max: WORKERS, applicationName: `instance-${i}` }));
-});
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
+const pools = instancePools(INSTANCES, WORKERS);
 
 async function unit<T>(work: (tx: Repos) => Step<T>, pool = pools[0]!): Promise<T> {
   const client = await pool.connect();

@@ -4,10 +4,8 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { createPool } from '../../src/db/pg/pool.js';
 import { auditRepo } from '../../src/db/pg/repos/audit.js';
 import { ledgerRepo, rebuildTotals } from '../../src/db/pg/repos/ledger.js';
 import type { PgDb } from '../../src/db/pg/repos/shared.js';
@@ -20,23 +18,12 @@ import { groupings, type Budget, type Spend } from '../../src/domain/ledger/mode
 import { centsToUnits } from '../../src/domain/ledger/money.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import type { Store, Tx, Work } from '../../src/domain/store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { instancePools } from '../helpers/pg-pools.js';
 
 const INSTANCES = 3;
 const WORKERS_PER_INSTANCE = 4;
 
-let server: TestPostgres;
-let pools: pg.Pool[] = [];
-beforeAll(async () => {
-  server = await startPostgres();
-  const url = await server.createDatabase();
-  await migratePostgres(url);
-  pools = Array.from({ length: INSTANCES }, (_, i) => createPool(url, { max: WORKERS_PER_INSTANCE, applicationName: `instance-${i}` }));
-});
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
+const pools = instancePools(INSTANCES, WORKERS_PER_INSTANCE);
 
 const makeTx = (client: pg.PoolClient, writes: boolean) => () =>
   ({

@@ -4,11 +4,8 @@
 // leaned on the database's collation instead of the columns' (COLLATE "C", as SQLite's BINARY) would differ.
 import { drizzle as sqliteDrizzle } from 'drizzle-orm/better-sqlite3';
 import { drizzle as pgDrizzle } from 'drizzle-orm/node-postgres';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { createPool } from '../../src/db/pg/pool.js';
 import { commentRepo as pgComments } from '../../src/db/pg/repos/comments.js';
 import { directiveRepo as pgDirectives } from '../../src/db/pg/repos/directives.js';
 import { nodeRepo as pgNodes, rebuildCapabilities as pgRebuild } from '../../src/db/pg/repos/nodes.js';
@@ -27,7 +24,7 @@ import { defaultFleetSettings } from '../../src/domain/fleet/settings.js';
 import type { Node } from '../../src/domain/hierarchy/model.js';
 import type { Realm } from '../../src/domain/realm/model.js';
 import type { Beat, CommentRepo, DirectiveRepo, Keyed, NodeRepo, RealmRepo, SortKey, Step, TokenRepo } from '../../src/domain/store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { instancePools } from '../helpers/pg-pools.js';
 
 interface OrgTx {
   realms: RealmRepo;
@@ -40,22 +37,13 @@ type Script<T> = (tx: OrgTx) => Step<T>;
 
 const INSTANCES = 3;
 
-let server: TestPostgres;
-let pools: pg.Pool[] = [];
+const pools = instancePools(INSTANCES, 4, { icuLocale: 'en-US' });
 let sqlite: Database;
-beforeAll(async () => {
-  server = await startPostgres();
-  const url = await server.createDatabase({ icuLocale: 'en-US' });
-  await migratePostgres(url);
-  pools = Array.from({ length: INSTANCES }, (_, i) => createPool(url, { max: 4, applicationName: `instance-${i}` }));
+beforeAll(() => {
   sqlite = openDatabase(':memory:').db;
   migrateDatabase(sqlite);
 });
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-  sqlite?.close();
-});
+afterAll(() => sqlite?.close());
 
 /** A unit of work on PostgreSQL: one pooled connection, one transaction, a Tx of the repositories tested here. */
 async function onPg<T>(script: Script<T>, pool = pools[0]!): Promise<T> {

@@ -3,14 +3,12 @@
 // the named lease has one holder at a time and passes to another instance once it has expired.
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePostgres } from '../../src/db/pg/migrate.js';
-import { createPool } from '../../src/db/pg/pool.js';
+import { describe, expect, it } from 'vitest';
 import { processRepo, pulseRepo } from '../../src/db/pg/repos/pulses.js';
 import { inTransaction } from '../../src/db/pg/unit-of-work.js';
 import type { PulseConfig, PulseRun } from '../../src/domain/pulse/model.js';
 import type { ProcessRepo, PulseRepo, Step } from '../../src/domain/store.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { instancePools } from '../helpers/pg-pools.js';
 
 const INSTANCES = 3;
 const WORKERS = 4;
@@ -22,18 +20,7 @@ interface Repos {
   processes: ProcessRepo;
 }
 
-let server: TestPostgres;
-let pools: pg.Pool[] = [];
-beforeAll(async () => {
-  server = await startPostgres();
-  const url = await server.createDatabase();
-  await migratePostgres(url);
-  pools = Array.from({ length: INSTANCES }, (_, i) => createPool(url, { max: WORKERS, applicationName: `instance-${i}` }));
-});
-afterAll(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  await server?.stop();
-});
+const pools = instancePools(INSTANCES, WORKERS);
 
 /** One unit of work on a connection of `pool` (instance 0 by default), as the store will run it. */
 async function unit<T>(work: (tx: Repos) => Step<T>, pool = pools[0]!, begin = READ_COMMITTED): Promise<T> {
