@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 const onBothEngines = ['tools', 'resources', 'trust', 'domain', 'events', 'scheduler', 'bridge'].map((dir) => `test/${dir}/**/*.test.ts`);
 // Files there that never run a server on the test engine: the adapters and prices are store-free, SQLite's own
 // hash-input path is SQLite's, and the control-plane test names its two engines itself.
-const engineFree = ['adapters', 'codex-model', 'environment', 'prices', 'control-plane'].map((f) => `test/bridge/${f}.test.ts`).concat('test/domain/audit-canonical.test.ts');
+const engineFree = ['adapters', 'codex-model', 'environment', 'prices', 'control-plane'].map((f) => `test/bridge/${f}.test.ts`).concat('test/domain/audit-canonical.test.ts', 'test/domain/chain-stretches.test.ts');
 
 export default defineConfig({
   test: {

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createApp } from '../../dist/app.js';
 import { entryHash } from '../../dist/domain/audit/chain.js';
 import { canonicalJson } from '../../dist/domain/audit/canonical.js';
-import { GENESIS_HASH } from '../../dist/domain/audit/model.js';
+import { GENESIS_HASH } from '../../dist/domain/audit/hash-input.js';
 import { auditEntries } from '../../dist/db/schema.js';
 import { newId } from '../../dist/domain/ids.js';
 import { spendStep } from '../../dist/domain/ledger/spend.js';

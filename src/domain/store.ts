@@ -6,6 +6,7 @@
 // (better-sqlite3 forbids awaiting inside a transaction). A PostgreSQL store's steps yield their query promises
 // and the store resumes the body with each result. The domain code is the same for both engines.
 import type { StoredAuditEntry } from './audit/model.js';
+import type { ChainStretch } from './audit/chain-verifier.js';
 import type { Run, Runtime, RuntimeKind } from './bridge/model.js';
 import type { PulseConfig, PulseRun } from './pulse/model.js';
 import type { Proposal, ProposalKind, ProposalStatus } from './council/model.js';
@@ -40,6 +41,13 @@ export interface Store {
    * (SQLite: polling PRAGMA data_version and reading the changes table; PostgreSQL: LISTEN/NOTIFY).
    */
   watchOtherProcesses(listener: (announcements: Announcement[]) => void): () => void;
+  /**
+   * Checks the realm's chain from `fromSeq` to `toSeq` off the event loop, in consecutive stretches checked at
+   * once (SQLite on a file: worker threads, each reading with its own connection); joinStretches gives the
+   * verdict. Absent, or null for a call it would not speed up (a short range, an in-memory database): verify
+   * walks AuditRepo.links itself.
+   */
+  checkChain?(realmId: string, fromSeq: number, toSeq: number): Promise<ChainStretch[] | null>;
   /** Whether the database answers, and how many of this build's migrations it has (for readiness checks). */
   health(): Promise<{ migrations: { applied: number; expected: number } }>;
   /** Ends the store's connections (PostgreSQL's asynchronously). */

@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../src/domain/audit/chain.js';
 import { verifyChain } from '../../src/domain/audit/verify.js';
 import { localAdmin } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
@@ -76,6 +77,25 @@ describe('the audit chain', () => {
       expect(result.reason).toBeTruthy();
     });
   }
+
+  it('verifies a chain that grows while it is checked, up to the head it began with', async () => {
+    const append = (i: number) => s.app.store.write((tx) => appendAudit(tx, s.app.clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: `e${i}` }));
+    for (let round = 0; round < 5; round++) {
+      const before = (await rows()).length;
+      const [result] = await Promise.all([verify(), ...Array.from({ length: 20 }, (_, i) => append(round * 100 + i))]);
+      expect(result, `round ${round}`).toMatchObject({ valid: true, firstInvalidSeq: null });
+      expect(result.entryCount).toBeGreaterThanOrEqual(before);
+    }
+    expect(await verify()).toMatchObject({ valid: true, entryCount: (await rows()).length });
+  });
+
+  it('notices entries past a head that was moved back', async () => {
+    const all = await rows();
+    await db.run('UPDATE audit_heads SET seq = 6, hash = ? WHERE realm_id = ?', all[5]!.hash, realmId);
+    expect(await verify()).toMatchObject({ valid: false, entryCount: 6, firstInvalidSeq: 7, reason: "seq 7 lies past the chain's head (seq 6): the head row was moved back" });
+    // A range that stops below the head is not about the head.
+    expect(await verify({ toSeq: 5 })).toMatchObject({ valid: true, entryCount: 5 });
+  });
 
   it('notices a missing entry and a cut-off tail', async () => {
     await db.run('DELETE FROM audit_entries WHERE realm_id = ? AND seq = 4', realmId);

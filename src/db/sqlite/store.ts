@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { Announcement, Step, Store, Tx, Work } from '../../domain/store.js';
 import { migrationState } from '../connection.js';
 import { changes } from '../schema.js';
+import { chainWorkers, type ChainWorkerOptions } from './chain-workers.js';
 import { GroupCommit } from './group-commit.js';
 import { auditRepo } from './repos/audit.js';
 import { commentRepo } from './repos/comments.js';
@@ -43,6 +44,7 @@ export class SqliteStore implements Store {
   private readonly beginRead;
   private readonly commitRead;
   private readonly rollbackRead;
+  private readonly chainCheck;
 
   constructor(
     readonly db: Database,
@@ -55,6 +57,8 @@ export class SqliteStore implements Store {
       keepChangesMs?: number;
       /** How long a write waits for another process's write lock before failing. */
       busyTimeoutMs?: number;
+      /** How verify checks long ranges of a chain in worker threads (a file database only). */
+      chainWorkers?: ChainWorkerOptions;
     } = {},
   ) {
     const orm = (this.orm = drizzle(db));
@@ -62,6 +66,7 @@ export class SqliteStore implements Store {
     this.beginRead = db.prepare('BEGIN DEFERRED');
     this.commitRead = db.prepare('COMMIT');
     this.rollbackRead = db.prepare('ROLLBACK');
+    this.chainCheck = db.memory ? null : chainWorkers(db.name, options.chainWorkers);
     this.writeChange = orm
       .insert(changes)
       .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
@@ -191,6 +196,10 @@ export class SqliteStore implements Store {
     // The feed must not keep a finished process alive.
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  async checkChain(realmId: string, fromSeq: number, toSeq: number) {
+    return this.chainCheck ? this.chainCheck(realmId, fromSeq, toSeq) : null;
   }
 
   health() {

@@ -3,9 +3,10 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Actor } from '../principal.js';
 import { scrub } from '../secrets.js';
-import type { ChainLink, Step, Tx } from '../store.js';
+import type { Step, Tx } from '../store.js';
 import { canonicalJson } from './canonical.js';
-import { GENESIS_HASH, type StoredAuditEntry } from './model.js';
+import { GENESIS_HASH, hashInput } from './hash-input.js';
+import type { StoredAuditEntry } from './model.js';
 import { sha256Hex } from './sha256.js';
 
 /** The action names the system writes; `council_activity` may not forge them. */
@@ -20,40 +21,6 @@ export const systemActions = [
   'run_started', 'run_finished', 'run_cancelled', 'run_lost', 'runaway_guard',
 ] as const;
 export type SystemAction = (typeof systemActions)[number];
-
-// Values as RFC 8785 writes them. A string is JSON.stringify's (ES2019 escaping is the RFC's) for well-formed
-// Unicode: text read back from SQLite always is (it is decoded from UTF-8), and append refuses anything else,
-// as canonicalize does. Most strings need no escape at all and are only quoted (JSON.stringify on every field
-// cost twice the hashing). seq is an integer; a value of another type (only a row changed by hand can hold
-// one) goes the long way.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
-const json = (value: unknown) =>
-  typeof value === 'string'
-    ? NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : '"' + value + '"'
-    : Number.isSafeInteger(value) ? String(value) : canonicalJson(value);
-
-/**
- * The exact bytes that are hashed: the RFC 8785 canonical JSON of every field but the hash. The keys are
- * fixed, so they are written here in their sorted order; `details` is stored as canonical text already and
- * goes in as it is, never parsed. Equal to canonicalize() of the entry byte for byte (tested on random
- * entries in test/domain/audit-canonical.test.ts); verify builds one per stored entry.
- */
-export function hashInput(e: Omit<StoredAuditEntry, 'hash'>): string {
-  return (
-    '{"action":' + json(e.action) +
-    ',"actorId":' + json(e.actorId) +
-    ',"actorKind":' + json(e.actorKind) +
-    ',"details":' + (e.details ?? 'null') +
-    ',"entityId":' + json(e.entityId) +
-    ',"entityType":' + json(e.entityType) +
-    ',"id":' + json(e.id) +
-    ',"prevHash":' + json(e.prevHash) +
-    ',"realmId":' + json(e.realmId) +
-    ',"seq":' + json(e.seq) +
-    ',"timestamp":' + json(e.timestamp) +
-    '}'
-  );
-}
 
 export const entryHash = (entry: Omit<StoredAuditEntry, 'hash'>) => sha256Hex(hashInput(entry));
 
@@ -101,60 +68,6 @@ export function* appendAudit(tx: Tx, clock: Clock, input: AuditInput): Step<Stor
   yield* tx.audit.append(entry);
   tx.announce({ topic: 'audit.appended', realmId: input.realmId, payload: { seq: entry.seq, hash: entry.hash, action: entry.action, entityId: entry.entityId } });
   return entry;
-}
-
-export interface VerifyResult {
-  valid: boolean;
-  entryCount: number;
-  headHash: string | null;
-  firstInvalidSeq: number | null;
-  reason: string | null;
-}
-
-/**
- * Walks a realm's links in seq order and reports the first one that breaks the chain. Feed them in order;
- * it keeps only the previous entry. `fromSeq` > 1 starts from that entry's own prevHash.
- */
-export function chainVerifier(fromSeq = 1) {
-  let expectedSeq = fromSeq;
-  let prevHash: string | null = fromSeq === 1 ? GENESIS_HASH : null;
-  let count = 0;
-  let headHash: string | null = null;
-  let failure: { seq: number; reason: string } | null = null;
-
-  // The realm is not checked here: the store reads one realm's links only (its hash input names the realm).
-  const check = (e: ChainLink): string | null => {
-    if (e.seq !== expectedSeq) return `seq ${e.seq} found where ${expectedSeq} was expected`;
-    if (prevHash !== null && e.prevHash !== prevHash) return 'prevHash does not match the previous entry\'s hash';
-    if (sha256Hex(e.input) !== e.hash) return 'hash does not match the entry\'s content';
-    return null;
-  };
-
-  return {
-    /** Returns false once a broken entry was found (stop feeding). */
-    feed(link: ChainLink): boolean {
-      if (failure) return false;
-      const reason = check(link);
-      if (reason) {
-        failure = { seq: link.seq, reason };
-        return false;
-      }
-      count++;
-      expectedSeq = link.seq + 1;
-      prevHash = link.hash;
-      headHash = link.hash;
-      return true;
-    },
-    result(): VerifyResult {
-      return {
-        valid: failure === null,
-        entryCount: count,
-        headHash,
-        firstInvalidSeq: failure?.seq ?? null,
-        reason: failure?.reason ?? null,
-      };
-    },
-  };
 }
 
 /** Parses a stored entry's canonical details for output. */

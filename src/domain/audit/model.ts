@@ -24,4 +24,3 @@ export interface StoredAuditEntry extends Omit<AuditEntry, 'details'> {
   details: string | null;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);

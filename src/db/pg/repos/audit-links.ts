@@ -6,7 +6,7 @@
 // hashInput writes a safe integer; a seq beyond 2^53 (only a hand edit writes one) is read rounded, so its
 // input is built here from the row as range() reads it, by hashInput itself.
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
-import { hashInput } from '../../../domain/audit/chain.js';
+import { hashInput } from '../../../domain/audit/hash-input.js';
 import type { StoredAuditEntry } from '../../../domain/audit/model.js';
 import type { ChainLink, Step } from '../../../domain/store.js';
 import { auditEntries } from '../schema.js';

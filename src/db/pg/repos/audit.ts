@@ -3,7 +3,8 @@
 // commits, so the next appender (on any instance) waits and then reads the head this one moved. The chain
 // never forks (two entries after one head) and never gaps (a seq skipped).
 import { and, desc, eq, getTableColumns, gte, lt, sql } from 'drizzle-orm';
-import { GENESIS_HASH, type StoredAuditEntry } from '../../../domain/audit/model.js';
+import { GENESIS_HASH } from '../../../domain/audit/hash-input.js';
+import type { StoredAuditEntry } from '../../../domain/audit/model.js';
 import type { AuditHead, AuditRepo } from '../../../domain/store.js';
 import { auditArchive, auditEntries, auditHeads } from '../schema.js';
 import { auditLinks } from './audit-links.js';

@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { Statement } from 'better-sqlite3';
-import { hashInput } from '../../../domain/audit/chain.js';
-import type { StoredAuditEntry } from '../../../domain/audit/model.js';
+import { hashInput, json } from '../../../domain/audit/hash-input.js';
 import type { ChainLink } from '../../../domain/store.js';
 import type { Database } from '../driver.js';
+import { entriesBySeq } from './audit-rows.js';
 
 // Verify's read (AuditRepo.links). Handing a row's eleven fields to JavaScript cost more than hashing it, so
 // SQLite builds each entry's hash input itself and hands over GROUP entries per result row, as one BLOB of
@@ -26,7 +26,8 @@ const inputParts: [key: string, sql: string][] = [
   ['entityType', 'json_quote(entity_type)'],
   ['id', 'json_quote(id)'],
   ['prevHash', 'json_quote(prev_hash)'],
-  ['realmId', 'json_quote(realm_id)'],
+  // The WHERE fixes realm_id byte for byte: it is quoted once, in JavaScript, not on every row (~4% of the read).
+  ['realmId', '@quotedRealmId'],
   ['seq', 'seq'],
   ['timestamp', 'json_quote(timestamp)'],
 ];
@@ -45,7 +46,7 @@ const plain = "typeof(seq) = 'integer' AND typeof(hash) = 'text' AND octet_lengt
 const groupSql =
   `SELECT count(*), count(line), min(seq), max(seq), CAST(group_concat(line, char(10)) AS BLOB) FROM (` +
   `SELECT seq, iif(${plain}, concat(prev_hash, hash, ${inputSql}), NULL) AS line ` +
-  `FROM audit_entries WHERE realm_id = ? AND seq >= ? ORDER BY seq LIMIT ?)`;
+  `FROM audit_entries WHERE realm_id = @realmId AND seq >= @fromSeq ORDER BY seq LIMIT @limit)`;
 type Group = [count: number, lines: number, first: number | null, last: number | null, text: Buffer | null];
 
 const NEWLINE = 0x0a;
@@ -62,8 +63,9 @@ function lineStarts(text: Buffer, count: number): number[] | null {
   return starts;
 }
 
-export function auditLinks(client: Database, fullRows: (realmId: string, fromSeq: number, limit: number) => Iterable<StoredAuditEntry>) {
-  const groups = client.prepare(groupSql).raw(true) as unknown as Statement<[string, number, number], Group>;
+export function auditLinks(client: Database) {
+  const fullRows = entriesBySeq(client).iterate;
+  const groups = client.prepare(groupSql).raw(true) as unknown as Statement<[{ realmId: string; quotedRealmId: string; fromSeq: number; limit: number }], Group>;
 
   /** One group the long way: how many entries it visited, and the seq after the last (null: stop). */
   const slowly = (realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean) => {
@@ -82,7 +84,7 @@ export function auditLinks(client: Database, fullRows: (realmId: string, fromSeq
   const quickly = (realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean) => {
     let group: Group;
     try {
-      group = groups.get(realmId, fromSeq, limit)!;
+      group = groups.get({ realmId, quotedRealmId: json(realmId), fromSeq, limit })!;
     } catch {
       return null; // json_quote met a BLOB; a real failure of the store fails again the long way
     }
