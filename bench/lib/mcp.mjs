@@ -13,7 +13,7 @@ const ERA = process.env.BENCH_ERA ?? 'modern';
 
 /** A server process and its client. `args`: after `node`. */
 export async function start(args) {
-  const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'ignore' });
+  const transport = new StdioClientTransport({ command: process.execPath, args, stderr: process.env.BENCH_STDERR ? 'inherit' : 'ignore' });
   const client = new Client({ name: 'bench', version: '1' }, ERA === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(transport);
   const { tools } = await client.listTools();

@@ -11,8 +11,11 @@ import { entriesBySeq } from './audit-rows.js';
 // a raw newline (JSON escapes it), so the lines split by it; a row where it would not (see `plain`) makes
 // the whole group go the long way: the full rows, hashed by hashInput itself.
 
-/** Entries per result row: 256 lines is ~140 KB; a slice that stops mid-group re-reads at most that. */
-const GROUP = 256;
+/**
+ * Entries per result row: 1,024 lines is ~560 KB, read in ~2.5 ms; a slice that stops mid-group re-reads at most
+ * that. Against 256, verify of 1M entries took 2.4 instead of 2.9 s on one core.
+ */
+export const GROUP = 1024;
 
 // hashInput's keys in its (sorted) order, each with the SQL that writes its value as hashInput does:
 // json_quote escapes text exactly as JSON.stringify does (every code point checked against it in
