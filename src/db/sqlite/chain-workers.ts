@@ -29,7 +29,9 @@ const workerBuilt = () => (built ??= WORKER.pathname.endsWith('.js') && existsSy
 
 function checkStretch(job: StretchJob): Promise<ChainStretch> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: job });
+    // A worker's garbage is short-lived (a group's lines): a small young generation keeps its memory down
+    // (peak RSS of a 1M-entry verify 157 -> 143 MiB here) at no measurable cost in time.
+    const worker = new Worker(WORKER, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`a chain worker exited (${code}) without an answer`)));
