@@ -306,6 +306,9 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     await both((tx) => tx.nodes.markFailed(H, 'nobody', at(6)));
     expect(await both((tx) => tx.nodes.get(H, 'w'))).toMatchObject({ failedAt: at(6), heartbeatState: 'busy', version: 1 });
     expect(await both((tx) => tx.nodes.beats(H))).toEqual([{ agentId: 'w', heartbeatAt: at(5), heartbeatState: 'busy', failedAt: at(6), running: false }]);
+    expect(await both((tx) => tx.nodes.org(H, null))).toEqual([
+      { agentId: 'w', reportsTo: null, title: 'w title', capabilities: [], rank: 1, status: 'active', heartbeatAt: at(5), heartbeatState: 'busy', failedAt: at(6), region: 'us', running: false },
+    ]);
   });
 
   it('keeps the capability index in step with inserts, updates and deletes (and rebuilds it from the nodes)', async () => {
