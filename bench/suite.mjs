@@ -2,7 +2,7 @@
 // text and as Markdown for docs/performance.md.
 //   npm run bench                 (builds first; about 3 minutes on 2 cores)
 //   BENCH_ONLY=calls,data node bench/suite.mjs     (parts: startup calls tools processes data rss verify)
-// Knobs: BENCH_NODE_FLAGS (node flags for our server only), BENCH_ROUNDS, BENCH_CALLS (call rows), BENCH_PROC_ROUNDS, BENCH_PROC_SECONDS, BENCH_QUERY_CALLS,
+// Knobs: BENCH_NODE_FLAGS (node flags for our server only), BENCH_ROUNDS, BENCH_CALLS (call rows), BENCH_PROC_ROUNDS, BENCH_PROC_SECONDS, BENCH_QUERY_CALLS (tree), BENCH_QUICK_CALLS (indexed org and growth rows),
 // BENCH_RSS_SECONDS (default 45), BENCH_RSS_VERIFY=0, BENCH_ERA=legacy; BENCH_DIR=<dir> keeps the seeded
 // databases there and reuses them in later runs (the 10x set takes about 40 s to seed).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

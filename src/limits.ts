@@ -15,5 +15,10 @@ export const MAX_MESSAGE_BYTES = 16 * MiB;
  */
 export const MAX_RESULT_BYTES = 8 * MiB;
 
-/** Above this size the text block of a result is a summary rather than a second copy of the structured result. */
-export const FULL_TEXT_RESULT_BYTES = 1 * MiB;
+/**
+ * Above this size the text block of a result is a summary rather than a second copy of the structured result.
+ * The copy is for clients that show a model only text; 256 KiB of JSON is already some 70,000 tokens, and a copy
+ * doubles the message (sent as an escaped string next to structuredContent) for every client, which reads and
+ * parses both (hierarchy_tree of 10,000 agents: 0.98 MB of JSON, 2.1 MB with the copy).
+ */
+export const FULL_TEXT_RESULT_BYTES = MiB / 4;

@@ -3,15 +3,17 @@
 import { money, pct } from './format.js';
 import { Bar, Pill } from './widgets.js';
 
+/** A node as hierarchy_tree gives it: what is null, empty or false is left out (src/domain/hierarchy/model.ts). */
 export interface OrgNode {
   agentId: string;
-  title: string | null;
-  capabilities: string[];
+  title?: string;
+  capabilities?: string[];
   rank: number;
   status: string;
-  liveness: string | null;
-  region: string | null;
-  reports: OrgNode[];
+  liveness?: string;
+  region?: string;
+  reports?: OrgNode[];
+  truncated?: true;
 }
 
 export interface Extras {
@@ -32,7 +34,7 @@ export function AgentCard({ node, extras, spendVisible }: { node: OrgNode; extra
       </div>
       <div class="agent-id">{node.agentId}</div>
       <div class="chips">
-        {node.capabilities.map((c) => (
+        {(node.capabilities ?? []).map((c) => (
           <span class="chip" key={c}>{c}</span>
         ))}
       </div>
@@ -63,7 +65,7 @@ export function Branch({ node, extras, spendVisible }: { node: OrgNode; extras: 
   return (
     <li>
       <AgentCard node={node} extras={extras} spendVisible={spendVisible} />
-      {node.reports.length > 0 && (
+      {node.reports && (
         <ul>
           {node.reports.map((child) => (
             <Branch key={child.agentId} node={child} extras={extras} spendVisible={spendVisible} />

@@ -16,6 +16,8 @@ import { auditEntries } from '../../dist/db/schema.js';
 import { newId } from '../../dist/domain/ids.js';
 import { spendStep } from '../../dist/domain/ledger/spend.js';
 import { createRealm } from '../../dist/domain/realm/lifecycle.js';
+import { silentNode } from '../../dist/domain/hierarchy/model.js';
+import { untriedMission } from '../../dist/domain/mission/model.js';
 import { localAdmin, systemPrincipal } from '../../dist/domain/principal.js';
 
 const BATCH = 20_000;
@@ -134,7 +136,7 @@ export async function seedData(db, scale) {
   const node = (i) => ({
     agentId: agentId(i), realmId: org.id, reportsTo: managerOf(i), title: `title ${i}`,
     capabilities: i % Math.floor(scale.agents / RARE_HOLDERS) === 1 ? ['work', RARE_SKILL] : ['work'],
-    rank: 0, status: 'active', runtimeId: null, version: 1, createdAt: iso(app), updatedAt: iso(app),
+    rank: 0, status: 'active', runtimeId: null, ...silentNode, version: 1, createdAt: iso(app), updatedAt: iso(app),
   });
   await batched(app.store, scale.agents, (tx, i) => tx.nodes.insert(node(i)));
   await bulkAudit(app, org.id, scale.agents, (i) => {
@@ -158,7 +160,7 @@ export async function seedData(db, scale) {
     return {
       id: newId('msn'), realmId: data.id, directiveId: null, parentId: null, title: `mission ${i}`, description: null, status,
       priority: priorities[i % priorities.length], assigneeId: started ? agentId(i % SPENDERS) : null, createdBy: 'bench', billingCode: null,
-      requiredCapabilities: ['work'], version: 1, startedAt: started ? at : null, completedAt: status === 'complete' ? at : null, createdAt: at, updatedAt: at,
+      requiredCapabilities: ['work'], blockedBy: [], region: null, maxAttempts: null, ...untriedMission, version: 1, startedAt: started ? at : null, completedAt: status === 'complete' ? at : null, createdAt: at, updatedAt: at,
     };
   };
   await batched(app.store, scale.missions, function* (tx, i) {
@@ -193,7 +195,7 @@ export async function seedQueue(db, { agents, missions }) {
   const app = openApp(db);
   const realm = await createRealm({ store: app.store, clock: app.clock, principal: localAdmin }, { name: 'queue', owner: 'bench' });
   await batched(app.store, agents, (tx, i) =>
-    tx.nodes.insert({ agentId: agentId(i), realmId: realm.id, reportsTo: null, title: null, capabilities: ['work'], rank: 0, status: 'active', runtimeId: null, version: 1, createdAt: iso(app), updatedAt: iso(app) }),
+    tx.nodes.insert({ agentId: agentId(i), realmId: realm.id, reportsTo: null, title: null, capabilities: ['work'], rank: 0, status: 'active', runtimeId: null, ...silentNode, version: 1, createdAt: iso(app), updatedAt: iso(app) }),
   );
   const ids = [];
   await batched(app.store, missions, (tx, i) => {
@@ -202,7 +204,7 @@ export async function seedQueue(db, { agents, missions }) {
     ids.push(id);
     return tx.missions.insert({
       id, realmId: realm.id, directiveId: null, parentId: null, title: `mission ${i}`, description: null, status: 'queued', priority: 'normal',
-      assigneeId: null, createdBy: 'bench', billingCode: null, requiredCapabilities: ['work'], version: 1, startedAt: null, completedAt: null, createdAt: at, updatedAt: at,
+      assigneeId: null, createdBy: 'bench', billingCode: null, requiredCapabilities: ['work'], blockedBy: [], region: null, maxAttempts: null, ...untriedMission, version: 1, startedAt: null, completedAt: null, createdAt: at, updatedAt: at,
     });
   });
   await bulkAudit(app, realm.id, missions, (i) => ({

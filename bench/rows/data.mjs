@@ -1,19 +1,25 @@
 // Queries on the seeded data at 1x and 10x (bench/lib/seed.mjs), each over stdio on a server per file: the
-// time of one call, median of CALLS, the two servers called alternately so that both see the same noise.
-// The org rows compare 10,000 agents with 1,000; the growth rows the 10x data with the 1x data.
+// time of one call, the median of many, the two servers called alternately (which goes first alternating too)
+// so that both see the same noise. The org rows compare 10,000 agents with 1,000; the growth rows the 10x data
+// with the 1x data.
 import { CHAIN_AGENT, RARE_ACTOR, RARE_HOLDERS, RARE_SKILL } from '../lib/seed.mjs';
 import { call, median, ms, startOurs } from '../lib/mcp.mjs';
 import { growthRow } from '../lib/table.mjs';
 
+// The tree takes tens of milliseconds a call; the indexed rows about one, where a median of 15 moved by 0.3x
+// from run to run (one GC or scheduler pause among 15 calls shifts it): they take many more calls, which cost
+// well under a second.
 const CALLS = Number(process.env.BENCH_QUERY_CALLS ?? 15);
-const WARM_UP = 2;
-export const dataSetting = `org and growth rows: median of ${CALLS} calls after ${WARM_UP} warm-up calls, the two sizes called alternately, read-only servers`;
+const QUICK_CALLS = Number(process.env.BENCH_QUICK_CALLS ?? 150);
+const WARM_UP = 5;
+export const dataSetting = `org and growth rows: median of ${CALLS} calls (tree) or ${QUICK_CALLS} (the indexed rows) after ${WARM_UP} warm-up calls, the two sizes called alternately, read-only servers`;
 
 /** Times `query(server, seeded)` on both, alternately; `check` throws on a wrong answer. */
-async function compare(small, big, query, check) {
+async function compare(small, big, query, check, calls = QUICK_CALLS) {
   const times = { small: [], big: [] };
-  for (let i = 0; i < WARM_UP + CALLS; i++) {
-    for (const [key, side] of [['small', small], ['big', big]]) {
+  for (let i = 0; i < WARM_UP + calls; i++) {
+    const pair = [['small', small], ['big', big]];
+    for (const [key, side] of i % 2 ? pair.reverse() : pair) {
       let answer;
       const t = await ms(async () => (answer = await query(side)));
       check(answer, side);
@@ -26,7 +32,7 @@ async function compare(small, big, query, check) {
 const expect = (what, ok) => {
   if (!ok) throw new Error(`unexpected answer: ${what}`);
 };
-const countNodes = (nodes) => nodes.reduce((n, node) => n + 1 + countNodes(node.reports), 0);
+const countNodes = (nodes) => nodes.reduce((n, node) => n + 1 + countNodes(node.reports ?? []), 0);
 
 /** `small` and `big`: {db, seeded: {orgRealm, dataRealm}, scale}. */
 export async function dataRows(small, big) {
@@ -35,7 +41,7 @@ export async function dataRows(small, big) {
   const q = (name, args) => (side) => call(side.server.client, name, args(side.seeded));
   const label = (side) => `${side.scale.agents.toLocaleString('en')} agents`;
 
-  const tree = await compare(s, b, q('hierarchy_tree', (d) => ({ realmId: d.orgRealm })), (a, side) => expect('tree size', countNodes(a.roots ?? a.tree ?? []) === side.scale.agents || a.count === side.scale.agents));
+  const tree = await compare(s, b, q('hierarchy_tree', (d) => ({ realmId: d.orgRealm })), (a, side) => expect('tree size', countNodes(a.roots ?? a.tree ?? []) === side.scale.agents || a.count === side.scale.agents), CALLS);
   const chain = await compare(s, b, q('hierarchy_chain', (d) => ({ realmId: d.orgRealm, agentId: CHAIN_AGENT })), (a) => expect('chain of 4', a.chain.length === 4));
   const find = await compare(s, b, q('hierarchy_find', (d) => ({ realmId: d.orgRealm, capability: RARE_SKILL })), (a) => expect(`${RARE_HOLDERS} found`, (a.agents ?? a.nodes ?? a.matches).length === RARE_HOLDERS));
   const queued = await compare(s, b, q('mission_list', (d) => ({ realmId: d.dataRealm, status: 'queued', limit: 50 })), (a) => expect('50 queued', a.missions.length === 50 && a.missions.every((m) => m.status === 'queued')));

@@ -103,12 +103,18 @@ export interface RealmRepo {
   statusCounts(realmId: string): Step<Record<'nodes' | 'directives' | 'missions' | 'proposals', Record<string, number>>>;
 }
 
-/** Whether the agent has a running bridge run (liveness busy), read with the node by an indexed probe. */
+/**
+ * Whether the agent has a running bridge run (liveness busy), read with the node by an indexed probe; only for
+ * an agent that has sent a heartbeat (false for the others, whose liveness is null whatever runs they have).
+ */
 export interface Running {
   running: boolean;
 }
 
-/** A node as the org chart shows it: the columns hierarchy_tree needs (liveness included), nothing else. */
+/**
+ * A node as the org chart shows it: the columns hierarchy_tree needs (liveness included), nothing else. Entries
+ * with equal capabilities may share one array: treat it as read-only.
+ */
 export type OrgEntry = Pick<Node, 'agentId' | 'reportsTo' | 'title' | 'capabilities' | 'rank' | 'status' | 'heartbeatAt' | 'heartbeatState' | 'failedAt' | 'region'> & Running;
 
 /** What liveness is derived from, for one agent: its heartbeat columns and whether it has a running bridge run. */

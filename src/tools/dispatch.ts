@@ -78,7 +78,7 @@ export function successResult(name: string, value: unknown): CallToolResult {
     return errorResult(new DomainError('invalid_input', `the result is ${MiB(bytes)}, over the ${MiB(MAX_RESULT_BYTES)} one answer may carry; ${hint}`, { field: name === 'realm_export' ? 'file' : 'limit', resultBytes: bytes, maxBytes: MAX_RESULT_BYTES }));
   }
   const summary = bytes > FULL_TEXT_RESULT_BYTES
-    ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent`, bytes, keys: Object.keys(value as object) })
+    ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent (ask for less to have it as text too)`, bytes, keys: Object.keys(value as object) })
     : text;
   rememberJson(value, text);
   return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };

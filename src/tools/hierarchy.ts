@@ -32,8 +32,9 @@ export const hierarchyFunctions = [
     id: 'hierarchy::tree',
     title: 'Org chart tree',
     description:
-      'Read the org chart as trees, each agent with its reports (rank desc, then agentId), its liveness (null: it ' +
-      'never sent a heartbeat) and region. With rootAgentId, only that agent\'s subtree. Returns {roots}.',
+      'Read the org chart as trees, each agent with its reports (rank desc, then agentId), liveness and region. A ' +
+      'node leaves out what is null, empty or false (no liveness: it never sent a heartbeat). With rootAgentId, ' +
+      'only that agent\'s subtree. Returns {roots}.',
     errors: { not_found: true },
     input: Tree,
     output: z.object({ roots: z.array(TreeNode) }),

@@ -193,14 +193,14 @@ describe('realms on PostgreSQL, as on SQLite', () => {
 
 describe('the org chart on PostgreSQL, as on SQLite', () => {
   // ceo -> (cto -> (Dev-b, dev_a, dev-10 (terminated)), cfo -> (acct (paused))); mixed case and punctuation
-  // in ids, so byte order (C) and the en-US locale would sort them differently.
+  // in ids, so byte order (C) and the en-US locale would sort them differently. Dev-b has sent a heartbeat.
   const R = 'realm-org';
   const org = [
     node(R, 'ceo', null, 9, ['strategy', 'finance']),
     node(R, 'cto', 'ceo', 8, ['rust', 'review']),
     node(R, 'cfo', 'ceo', 8, ['finance']),
     node(R, 'dev_a', 'cto', 5, ['rust', 'go']),
-    node(R, 'Dev-b', 'cto', 5, ['rust'], { region: 'eu', load: 0.25 }),
+    node(R, 'Dev-b', 'cto', 5, ['rust'], { heartbeatAt: at(1), heartbeatState: 'ready', region: 'eu', load: 0.25 }),
     node(R, 'dev-10', 'cto', 5, ['rust'], { status: 'terminated' }),
     node(R, 'acct', 'cfo', 3, ['finance'], { status: 'paused' }),
   ];
@@ -208,10 +208,11 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     await both(function* (tx) {
       for (const n of org) yield* tx.nodes.insert(n);
     });
-    // Dev-b is busy: a running bridge run; dev_a only has finished ones.
+    // Dev-b is busy: a running bridge run; dev_a only has finished ones. cto has a running run but never sent a
+    // heartbeat: running is only read for agents that did (liveness is null for the others), so it reads false.
     await exec(`INSERT INTO bridge_runs (id, runtime_id, realm_id, agent_id, status, output_truncated, stderr_truncated, owner_instance_id, cancel_requested, started_at)
       VALUES ('run-1', 'rt', '${R}', 'Dev-b', 'running', false, false, 'i', false, 't'), ('run-2', 'rt', '${R}', 'dev_a', 'completed', false, false, 'i', false, 't'),
-             ('run-3', 'rt', 'realm-elsewhere', 'dev_a', 'running', false, false, 'i', false, 't')`);
+             ('run-3', 'rt', 'realm-elsewhere', 'dev_a', 'running', false, false, 'i', false, 't'), ('run-4', 'rt', '${R}', 'cto', 'running', false, false, 'i', false, 't')`);
   });
 
   it('reads nodes back as written; all and reports in rank then agent id (byte) order', async () => {
@@ -260,7 +261,7 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     expect(ids(whole)).toEqual(['ceo', 'cfo', 'cto', 'Dev-b', 'dev-10', 'dev_a', 'acct']);
     expect(whole[3]).toEqual({
       agentId: 'Dev-b', reportsTo: 'cto', title: 'Dev-b title', capabilities: ['rust'], rank: 5, status: 'active',
-      heartbeatAt: null, heartbeatState: null, failedAt: null, region: 'eu', running: true,
+      heartbeatAt: at(1), heartbeatState: 'ready', failedAt: null, region: 'eu', running: true,
     });
     expect(ids(await both((tx) => tx.nodes.org(R, 'cfo')))).toEqual(['cfo', 'acct']);
     expect(await both((tx) => tx.nodes.org(R, 'nobody'))).toEqual([]);
@@ -269,7 +270,11 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     const beats = byAgent(await onPg((tx) => tx.nodes.beats(R)));
     expect(beats).toEqual(byAgent(onSqlite((tx) => tx.nodes.beats(R))));
     expect(beats).toEqual(
-      ['Dev-b', 'acct', 'ceo', 'cfo', 'cto', 'dev_a'].map((agentId) => ({ agentId, heartbeatAt: null, heartbeatState: null, failedAt: null, running: agentId === 'Dev-b' })),
+      ['Dev-b', 'acct', 'ceo', 'cfo', 'cto', 'dev_a'].map((agentId) =>
+        agentId === 'Dev-b'
+          ? { agentId, heartbeatAt: at(1), heartbeatState: 'ready', failedAt: null, running: true }
+          : { agentId, heartbeatAt: null, heartbeatState: null, failedAt: null, running: false },
+      ),
     );
   });
 
@@ -301,6 +306,9 @@ describe('the org chart on PostgreSQL, as on SQLite', () => {
     await both((tx) => tx.nodes.markFailed(H, 'nobody', at(6)));
     expect(await both((tx) => tx.nodes.get(H, 'w'))).toMatchObject({ failedAt: at(6), heartbeatState: 'busy', version: 1 });
     expect(await both((tx) => tx.nodes.beats(H))).toEqual([{ agentId: 'w', heartbeatAt: at(5), heartbeatState: 'busy', failedAt: at(6), running: false }]);
+    expect(await both((tx) => tx.nodes.org(H, null))).toEqual([
+      { agentId: 'w', reportsTo: null, title: 'w title', capabilities: [], rank: 1, status: 'active', heartbeatAt: at(5), heartbeatState: 'busy', failedAt: at(6), region: 'us', running: false },
+    ]);
   });
 
   it('keeps the capability index in step with inserts, updates and deletes (and rebuilds it from the nodes)', async () => {

@@ -14,12 +14,36 @@ describe('the hierarchy document examples', () => {
     const { roots } = await s.call('hierarchy_tree', { realmId });
     expect(roots).toHaveLength(1);
     const [ceo] = roots;
-    expect(ceo).toMatchObject({ agentId: 'agent-ceo', title: 'CEO', capabilities: ['leadership', 'strategy'], rank: 10, truncated: false });
+    expect(ceo).toMatchObject({ agentId: 'agent-ceo', title: 'CEO', capabilities: ['leadership', 'strategy'], rank: 10, status: 'active' });
     expect(names(ceo.reports)).toEqual(['agent-cfo', 'agent-cto']);
     const cto = ceo.reports[1];
     expect(cto).toMatchObject({ title: 'CTO', rank: 8 });
     expect(names(cto.reports)).toEqual(['agent-dev-3', 'agent-dev-1', 'agent-dev-2']);
     expect(names(ceo.reports[0].reports)).toEqual(['agent-accountant']);
+  });
+
+  it('leaves out of each node what is null, empty or false', async () => {
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-temp', reportsTo: 'agent-accountant' });
+    const { roots } = await s.call('hierarchy_tree', { realmId });
+    const accountant = roots[0].reports[0].reports[0];
+    // No liveness (never sent a heartbeat), no region, not truncated; one report, which has no title,
+    // capabilities or reports either.
+    expect(accountant).toEqual({
+      agentId: 'agent-accountant', title: 'Accountant', capabilities: ['bookkeeping'], rank: 4, status: 'active',
+      reports: [{ agentId: 'agent-temp', rank: 0, status: 'active' }],
+    });
+    await s.call('hierarchy_heartbeat', { realmId, agentId: 'agent-temp', region: 'eu-west' });
+    const after = await s.call('hierarchy_tree', { realmId, rootAgentId: 'agent-temp' });
+    expect(after.roots).toEqual([{ agentId: 'agent-temp', rank: 0, status: 'active', liveness: 'ready', region: 'eu-west' }]);
+  });
+
+  it('puts a report that outranks its manager under it, reports still rank desc then agentId', async () => {
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-star', reportsTo: 'agent-dev-2', rank: 9 });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-a', reportsTo: 'agent-dev-2', rank: 1 });
+    await s.call('hierarchy_set', { realmId, agentId: 'agent-b', reportsTo: 'agent-dev-2', rank: 9 });
+    const { roots } = await s.call('hierarchy_tree', { realmId });
+    const dev2 = roots[0].reports[1].reports.find((r: { agentId: string }) => r.agentId === 'agent-dev-2');
+    expect(names(dev2.reports)).toEqual(['agent-b', 'agent-star', 'agent-a']);
   });
 
   it('returns one subtree for rootAgentId', async () => {
@@ -101,11 +125,17 @@ describe('hierarchy_set', () => {
 describe('hierarchy_tree and hierarchy_find options', () => {
   it('cuts at maxDepth and says where', async () => {
     const { roots } = await s.call('hierarchy_tree', { realmId, maxDepth: 1 });
-    expect(roots[0].truncated).toBe(false);
+    expect(roots[0]).not.toHaveProperty('truncated');
     const cto = roots[0].reports.find((r: { agentId: string }) => r.agentId === 'agent-cto');
-    expect(cto).toMatchObject({ reports: [], truncated: true });
+    expect(cto).toMatchObject({ agentId: 'agent-cto', truncated: true });
+    expect(cto).not.toHaveProperty('reports');
     const zero = await s.call('hierarchy_tree', { realmId, maxDepth: 0 });
-    expect(zero.roots[0]).toMatchObject({ agentId: 'agent-ceo', reports: [], truncated: true });
+    expect(zero.roots[0]).toMatchObject({ agentId: 'agent-ceo', truncated: true });
+    expect(zero.roots[0]).not.toHaveProperty('reports');
+    // A leaf at the cut has nothing cut: not truncated.
+    const accountant = (await s.call('hierarchy_tree', { realmId, maxDepth: 2 })).roots[0].reports[0].reports[0];
+    expect(accountant).toMatchObject({ agentId: 'agent-accountant' });
+    expect(accountant).not.toHaveProperty('truncated');
   });
 
   it('finds only under one manager', async () => {
@@ -187,7 +217,7 @@ describe('hierarchy_chain and hierarchy_tree on a deep org', () => {
     expect(chain[0]).toMatchObject({ agentId: 'agent-l12', realmId, reportsTo: 'agent-l11', capabilities: [], version: 1 });
     const { roots } = await s.call('hierarchy_tree', { realmId, rootAgentId: 'agent-l3', maxDepth: 8 });
     let depth = 0;
-    for (let n = roots[0]; n.reports.length; n = n.reports[0]) depth++;
+    for (let n = roots[0]; n.reports; n = n.reports[0]) depth++;
     expect(depth).toBe(8);
     expect((await s.call('hierarchy_tree', { realmId, rootAgentId: 'agent-l3' })).roots[0].reports[0].reports[0].agentId).toBe('agent-l5');
   });

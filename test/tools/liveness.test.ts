@@ -33,9 +33,10 @@ const beat = (args: Record<string, unknown> = {}) => s.call('hierarchy_heartbeat
 /** Every agent's liveness in the tree, by agentId. */
 async function treeLiveness(): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
-  const walk = (n: { agentId: string; liveness: string | null; reports: any[] }) => {
-    out[n.agentId] = n.liveness;
-    n.reports.forEach(walk);
+  // The tree leaves out the liveness of an agent that never sent a heartbeat: null here.
+  const walk = (n: { agentId: string; liveness?: string; reports?: any[] }) => {
+    out[n.agentId] = n.liveness ?? null;
+    n.reports?.forEach(walk);
   };
   (await s.call('hierarchy_tree', { realmId })).roots.forEach(walk);
   return out;

@@ -17,7 +17,7 @@ async function readBoard(realm: string) {
     get<{ roots: OrgNode[] }>(`/api/hierarchy/${realm}/tree`),
   ]);
   const nodes: string[] = [];
-  const walk = (n: OrgNode) => (nodes.push(n.agentId), n.reports.forEach(walk));
+  const walk = (n: OrgNode) => (nodes.push(n.agentId), n.reports?.forEach(walk));
   tree.roots.forEach(walk);
   return { ...board, directives: directives.directives, nodes };
 }

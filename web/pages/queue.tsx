@@ -14,7 +14,7 @@ async function readQueue(realm: string) {
   const byState: Record<string, OrgNode[]> = {};
   const walk = (n: OrgNode) => {
     if (n.status !== 'terminated') (byState[n.liveness ?? 'silent'] ??= []).push(n);
-    n.reports.forEach(walk);
+    n.reports?.forEach(walk);
   };
   tree.roots.forEach(walk);
   return { queue, byState };

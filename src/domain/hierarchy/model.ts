@@ -40,28 +40,35 @@ export const LivenessField = z.enum(livenessStates).nullable().describe('Derived
 export const SeenNode = Node.extend({ liveness: LivenessField });
 export type SeenNode = z.infer<typeof SeenNode>;
 
+/**
+ * A node of hierarchy_tree's answer. The answer grows with the org (10,000 agents: about 1 MB), so each node
+ * leaves out what is null, empty or false: no title, no capabilities, no liveness (it never sent a
+ * heartbeat), no region, no reports, not truncated. A field is either absent or set (never null), so that
+ * "absent" has one meaning. What a node does not carry (reportsTo, runtime, heartbeat details, versions) is
+ * one hierarchy_chain or hierarchy_find away.
+ */
 export interface TreeNode {
   agentId: string;
-  title: string | null;
-  capabilities: string[];
+  title?: string;
+  capabilities?: string[];
   rank: number;
   status: NodeStatus;
-  liveness: Liveness | null;
-  region: string | null;
-  reports: TreeNode[];
-  truncated: boolean;
+  liveness?: Liveness;
+  region?: string;
+  reports?: TreeNode[];
+  truncated?: true;
 }
 
 export const TreeNode: z.ZodType<TreeNode> = z.lazy(() =>
   z.object({
     agentId: z.string(),
-    title: z.string().nullable(),
-    capabilities: z.array(z.string()),
+    title: z.string().optional(),
+    capabilities: z.array(z.string()).optional(),
     rank: z.number().int(),
     status: z.enum(nodeStatuses),
-    liveness: LivenessField,
-    region: z.string().nullable(),
-    reports: z.array(TreeNode),
-    truncated: z.boolean(),
+    liveness: z.enum(livenessStates).optional(),
+    region: z.string().optional(),
+    reports: z.array(TreeNode).optional(),
+    truncated: z.literal(true).optional(),
   }),
 ).meta({ id: 'TreeNode' });

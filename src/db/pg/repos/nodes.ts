@@ -18,9 +18,9 @@ const treeOrder = sql.raw('ORDER BY n.rank DESC, n.agent_id');
 // Whether the node's agent has a running bridge run, probed by bridge_runs_agent (realm, agent, status) per
 // node. OFFSET 0 keeps it a probe: without it PostgreSQL turns the EXISTS into a hashed subplan that reads
 // every running run of every realm first (10,000 running runs elsewhere: a 200-node org took 4.2-5.2 ms
-// a query, 1.2-2.0 ms probed).
+// a query, 1.2-2.0 ms probed). Only for an agent that has sent a heartbeat, as in the SQLite store.
 const running = sql.raw(
-  `EXISTS (SELECT 1 FROM bridge_runs r WHERE r.realm_id = n.realm_id AND r.agent_id = n.agent_id AND r.status = 'running' OFFSET 0) AS running`,
+  `(n.heartbeat_at IS NOT NULL AND EXISTS (SELECT 1 FROM bridge_runs r WHERE r.realm_id = n.realm_id AND r.agent_id = n.agent_id AND r.status = 'running' OFFSET 0)) AS running`,
 );
 // A walk's agents to their nodes, one nodes_realm_agent probe each (LATERAL, OFFSET 0: the planner may not
 // flatten it into a join). Left to its estimate of the walk (a fixed guess), it would hash the realm's whole
