@@ -61,6 +61,26 @@ describe('the schemas tools/list serves', () => {
     expect(named).toBeGreaterThan(0);
   });
 
+  it('name a place that states the shape: `at` leads to an object with its properties (not to a name of another)', () => {
+    let placed = 0;
+    for (const f of registry.functions) {
+      for (const schema of [f.tool.inputSchema, f.tool.outputSchema!]) {
+        for (const d of facts(schema).descriptions) {
+          for (const [, tool, io, at] of d.matchAll(/Its schema is (\w+)'s (input|output)Schema(?: at (#\/[\w/]+))?\./g)) {
+            const target = registry.get(tool!)!.tool[io === 'input' ? 'inputSchema' : 'outputSchema'] as Node;
+            const shape = (at ?? '#').slice(2).split('/').filter(Boolean).reduce<Node | undefined>((node, key) => node?.[key] as Node | undefined, target);
+            expect(shape, `${f.name}: ${d}`).toBeDefined();
+            // An object with its properties, or a union of such (realm_export's document or file summary).
+            const objects = Array.isArray(shape!.anyOf) ? (shape!.anyOf as Node[]) : [shape!];
+            for (const o of objects) expect(Object.keys((o.properties ?? {}) as Node).length, `${f.name}: ${d}`).toBeGreaterThan(2);
+            if (at) placed++;
+          }
+        }
+      }
+    }
+    expect(placed).toBeGreaterThan(5);
+  });
+
   it('lose no property, and no description but the shared ones the guide gives once', () => {
     const shared = new Set(sharedParameters.map((p) => p.description.replace(/^\(lists\) /, '')));
     for (const f of registry.functions) {

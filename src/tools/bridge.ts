@@ -3,7 +3,7 @@ import { Run, Runtime } from '../domain/bridge/model.js';
 import { cancelRun, getRun, invoke } from '../domain/bridge/runs.js';
 import { listRuntimes, registerRuntime } from '../domain/bridge/runtimes.js';
 import { declare } from './declaration.js';
-import { statedAs } from './wire-schema.js';
+import { statedAs, statedAsItemOf } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 
 export const bridgeFunctions = [
@@ -16,7 +16,7 @@ export const bridgeFunctions = [
       'Global unless realmId is given. Returns the runtime, with secret-looking envVars and headers shown as "[REDACTED]".',
     errors: { not_found: true, realm_suspended: true },
     input: RegisterRuntime,
-    output: Runtime,
+    output: statedAsItemOf(Runtime, 'The runtime registered.', 'bridge_list', 'runtimes'),
     rest: { method: 'POST', path: '/api/bridge/runtimes' },
     permission: 'control_plane:runtimes:write',
     idempotent: true,

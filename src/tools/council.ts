@@ -8,7 +8,7 @@ import { overrideAgent } from '../domain/council/override.js';
 import { decideProposal, listProposals, submitProposal } from '../domain/council/proposals.js';
 import { Node } from '../domain/hierarchy/model.js';
 import { declare } from './declaration.js';
-import { statedAs } from './wire-schema.js';
+import { statedAsItemOf } from './wire-schema.js';
 import { pageOf } from './outputs.js';
 
 const suspended = { realm_suspended: true } as const;
@@ -28,7 +28,7 @@ export const councilFunctions = [
       ...suspended,
     },
     input: Submit,
-    output: Proposal,
+    output: statedAsItemOf(Proposal, 'The proposal submitted.', 'council_proposals', 'proposals'),
     rest: { method: 'POST', path: '/api/council/proposals' },
     permission: 'control_plane:proposals:write',
     idempotent: true,
@@ -48,7 +48,7 @@ export const councilFunctions = [
       ...suspended,
     },
     input: Decide,
-    output: statedAs(Proposal, 'The proposal as decided.', 'council_submit'),
+    output: statedAsItemOf(Proposal, 'The proposal as decided.', 'council_proposals', 'proposals'),
     rest: { method: 'POST', path: '/api/council/proposals/:id/decide' },
     permission: 'control_plane:proposals:decide',
     run: (input, ctx) => decideProposal(ctx, input),

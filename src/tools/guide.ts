@@ -2,6 +2,7 @@
 // shared parameters and the shape of results. The server's instructions carry it (toolGuide) and docs/tools.md
 // renders it; the wire schemas (wire-schema.ts) leave out what it says.
 import { errorCodes } from '../domain/errors.js';
+import { leaseFence } from '../domain/mission/fields.js';
 import { agentId, cursor, expectedVersion, limit, realmId } from '../domain/params.js';
 import { idempotencyKey } from './idempotent.js';
 import { pageFields } from './outputs.js';
@@ -14,6 +15,7 @@ export const sharedParameters: readonly { name: string; description: string }[] 
   { name: 'limit', description: limit.description! },
   { name: 'cursor', description: cursor.description! },
   { name: 'idempotencyKey', description: idempotencyKey.description! },
+  { name: 'fence', description: leaseFence.description! },
   { name: 'count', description: `(lists) ${pageFields.count.description!}` },
   { name: 'nextCursor', description: `(lists) ${pageFields.nextCursor.description!}` },
 ];

@@ -11,10 +11,11 @@ import { releaseMission, transitionMission } from '../domain/mission/moves-ops.j
 import { updateMission } from '../domain/mission/update.js';
 import { declare } from './declaration.js';
 import { pageOf } from './outputs.js';
-import { statedAs } from './wire-schema.js';
+import { statedAsItemOf } from './wire-schema.js';
 
 /** The mission after a change: tools/list gives its shape once, in mission_checkout's output schema. */
-const sameAsCheckout = statedAs(Mission, 'The mission after the change.', 'mission_checkout');
+// A mission is given in full once, as mission_list's items; the tools that return one name it.
+const missionAfterChange = statedAsItemOf(Mission, 'The mission after the change.', 'mission_list', 'missions');
 
 const suspended = { realm_suspended: true } as const;
 
@@ -28,7 +29,7 @@ export const missionFunctions = [
       'they are complete). Starts in backlog (or queued). Agents then take it with mission_checkout. Returns the mission.',
     errors: { not_found: 'the realm, directiveId, parentId or a blockedBy mission does not exist (details.field)', ...suspended },
     input: CreateMission,
-    output: sameAsCheckout,
+    output: missionAfterChange,
     // The seed's clients submit tasks to be claimed: queued, not backlog.
     rest: { method: 'POST', path: '/api/missions', aliases: [{ method: 'POST', path: '/api/control-plane/tasks', fixed: { status: 'queued' } }] },
     permission: 'control_plane:missions:write',
@@ -53,7 +54,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: Checkout,
-    output: Mission,
+    output: statedAsItemOf(Mission, 'The mission, held by agentId.', 'mission_list', 'missions'),
     rest: { method: 'POST', path: '/api/missions/:id/checkout' },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],
@@ -74,7 +75,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: Release,
-    output: sameAsCheckout,
+    output: missionAfterChange,
     rest: { method: 'POST', path: '/api/missions/:id/release' },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],
@@ -97,7 +98,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: Transition,
-    output: sameAsCheckout,
+    output: missionAfterChange,
     rest: {
       method: 'PATCH',
       path: '/api/missions/:id/status',
@@ -167,7 +168,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: UpdateMission,
-    output: sameAsCheckout,
+    output: missionAfterChange,
     rest: { method: 'PATCH', path: '/api/missions/:id' },
     permission: 'control_plane:missions:work',
     actsAs: ['agentId'],
@@ -191,7 +192,7 @@ export const missionFunctions = [
     input: ClaimNext,
     idempotent: true,
     output: z.object({
-      mission: statedAs(Mission, 'The mission now active and held by agentId; null: nothing to claim.', 'mission_checkout').nullable(),
+      mission: statedAsItemOf(Mission, 'The mission now active and held by agentId; null: nothing to claim.', 'mission_list', 'missions').nullable(),
       lease: z
         .object({ fence: z.number().int(), expiresAt: z.string().nullable() })
         .nullable()
@@ -222,7 +223,7 @@ export const missionFunctions = [
       ...suspended,
     },
     input: FailMission,
-    output: sameAsCheckout,
+    output: missionAfterChange,
     rest: {
       method: 'POST',
       path: '/api/missions/:id/fail',

@@ -132,7 +132,7 @@ export const realmFunctions = [
     errors: {},
     input: ImportInput,
     output: z.object({
-      realm: Realm.nullable(),
+      realm: statedAs(Realm, 'The realm imported; null on a dry run.', 'realm_get').nullable(),
       dryRun: z.boolean(),
       counts: z.record(z.string(), z.number().int()),
       warnings: z.array(z.string()),

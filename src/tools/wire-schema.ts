@@ -22,13 +22,14 @@ export function fullSchema(schema: z.ZodType, io: Io): Json {
  * Shapes that another tool's schema gives in full (realm_import's document is realm_export's answer): the wire
  * schema says which, instead of repeating a large shape; the validator still checks all of it.
  */
-export const statedBy = z.registry<{ tool: string; io: Io }>();
+export const statedBy = z.registry<{ tool: string; io: Io; at?: string }>();
 
 /** Replaces a shape registered in statedBy with an object naming the schema that gives it. */
 function pointToStatement(ctx: { zodSchema: z.core.$ZodType; jsonSchema: Record<string, unknown> }) {
   const by = statedBy.get(ctx.zodSchema as z.ZodType);
   if (!by) return;
-  const description = `${(ctx.zodSchema as z.ZodType).description ?? ''} Its schema is ${by.tool}'s ${by.io}Schema.`.trim();
+  const where = by.at ? ` at ${by.at}` : '';
+  const description = `${(ctx.zodSchema as z.ZodType).description ?? ''} Its schema is ${by.tool}'s ${by.io}Schema${where}.`.trim();
   for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
   Object.assign(ctx.jsonSchema, { type: 'object', description });
 }
@@ -189,9 +190,14 @@ const uniqueName = (base: string, taken: Map<string, string>) => {
 export const wireSchema = (schema: z.ZodType, io: Io) => inlineCheapDefs(rewrite(inlineCheapDefs(generate(schema, io, true)), io) as Json);
 
 /**
- * `schema` as a tool's output (or a part of it) whose shape `tool`'s schema of `io` states in full: tools/list
- * names that schema instead of repeating the shape; zod still validates all of it. The named tool must be
- * served wherever this one is (test/wire-schema.test.ts checks toolset, roles and read-only).
+ * `schema` as a tool's output (or a part of it) whose shape `tool`'s schema of `io` states in full (`at`: where
+ * in it, a JSON Pointer such as `#/properties/missions/items`): tools/list names that schema instead of
+ * repeating the shape; zod still validates all of it. The named tool must be served wherever this one is
+ * (test/wire-schema.test.ts checks toolset, roles and read-only, and that `at` leads to the shape).
  */
-export const statedAs = <T extends z.ZodType>(schema: T, description: string, tool: string, io: Io = 'output') =>
-  (schema.describe(description) as z.ZodType).register(statedBy, { tool, io }) as unknown as T;
+export const statedAs = <T extends z.ZodType>(schema: T, description: string, tool: string, io: Io = 'output', at?: string) =>
+  (schema.describe(description) as z.ZodType).register(statedBy, { tool, io, ...(at ? { at } : {}) }) as unknown as T;
+
+/** `schema` as one item of `plural` in `tool`'s page (pageOf), which states it in full. */
+export const statedAsItemOf = <T extends z.ZodType>(schema: T, description: string, tool: string, plural: string) =>
+  statedAs(schema, description, tool, 'output', `#/properties/${plural}/items`);
