@@ -187,7 +187,9 @@ function sqliteStore(options: AppOptions, logger: Logger, instanceId: string, on
   if (options.readOnly && options.db !== ':memory:') requireMigrated(db);
   else migrateDatabase(db);
   if (snapshot) logger.warn({ db: options.db }, 'the database directory is not writable: serving a snapshot read into memory; later writes by other processes are not seen');
-  return new SqliteStore(db, { origin: instanceId, pollMs: options.pollMs, onListenerError });
+  // Logged each time: a worker that cannot start means every long verify walks on the event loop instead.
+  const chainWorkers = { onError: (error: unknown) => logger.warn({ err: error }, 'verify: a chain worker failed; the chain is walked instead') };
+  return new SqliteStore(db, { origin: instanceId, pollMs: options.pollMs, onListenerError, chainWorkers });
 }
 
 const RESYNC_TOPIC = 'store.resync';

@@ -263,6 +263,26 @@ describe('a long verify', () => {
   });
 });
 
+describe('large entries', () => {
+  it('are read a few at a time, and a change in any of them is named', async () => {
+    const app = quietApp(':memory:');
+    try {
+      const ctx = { store: app.store, clock: app.clock, principal: localAdmin };
+      const realmId = (await createRealm(ctx, { name: 'r', owner: 'o' })).id;
+      await app.store.write(function* (tx) {
+        for (let i = 0; i < 300; i++) yield* appendAudit(tx, app.clock, { realmId, actor: localAdmin, action: 'tick', entityType: 't', entityId: `e${i}`, details: { i, text: 'x'.repeat(60_000) } });
+      });
+      // 18 MB of entries: well past one group's bytes, so the groups shrink to keep each read short.
+      expect(await verifyChain(ctx, { realmId })).toMatchObject({ valid: true, entryCount: 301 });
+      expect((await readLinks(app, realmId)).map((l) => l.seq)).toEqual(Array.from({ length: 301 }, (_, i) => i + 1));
+      sqlite(app).prepare("UPDATE audit_entries SET details = replace(details, 'xxx', 'xyx') WHERE realm_id = ? AND seq = 250").run(realmId);
+      expect(await verifyChain(ctx, { realmId })).toMatchObject({ valid: false, entryCount: 249, firstInvalidSeq: 250 });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('rows the store cannot build in SQL (changed by hand)', () => {
   // Each edit leaves a row that SQL would write otherwise than hashInput does, or not at all (json_quote
   // refuses a BLOB); the store must hand verify exactly hashInput's text for it, and SQL's for the rest.

@@ -73,6 +73,13 @@ const damages: [string, string][] = [
   ['a whole stretch missing', 'DELETE FROM audit_entries WHERE realm_id = @realmId AND seq BETWEEN 1001 AND 2000'],
   ['the tail cut off', 'DELETE FROM audit_entries WHERE realm_id = @realmId AND seq > 2500'],
   ['the head moved back', "UPDATE audit_heads SET seq = 2000, hash = (SELECT hash FROM audit_entries WHERE realm_id = @realmId AND seq = 2000) WHERE realm_id = @realmId"],
+  // Only a hand edit writes these: a read that continued from seq + 1 stepped over them.
+  ...[1000.5, 1024.5, 2999.5, 3000.5].map((seq): [string, string] => [
+    `a row forged at seq ${seq}`,
+    `INSERT INTO audit_entries (id, realm_id, seq, actor_kind, actor_id, action, entity_type, entity_id, details, prev_hash, hash, timestamp) ` +
+      `SELECT 'act-forged', realm_id, ${seq}, actor_kind, actor_id, action, entity_type, entity_id, details, prev_hash, hash, timestamp FROM audit_entries WHERE realm_id = @realmId AND seq = ${Math.floor(seq)}`,
+  ]),
+  ['the head moved on with its hash', 'UPDATE audit_heads SET seq = seq + 5 WHERE realm_id = @realmId'],
   ['an escape undone in the last stretch', "UPDATE audit_entries SET details = replace(details, '\\\"', '''') WHERE realm_id = @realmId AND seq = 2999"],
 ];
 
@@ -86,6 +93,35 @@ describe('verify in worker threads', () => {
     expect(result).toEqual({ valid: true, entryCount: ENTRIES, headHash: expect.stringMatching(/^[0-9a-f]{64}$/), firstInvalidSeq: null, reason: null });
     expect(await verify(store({ minEntries: Infinity }))).toEqual(result);
     expect(await verify(workers, { fromSeq: 700, toSeq: 2300 })).toMatchObject({ valid: true, entryCount: 1601 });
+  });
+
+  it('runs at most a few workers in the process, however many verifies run at once; the others walk', async () => {
+    const workers = store({ minEntries: 1, threads: 3 });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => workers.checkChain(realmId, 1, ENTRIES)));
+    const stretches = answers.filter(Boolean).reduce((n: number, a: Any[]) => n + a.length, 0);
+    expect(stretches).toBeGreaterThanOrEqual(3);
+    expect(stretches).toBeLessThanOrEqual(Math.max(4, (await import('node:os')).availableParallelism()));
+    expect(answers).toContain(null);
+    const verdicts = await Promise.all(Array.from({ length: 6 }, () => verify(workers)));
+    expect(verdicts.every((v: Any) => v.valid && v.entryCount === ENTRIES)).toBe(true);
+    // All of them ended: the next verify gets its threads again.
+    expect(await workers.checkChain(realmId, 1, ENTRIES)).toHaveLength(3);
+  });
+
+  it('walks, and says so, when a worker cannot read the file', async () => {
+    const errors: unknown[] = [];
+    const { db: conn } = mods.connection.openDatabase(file);
+    const s = new mods.store.SqliteStore(conn, { chainWorkers: { minEntries: 1, threads: 2, onError: (e: unknown) => errors.push(e) } });
+    stores.push(s);
+    // The store keeps its open connection; a worker opens the file by name and finds none.
+    (await import('node:fs')).renameSync(file, `${file}.moved`);
+    try {
+      expect(await s.checkChain(realmId, 1, ENTRIES)).toBeNull();
+      expect(errors.length).toBeGreaterThan(0);
+      expect(await verify(s)).toMatchObject({ valid: true, entryCount: ENTRIES });
+    } finally {
+      (await import('node:fs')).renameSync(`${file}.moved`, file);
+    }
   });
 
   it('leaves short ranges to the walk', async () => {

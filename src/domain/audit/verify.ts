@@ -84,8 +84,9 @@ export async function verifyChain(ctx: DomainContext, input: VerifyInput): Promi
     if (problem) return { ...problem, entryCount: problem.entryCount || result.entryCount, headHash: problem.headHash ?? result.headHash };
   }
   const walkedToHead = input.toSeq === undefined || input.toSeq >= headSeq;
-  if (walkedToHead && head && result.headHash !== head.hash) {
-    const lastSeq = fromSeq + result.entryCount - 1;
+  const lastSeq = fromSeq + result.entryCount - 1;
+  // Both: a head row moved on with the old hash must not pass either.
+  if (walkedToHead && head && (result.headHash !== head.hash || lastSeq !== head.seq)) {
     return { ...result, valid: false, firstInvalidSeq: lastSeq + 1, reason: `the chain ends at seq ${lastSeq} but its head is seq ${head.seq}` };
   }
   const beyond = walkedToHead ? await entryPastHead(ctx, input.realmId) : null;

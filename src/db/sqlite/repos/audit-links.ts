@@ -12,10 +12,13 @@ import { entriesBySeq } from './audit-rows.js';
 // the whole group go the long way: the full rows, hashed by hashInput itself.
 
 /**
- * Entries per result row: 1,024 lines is ~560 KB, read in ~2.5 ms; a slice that stops mid-group re-reads at most
- * that. Against 256, verify of 1M entries took 2.4 instead of 2.9 s on one core.
+ * Entries per result row, at most: 1,024 lines of ordinary entries is ~560 KB, read in ~2.5 ms (against 256,
+ * verify of 1M entries took 2.4 instead of 2.9 s on one core). Fewer where entries are large: a group is kept
+ * near GROUP_BYTES, because a slice that stops mid-group reads the rest again, and one group is read at once.
  */
 export const GROUP = 1024;
+const MIN_GROUP = 16;
+const GROUP_BYTES = 1 << 20;
 
 // hashInput's keys in its (sorted) order, each with the SQL that writes its value as hashInput does:
 // json_quote escapes text exactly as JSON.stringify does (every code point checked against it in
@@ -49,7 +52,7 @@ const plain = "typeof(seq) = 'integer' AND typeof(hash) = 'text' AND octet_lengt
 const groupSql =
   `SELECT count(*), count(line), min(seq), max(seq), CAST(group_concat(line, char(10)) AS BLOB) FROM (` +
   `SELECT seq, iif(${plain}, concat(prev_hash, hash, ${inputSql}), NULL) AS line ` +
-  `FROM audit_entries WHERE realm_id = @realmId AND seq >= @fromSeq ORDER BY seq LIMIT @limit)`;
+  `FROM audit_entries WHERE realm_id = @realmId AND seq > @after ORDER BY seq LIMIT @limit)`;
 type Group = [count: number, lines: number, first: number | null, last: number | null, text: Buffer | null];
 
 const NEWLINE = 0x0a;
@@ -68,31 +71,35 @@ function lineStarts(text: Buffer, count: number): number[] | null {
 
 export function auditLinks(client: Database) {
   const fullRows = entriesBySeq(client).iterate;
-  const groups = client.prepare(groupSql).raw(true) as unknown as Statement<[{ realmId: string; quotedRealmId: string; fromSeq: number; limit: number }], Group>;
+  const groups = client.prepare(groupSql).raw(true) as unknown as Statement<[{ realmId: string; quotedRealmId: string; after: number; limit: number }], Group>;
+  // Entries per group, so that a group stays near GROUP_BYTES: entries of 64 KiB details come 16 at a time.
+  let size = GROUP;
+  const learn = (bytes: number, count: number) => (size = Math.max(MIN_GROUP, Math.min(GROUP, Math.floor(GROUP_BYTES / Math.max(1, bytes / count)))));
 
-  /** One group the long way: how many entries it visited, and the seq after the last (null: stop). */
-  const slowly = (realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean) => {
+  /** One group the long way: how many entries it visited, and the seq of the last (null: stop). */
+  const slowly = (realmId: string, after: number, limit: number, visit: (link: ChainLink) => boolean) => {
     let count = 0;
     let last: unknown = null;
-    for (const e of fullRows(realmId, fromSeq, limit)) {
-      if (!visit({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, input: hashInput(e) })) return { count, next: null };
+    for (const e of fullRows(realmId, after, limit)) {
+      if (!visit({ seq: e.seq, prevHash: e.prevHash, hash: e.hash, input: hashInput(e) })) return { count, last: null };
       count++;
       last = e.seq;
     }
-    // A seq that is not an integer sorts after them all: nothing plain can follow it.
-    return { count, next: Number.isSafeInteger(last) ? (last as number) + 1 : null };
+    // Visited entries carry the seqs verify expected, integers; anything else stops the read.
+    return { count, last: Number.isSafeInteger(last) ? (last as number) : null };
   };
 
   /** One group the fast way; the same answer as slowly, or null where the group is not plain. */
-  const quickly = (realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean) => {
+  const quickly = (realmId: string, after: number, limit: number, visit: (link: ChainLink) => boolean) => {
     let group: Group;
     try {
-      group = groups.get({ realmId, quotedRealmId: json(realmId), fromSeq, limit })!;
+      group = groups.get({ realmId, quotedRealmId: json(realmId), after, limit })!;
     } catch {
       return null; // json_quote met a BLOB; a real failure of the store fails again the long way
     }
     const [count, lines, first, last, text] = group;
-    if (count === 0) return { count, next: null };
+    if (count === 0) return { count, last: null };
+    learn(text?.length ?? 0, count);
     // Invalid UTF-8 (only a hand edit writes it) reads back as U+FFFD, which hashInput hashes: never the bytes.
     const starts = lines === count && last! - first! + 1 === count && isUtf8(text!) ? lineStarts(text!, count) : null;
     if (!starts) return null;
@@ -100,17 +107,18 @@ export function auditLinks(client: Database) {
       const at = starts[i]!;
       // Both hashes are 64 bytes and compare only with hex digits: latin1 reads them as they are stored.
       const link = { seq: first! + i, prevHash: text!.toString('latin1', at, at + 64), hash: text!.toString('latin1', at + 64, at + 128), input: text!.subarray(at + 128, starts[i + 1]! - 1) };
-      if (!visit(link)) return { count, next: null };
+      if (!visit(link)) return { count, last: null };
     }
-    return { count, next: last! + 1 };
+    return { count, last };
   };
 
+  // Each read continues past the last seq read (not from the next integer), so nothing between them is skipped.
   return function* links(realmId: string, fromSeq: number, limit: number, visit: (link: ChainLink) => boolean) {
-    while (limit > 0) {
-      const want = Math.min(limit, GROUP);
-      const { count, next } = quickly(realmId, fromSeq, want, visit) ?? slowly(realmId, fromSeq, want, visit);
-      if (next === null || count < want) return;
-      fromSeq = next;
+    for (let after = fromSeq - 1; limit > 0; ) {
+      const want = Math.min(limit, size);
+      const { count, last } = quickly(realmId, after, want, visit) ?? slowly(realmId, after, want, visit);
+      if (last === null || count < want) return;
+      after = last;
       limit -= count;
     }
   };

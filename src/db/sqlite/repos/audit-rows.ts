@@ -11,15 +11,19 @@ const storedEntry = (realmId: string, r: Row): StoredAuditEntry => ({
   id: r[0], realmId, seq: r[1], actorKind: r[2], actorId: r[3], action: r[4], entityType: r[5], entityId: r[6], details: r[7], prevHash: r[8], hash: r[9], timestamp: r[10],
 });
 
-/** Entries from `fromSeq` on, at most `limit`: as an array, or stepped through (leaving the loop early resets the statement). */
+/**
+ * Entries with a seq past `after`, at most `limit`: as an array, or stepped through (leaving the loop early
+ * resets the statement). Past, not from: a row edited by hand to a fractional seq (1000.5) is read by the
+ * read that continues after 1000, where `seq >= 1001` would step over it.
+ */
 export function entriesBySeq(client: Database) {
-  const fromSeq = client
-    .prepare(`SELECT ${columns} FROM audit_entries WHERE realm_id = ? AND seq >= ? ORDER BY seq LIMIT ?`)
+  const past = client
+    .prepare(`SELECT ${columns} FROM audit_entries WHERE realm_id = ? AND seq > ? ORDER BY seq LIMIT ?`)
     .raw(true) as unknown as Statement<[string, number, number], Row>;
   return {
-    all: (realmId: string, from: number, limit: number) => fromSeq.all(realmId, from, limit).map((row) => storedEntry(realmId, row)),
-    *iterate(realmId: string, from: number, limit: number): Generator<StoredAuditEntry> {
-      for (const row of fromSeq.iterate(realmId, from, limit)) yield storedEntry(realmId, row);
+    all: (realmId: string, after: number, limit: number) => past.all(realmId, after, limit).map((row) => storedEntry(realmId, row)),
+    *iterate(realmId: string, after: number, limit: number): Generator<StoredAuditEntry> {
+      for (const row of past.iterate(realmId, after, limit)) yield storedEntry(realmId, row);
     },
   };
 }

@@ -45,7 +45,7 @@ export function auditRepo(db: Db & { $client: Database }): AuditRepo {
       moveHead.run({ realmId: entry.realmId, seq: entry.seq, hash: entry.hash });
     },
     *range(realmId, fromSeq, limit) {
-      return bySeq.all(realmId, fromSeq, limit);
+      return bySeq.all(realmId, fromSeq - 1, limit);
     },
     links: auditLinks(db.$client),
     *log(realmId, q) {
