@@ -43,7 +43,7 @@ export interface Store {
   watchOtherProcesses(listener: (announcements: Announcement[]) => void): () => void;
   /**
    * Checks the realm's chain from `fromSeq` to `toSeq` off the event loop, in consecutive stretches checked at
-   * once (SQLite on a file: worker threads, each reading with its own connection); joinStretches gives the
+   * once (SQLite on a file: worker processes, each reading with its own connection); joinStretches gives the
    * verdict. Absent, or null for a call it would not speed up (a short range, an in-memory database): verify
    * walks AuditRepo.links itself.
    */

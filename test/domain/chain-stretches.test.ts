@@ -1,4 +1,4 @@
-// joinStretches against one chainVerifier fed every link: a chain checked in stretches (as worker threads check
+// joinStretches against one chainVerifier fed every link: a chain checked in stretches (as worker processes check
 // it, each stretch on its own) must get the same verdict, for every way of cutting it and every kind of damage.
 import { describe, expect, it } from 'vitest';
 import { chainVerifier, joinStretches } from '../../src/domain/audit/chain-verifier.js';

@@ -1,4 +1,4 @@
-// Verify in worker threads (Store.checkChain on a SQLite file: src/db/sqlite/chain-workers.ts) against verify's
+// Verify in worker processes (Store.checkChain on a SQLite file: src/db/sqlite/chain-workers.ts) against verify's
 // walk on the event loop, on the same file, for an intact chain and for each kind of damage. The workers run
 // from the build (dist/): from the TypeScript sources there is no worker file to start, and verify walks.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ let db: Any; // a writable connection, to damage the chain as someone with the f
 let pristine: Buffer;
 
 const stores: Any[] = [];
-function store(chainWorkers: { minEntries: number; threads?: number }) {
+function store(chainWorkers: { minEntries: number; workers?: number }) {
   const { db: conn } = mods.connection.openDatabase(file);
   const s = new mods.store.SqliteStore(conn, { chainWorkers });
   stores.push(s);
@@ -83,9 +83,9 @@ const damages: [string, string][] = [
   ['an escape undone in the last stretch', "UPDATE audit_entries SET details = replace(details, '\\\"', '''') WHERE realm_id = @realmId AND seq = 2999"],
 ];
 
-describe('verify in worker threads', () => {
-  it('checks a long range in stretches, one per thread, and agrees with the walk', async () => {
-    const workers = store({ minEntries: 1, threads: 3 });
+describe('verify in worker processes', () => {
+  it('checks a long range in stretches, one per worker, and agrees with the walk', async () => {
+    const workers = store({ minEntries: 1, workers: 3 });
     const stretches = await workers.checkChain(realmId, 1, ENTRIES);
     expect(stretches).toHaveLength(3);
     expect(stretches.map((s: Any) => s.first.seq)).toEqual([1, 1001, 2001]);
@@ -96,7 +96,7 @@ describe('verify in worker threads', () => {
   });
 
   it('runs at most a few workers in the process, however many verifies run at once; the others walk', async () => {
-    const workers = store({ minEntries: 1, threads: 3 });
+    const workers = store({ minEntries: 1, workers: 3 });
     const answers = await Promise.all(Array.from({ length: 6 }, () => workers.checkChain(realmId, 1, ENTRIES)));
     const stretches = answers.filter(Boolean).reduce((n: number, a: Any[]) => n + a.length, 0);
     expect(stretches).toBeGreaterThanOrEqual(3);
@@ -104,14 +104,14 @@ describe('verify in worker threads', () => {
     expect(answers).toContain(null);
     const verdicts = await Promise.all(Array.from({ length: 6 }, () => verify(workers)));
     expect(verdicts.every((v: Any) => v.valid && v.entryCount === ENTRIES)).toBe(true);
-    // All of them ended: the next verify gets its threads again.
+    // All of them ended: the next verify gets its workers again.
     expect(await workers.checkChain(realmId, 1, ENTRIES)).toHaveLength(3);
   });
 
   it('walks, and says so, when a worker cannot read the file', async () => {
     const errors: unknown[] = [];
     const { db: conn } = mods.connection.openDatabase(file);
-    const s = new mods.store.SqliteStore(conn, { chainWorkers: { minEntries: 1, threads: 2, onError: (e: unknown) => errors.push(e) } });
+    const s = new mods.store.SqliteStore(conn, { chainWorkers: { minEntries: 1, workers: 2, onError: (e: unknown) => errors.push(e) } });
     stores.push(s);
     // The store keeps its open connection; a worker opens the file by name and finds none.
     (await import('node:fs')).renameSync(file, `${file}.moved`);
@@ -136,10 +136,10 @@ describe('verify in worker threads', () => {
       expect(after, 'the statement must change the chain').not.toBe(before);
       const walked = await verify(store({ minEntries: Infinity }));
       expect(walked.valid).toBe(false);
-      const workers = store({ minEntries: 1, threads: 3 });
+      const workers = store({ minEntries: 1, workers: 3 });
       expect(await workers.checkChain(realmId, 1, 2000), 'the workers ran (no fallback to the walk)').toHaveLength(3);
       expect(await verify(workers)).toEqual(walked);
-      expect(await verify(store({ minEntries: 1, threads: 2 }), { fromSeq: 2 })).toEqual(await verify(store({ minEntries: Infinity }), { fromSeq: 2 }));
+      expect(await verify(store({ minEntries: 1, workers: 2 }), { fromSeq: 2 })).toEqual(await verify(store({ minEntries: Infinity }), { fromSeq: 2 }));
     });
   }
 });

@@ -1,5 +1,5 @@
 // The text an audit entry's hash covers. Its own module, apart from append (chain.ts), so that what reads
-// and checks stored entries (verify's worker threads) loads only this and canonical.ts.
+// and checks stored entries (verify's worker processes) loads only this and canonical.ts.
 import { canonicalJson } from './canonical.js';
 import type { StoredAuditEntry } from './model.js';
 
