@@ -77,11 +77,18 @@ export function successResult(name: string, value: unknown): CallToolResult {
     const hint = name === 'realm_export' ? 'pass file to have the document written to a file instead' : 'ask for less (a smaller limit, or narrower filters)';
     return errorResult(new DomainError('invalid_input', `the result is ${MiB(bytes)}, over the ${MiB(MAX_RESULT_BYTES)} one answer may carry; ${hint}`, { field: name === 'realm_export' ? 'file' : 'limit', resultBytes: bytes, maxBytes: MAX_RESULT_BYTES }));
   }
-  const summary = bytes > FULL_TEXT_RESULT_BYTES
-    ? JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent (ask for less to have it as text too)`, bytes, keys: Object.keys(value as object) })
-    : text;
+  const summary = bytes > FULL_TEXT_RESULT_BYTES ? textSummary(value as Record<string, unknown>, bytes) : text;
   rememberJson(value, text);
   return { content: [{ type: 'text', text: summary }], structuredContent: value as Record<string, unknown> };
+}
+
+/**
+ * The text of a result too large to copy: its size, its fields, and the values of those that are not lists or
+ * objects (count, nextCursor, nextBefore, dryRun...), so that a client reading only text can still page on.
+ */
+function textSummary(value: Record<string, unknown>, bytes: number) {
+  const values = Object.fromEntries(Object.entries(value).filter(([, v]) => v === null || typeof v !== 'object'));
+  return JSON.stringify({ summary: `a ${MiB(bytes)} result; the whole of it is in structuredContent (ask for less to have it as text too)`, bytes, keys: Object.keys(value), values });
 }
 
 /** Told of every call: which function, through which transport, how it ended (ok or an error code), how long it took. */

@@ -10,7 +10,7 @@ import type { RegisteredFunction, Registry } from './registry.js';
 import { fullSchema } from './wire-schema.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const MiB = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
+const MiB = (bytes: number) => (bytes < 1024 * 1024 ? `${bytes / 1024} KiB` : `${bytes / 1024 / 1024} MiB`);
 
 type JsonSchema = {
   type?: string | string[];
@@ -57,7 +57,7 @@ const conventions = [
   '## Conventions',
   '',
   '- **Results.** A successful call returns its result as `structuredContent` and the same JSON as one text block. ' +
-    `Past ${MiB(FULL_TEXT_RESULT_BYTES)} the text block is a short summary (the whole result stays in \`structuredContent\`); ` +
+    `Past ${MiB(FULL_TEXT_RESULT_BYTES)} the text block is a short summary (its size, its fields, and the values of those that are not lists or objects, such as \`count\` and \`nextCursor\`; the whole result stays in \`structuredContent\`); ` +
     `past ${MiB(MAX_RESULT_BYTES)} the call fails with \`invalid_input\` saying how to ask for less (\`realm_export\` can write a file instead).`,
   '- **Errors.** A failed call is a result with `isError: true` and one text block `{"error": {"code", "message", "details"}}`. ' +
     'Protocol-level problems (not JSON, not JSON-RPC 2.0, a message over the size limit) are JSON-RPC errors (-32700, -32600, -32602).',

@@ -34,6 +34,13 @@ describe('large results', () => {
     const summary = JSON.parse(textOf(result));
     expect(summary).toMatchObject({ summary: expect.stringContaining('the whole of it is in structuredContent'), keys: expect.arrayContaining(['missions']) });
     expect(summary.bytes).toBeGreaterThan(256 * 1024);
+    // What is not a list or an object comes along, so that a client reading only text can page on.
+    expect(summary.values).toEqual({ format: 'control-plane-mcp/realm', version: 1, exportedAt: expect.any(String), scrubbed: expect.any(Boolean), redactedCount: expect.any(Number) });
+    const page = await raw('mission_list', { realmId, limit: 10 });
+    const pageSummary = JSON.parse(textOf(page));
+    expect(pageSummary.keys).toEqual(['missions', 'count', 'nextCursor']);
+    expect(pageSummary.values).toEqual({ count: 10, nextCursor: (page.structuredContent as { nextCursor: string }).nextCursor });
+    expect(pageSummary.values.nextCursor).toEqual(expect.any(String));
   });
 
   it('past 8 MiB, answer with an error that says how to ask for less, and realm_export writes a file instead', async () => {
