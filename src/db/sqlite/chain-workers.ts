@@ -40,8 +40,10 @@ let running = 0;
 /** A started worker: its stretch when it sends it, and a way to stop it if another one failed. */
 function startStretch(job: StretchJob) {
   // No shell, no inherited flags (a --cpu-prof or --inspect of the server's), and none of the server's
-  // environment: the worker needs only the file and the range.
-  const worker = fork(fileURLToPath(WORKER), [JSON.stringify(job)], { execArgv: [], env: {}, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+  // environment: the worker needs only the file and the range (and, on Windows, SystemRoot, without which
+  // Node's crypto cannot start).
+  const env = process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {};
+  const worker = fork(fileURLToPath(WORKER), [JSON.stringify(job)], { execArgv: [], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
   let stderr = '';
   worker.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
   const stretch = new Promise<ChainStretch>((resolve, reject) => {
