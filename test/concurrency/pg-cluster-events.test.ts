@@ -36,6 +36,15 @@ interface Subscriber {
   close(): Promise<void>;
 }
 
+/** A v2 Client on A, in the given protocol era. */
+async function v2Subscriber(era: 'legacy' | 'modern'): Promise<Subscriber> {
+  const h = await a.connect(era);
+  expect(h.client.getProtocolEra()).toBe(era);
+  const updated: string[] = [];
+  h.client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+  return { subscribe: h.subscribe, updated, close: h.close };
+}
+
 /** The subscribers, each on an instance other than C (where the change is made). */
 const subscribers: Record<string, () => Promise<Subscriber>> = {
   'SDK 1.32 Client, 2025-11-25, over HTTP on A': async () => {
@@ -45,20 +54,8 @@ const subscribers: Record<string, () => Promise<Subscriber>> = {
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
     return { subscribe: (uri) => client.subscribeResource({ uri }), updated, close: () => client.close() };
   },
-  'v2 Client, 2025-11-25, over HTTP on A': async () => {
-    const h = await a.connect('legacy');
-    expect(h.client.getProtocolEra()).toBe('legacy');
-    const updated: string[] = [];
-    h.client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
-    return { subscribe: h.subscribe, updated, close: h.close };
-  },
-  'v2 Client, 2026-07-28, over HTTP on A': async () => {
-    const h = await a.connect('modern');
-    expect(h.client.getProtocolEra()).toBe('modern');
-    const updated: string[] = [];
-    h.client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
-    return { subscribe: h.subscribe, updated, close: h.close };
-  },
+  'v2 Client, 2025-11-25, over HTTP on A': () => v2Subscriber('legacy'),
+  'v2 Client, 2026-07-28, over HTTP on A': () => v2Subscriber('modern'),
   'SDK 1.32 Client, 2025-11-25, over stdio (a fourth instance)': async () => {
     const client = new V1Client({ name: 'sdk-1.32', version: '1' });
     await client.connect(new V1StdioTransport({ command: process.execPath, args: instanceArgs(cluster.url), stderr: 'ignore', env: { ...process.env, CONTROL_PLANE_LOG_LEVEL: 'warn' } as Record<string, string> }));

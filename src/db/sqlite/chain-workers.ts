@@ -3,7 +3,7 @@
 // thirds of its time in SQLite building each entry's hash input and a third hashing it, both on one core and on
 // the event loop's thread; in workers they run on every core there is, and the event loop stays free.
 // Processes, not worker threads: a thread's memory stayed in the server after it ended (malloc keeps a
-// thread's arena), 25-45 MiB after each long verify; a process gives all of it back when it exits, for ~10 ms
+// thread's arena), 25-45 MiB after each long verify; a process gives all of it back when it exits, for ~15 ms
 // more to start.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
