@@ -4,13 +4,14 @@ import { databaseBefore } from '../helpers/migrations.js';
 import { migrationCount, tempDb } from '../helpers/processes.js';
 
 describe('database connections', () => {
-  it('set WAL, synchronous NORMAL, a busy timeout and foreign keys on every connection', () => {
+  it('set WAL, synchronous NORMAL, a busy timeout, foreign keys and temporary data in memory on every connection', () => {
     const path = tempDb();
     for (const { db } of [openDatabase(path), openDatabase(path)]) {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('synchronous', { simple: true })).toBe(1);
       expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('temp_store', { simple: true })).toBe(2);
       db.close();
     }
   });
