@@ -67,6 +67,18 @@ describe('group commit', () => {
     await pending;
   });
 
+  it('rolls back a lone write that fails (it runs without a savepoint), and keeps serving', async () => {
+    const store = storeOn(tempDb());
+    const before = { ...store.commitStats };
+    await expect(store.write(insertThenFail)).rejects.toMatchObject({ code: 'conflict' });
+    expect(store.db.inTransaction).toBe(false);
+    expect(await names(store)).toEqual([]);
+    expect(store.commitStats).toEqual(before);
+    await createRealm(ctxOf(store), { name: 'after', owner: 'o' });
+    expect(await names(store)).toEqual(['after']);
+    expect(store.commitStats.commits).toBe(before.commits + 1);
+  });
+
   it('announces only the calls that committed, after the commit', async () => {
     const store = storeOn(tempDb());
     const seen: string[] = [];

@@ -136,6 +136,7 @@ export class GroupCommit {
   }
 
   private runBatch(batch: Entry[]) {
+    if (batch.length === 1) return this.runAlone(batch[0]!);
     const outcomes: Outcome[] = [];
     let lost: unknown = null;
     for (const entry of batch) {
@@ -168,6 +169,27 @@ export class GroupCommit {
     this.stats.commits++;
     this.stats.writes += batch.length;
     batch.forEach((entry, i) => entry.settle(outcomes[i]!));
+  }
+
+  /**
+   * A write with the transaction to itself (every write that comes one at a time) needs no savepoint: if it
+   * fails, the whole transaction is rolled back. Two statements fewer, and no statement journal of the pages
+   * it changes (past 64 KiB SQLite would spill that journal to a temporary file).
+   */
+  private runAlone(entry: Entry) {
+    let value: unknown;
+    try {
+      value = entry.body();
+      if (!this.db.inTransaction) throw new Error('SQLite rolled back the transaction during this call');
+    } catch (error) {
+      if (this.db.inTransaction) this.tryRollback();
+      entry.settle({ ok: false, error });
+      return;
+    }
+    this.commit.run();
+    this.stats.commits++;
+    this.stats.writes++;
+    entry.settle({ ok: true, value });
   }
 
   private tryRollback() {
