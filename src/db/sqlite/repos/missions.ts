@@ -5,11 +5,15 @@ import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js'
 import { alias } from 'drizzle-orm/sqlite-core';
 import { missions } from '../../schema.js';
 import { after, type SortColumn } from '../../keyset.js';
-import { casUpdate, type Db, preparedByShape, preparedInsert, withoutOrd } from './shared.js';
+import { casUpdate, columnAt, type Db, preparedByShape, preparedInsert, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
 export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
+
+// The hot reads (a page of the list, one mission by id) decode raw rows themselves (see recordsOf).
+const missionOf = recordsOf<Mission>(missions, { priority: (rank: number) => priorities[rank] });
+const [priorityAt, createdAtAt, ordAt] = [columnAt(missions, 'priority'), columnAt(missions, 'createdAt'), columnAt(missions, 'ord')];
 
 const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
 
@@ -131,8 +135,8 @@ export function missionRepo(db: Db): MissionRepo {
       })) as QueueCount[];
     },
     *get(realmId, id) {
-      const row = one.get({ realmId, id });
-      return row ? missionRecord(row) : null;
+      const row = one.values({ realmId, id })[0];
+      return row ? missionOf(row) : null;
     },
     *insert(mission) {
       insert(missionRow(mission));
@@ -149,8 +153,8 @@ export function missionRepo(db: Db): MissionRepo {
         status: q.status, assigneeId: q.assigneeId, directiveId: q.directiveId,
         priority: q.priority ? priorities.indexOf(q.priority) : undefined,
       };
-      const rows = pageStatement(values).all(values) as Row[];
-      return rows.map((row) => ({ record: missionRecord(row), key: [row.priority, row.createdAt, row.ord] }));
+      const rows = pageStatement(values).values(values) as unknown[][];
+      return rows.map((row) => ({ record: missionOf(row), key: [row[priorityAt], row[createdAtAt], row[ordAt]] as SortKey }));
     },
     *renewLeases(realmId, agentId, expiresAt) {
       return db

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
+import { and, Column, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../driver.js';
@@ -45,6 +45,34 @@ export function casUpdate<R>(db: Db, table: Versioned, key: Record<string, strin
 export const withoutOrd = <T extends { ord: number }>({ ord: _ord, ...rest }: T): Omit<T, 'ord'> => rest;
 
 /**
+ * Records from the raw rows of a prepared `select().from(table)` (its `.values()`: one array per row, the
+ * columns in the table's order): each value decoded as drizzle decodes it (JSON text parsed, booleans from
+ * integers, the rest as stored) or by the decoder given for its field, `ord` left out. drizzle's own mapping checks every value's column type on
+ * every row, which was a fifth of a 50-row mission_list's CPU; this decides once per table.
+ */
+export function recordsOf<R>(table: SQLiteTable, decoders: Record<string, (value: never) => unknown> = {}): (row: unknown[]) => R {
+  const identity = Column.prototype.mapFromDriverValue;
+  const fields = Object.entries(getTableColumns(table) as Record<string, SQLiteColumn>)
+    .map(([field, column], at) => ({
+      field,
+      at,
+      decode: (decoders[field] as ((value: unknown) => unknown) | undefined) ?? (column.mapFromDriverValue === identity ? null : (value: unknown) => column.mapFromDriverValue(value)),
+    }))
+    .filter(({ field }) => field !== 'ord');
+  return (row) => {
+    const record: Record<string, unknown> = {};
+    for (const { field, at, decode } of fields) {
+      const value = row[at];
+      record[field] = value === null || decode === null ? value : decode(value);
+    }
+    return record as R;
+  };
+}
+
+/** Where a column comes in the raw rows of `select().from(table)` (see recordsOf). */
+export const columnAt = (table: SQLiteTable, field: string) => Object.keys(getTableColumns(table)).indexOf(field);
+
+/**
  * An INSERT of every column but `ord`, prepared once. drizzle's builder prepares its SQL again on every call,
  * which costs more than the insert itself on hot paths.
  */
@@ -76,7 +104,7 @@ export function selectList(table: SQLiteTable, alias: string): string {
  * (the filters present), built with placeholders the first time that shape comes by. drizzle's builder would
  * build the SQL and better-sqlite3 prepare it again on every call (about a tenth of a list's CPU).
  */
-export function preparedByShape<S extends { all(values: Record<string, unknown>): unknown[] }>(build: (present: (name: string) => boolean) => S) {
+export function preparedByShape<S extends { values(values: Record<string, unknown>): unknown[][] }>(build: (present: (name: string) => boolean) => S) {
   const statements = new Map<string, S>();
   return (values: Record<string, unknown>): S => {
     const shape = Object.keys(values).filter((k) => values[k] !== undefined && values[k] !== null).sort().join(',');
