@@ -4,7 +4,7 @@ import { type SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
 import * as schema from '../../src/db/schema.js';
-import { recordsOf, withoutOrd } from '../../src/db/sqlite/repos/shared.js';
+import { rawColumns, recordsOf, withoutOrd } from '../../src/db/sqlite/repos/shared.js';
 import { tempDb } from '../helpers/processes.js';
 
 const tables = Object.values(schema as Record<string, unknown>).filter((t): t is SQLiteTable => is(t, SQLiteTable));
@@ -29,7 +29,7 @@ function rowOf(table: SQLiteTable, n: number) {
 }
 
 describe('raw rows decoded by recordsOf', () => {
-  it('equal what drizzle maps, for every table and kind of column, nulls included', () => {
+  it('equal what drizzle maps, for every table and kind of column, nulls included, from drizzle or from rawColumns', () => {
     const { db: connection } = openDatabase(tempDb());
     migrateDatabase(connection);
     const db = drizzle(connection);
@@ -38,6 +38,9 @@ describe('raw rows decoded by recordsOf', () => {
       const statement = db.select().from(table).prepare();
       const mapped = (statement.all() as { ord?: number }[]).map((row) => ('ord' in row ? withoutOrd(row as { ord: number }) : row));
       expect(statement.values().map(recordsOf(table)), getTableName(table)).toEqual(mapped);
+      // Plain SQL selecting rawColumns lays its rows out the same way.
+      const plain = connection.prepare(`SELECT ${rawColumns(table, 't')} FROM "${getTableName(table)}" t ORDER BY t.rowid`).raw(true).all() as unknown[][];
+      expect(plain.map(recordsOf(table)), getTableName(table)).toEqual(mapped);
       expect(mapped).toHaveLength(4);
     }
     connection.close();

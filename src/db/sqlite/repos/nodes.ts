@@ -1,17 +1,19 @@
-import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import type { Node } from '../../../domain/hierarchy/model.js';
 import type { Beat, NodeRepo, OrgEntry } from '../../../domain/store.js';
 import { nodes } from '../../schema.js';
-import { casUpdate, client, type Db, preparedInsert, selectList, withoutOrd } from './shared.js';
+import { casUpdate, client, type Db, preparedInsert, rawColumns, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof nodes.$inferSelect;
 export const nodeRecord = (row: Row) => withoutOrd(row) as Node;
 export const nodeRow = (node: Node) => node;
 
-/** A row read by plain SQL: capabilities is still its JSON text. */
-const parsed = (row: Omit<Node, 'capabilities'> & { capabilities: string }) => ({ ...row, capabilities: JSON.parse(row.capabilities) as string[] }) as Node;
-
-const columns = selectList(nodes, 'n');
+// Rows of the hot reads (one node, a chain, reports, find) come as arrays of every column, ord first as in
+// select().from(nodes), and are decoded by nodeOf.
+const nodeOf = recordsOf<Node>(nodes);
+const columns = rawColumns(nodes, 'n');
+/** Where find's extra column (a running run) comes, after the node's own. */
+const runningAt = Object.keys(getTableColumns(nodes)).length;
 const treeOrder = 'ORDER BY n.rank DESC, n.agent_id';
 // Whether the node's agent has a running bridge run (liveness busy), probed by bridge_runs_agent (realm, agent,
 // status) per node read: never the realm's run history, which grows without bound (reading the realm's running
@@ -91,20 +93,14 @@ export function nodeRepo(db: Db): NodeRepo {
     statement.dropCapabilities.run({ realmId, agentId });
     for (const capability of capabilities) statement.addCapability.run({ realmId, capability, agentId });
   };
-  // Node rows are read as arrays and keyed here: object rows cost more per row (better-sqlite3 13 builds each
-  // through a call into JavaScript; measured on the old chain statement: 64 -> 52 µs on Node 24, 25 -> 18 on 20).
-  const keys = statement.reports.columns().map((c) => c.name);
+  // Node rows are read as arrays and decoded by nodeOf: object rows cost more per row (better-sqlite3 13 builds
+  // each through a call into JavaScript; measured on the old chain statement: 64 -> 52 µs on Node 24, 25 -> 18 on 20).
   for (const name of ['reports', 'find', 'findUnder', 'live', 'liveUnder'] as const) statement[name].raw(true);
-  const nodesOf = (rows: unknown[]) =>
-    (rows as unknown[][]).map((values) => {
-      const row: Record<string, unknown> = {};
-      for (let i = 0; i < keys.length; i++) row[keys[i]!] = values[i];
-      return parsed(row as Parameters<typeof parsed>[0]);
-    });
+  const nodesOf = (rows: unknown[]) => (rows as unknown[][]).map(nodeOf);
   return {
     *get(realmId, agentId) {
-      const row = one.get({ realmId, agentId });
-      return row ? nodeRecord(row) : null;
+      const row = one.values({ realmId, agentId })[0];
+      return row ? nodeOf(row) : null;
     },
     *all(realmId) {
       return all.all({ realmId }).map(nodeRecord);
@@ -117,10 +113,11 @@ export function nodeRepo(db: Db): NodeRepo {
       const seen = new Set<string>();
       for (let id: string | null = agentId; id !== null && !seen.has(id); ) {
         seen.add(id);
-        const row = one.get({ realmId, agentId: id });
+        const row = one.values({ realmId, agentId: id })[0];
         if (!row) break;
-        chain.push(nodeRecord(row));
-        id = row.reportsTo;
+        const node = nodeOf(row);
+        chain.push(node);
+        id = node.reportsTo;
       }
       return chain;
     },
@@ -133,7 +130,7 @@ export function nodeRepo(db: Db): NodeRepo {
           ? underAgentId === null ? statement.live.all({ realmId }) : statement.liveUnder.all({ realmId, root: underAgentId })
           : underAgentId === null ? statement.find.all({ realmId, capability }) : statement.findUnder.all({ realmId, capability, root: underAgentId });
       // Each row is the node's columns, then whether it has a running run.
-      return nodesOf(rows).map((node, i) => Object.assign(node, { running: (rows[i] as unknown[])[keys.length] === 1 }));
+      return nodesOf(rows).map((node, i) => Object.assign(node, { running: (rows[i] as unknown[])[runningAt] === 1 }));
     },
     *org(realmId, rootAgentId) {
       const rows = (rootAgentId === null ? org.whole.all({ realmId }) : org.under.all({ realmId, root: rootAgentId })) as OrgRow[];

@@ -91,11 +91,10 @@ export function preparedInsert<T extends SQLiteTable>(db: Db, table: T): (row: T
  */
 export const client = (db: Db): Database => (db as Db & { $client: Database }).$client;
 
-/** `table alias`.column AS "field" for every column but `ord`: rows come out shaped like the record. */
-export function selectList(table: SQLiteTable, alias: string): string {
-  return Object.entries(getTableColumns(table))
-    .filter(([field]) => field !== 'ord')
-    .map(([field, column]) => `${alias}.${(column as SQLiteColumn).name} AS "${field}"`)
+/** Every column of `table` as `alias`.column, in the table's order (ord first): the raw rows recordsOf decodes. */
+export function rawColumns(table: SQLiteTable, alias: string): string {
+  return Object.values(getTableColumns(table) as Record<string, SQLiteColumn>)
+    .map((column) => `${alias}.${column.name}`)
     .join(', ');
 }
 
