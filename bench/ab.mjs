@@ -2,7 +2,7 @@
 // moves by ±20% from minute to minute (the suite's same-run baseline cannot tell a 5% change from noise).
 //   node bench/ab.mjs <rev> [calls...]      e.g. node bench/ab.mjs HEAD~2 create list chain
 // A is <rev>, built in a temporary git worktree (this checkout's node_modules linked in); B is this checkout's
-// dist/ (run `npm run build` first). Calls: create, checkout, list, chain, realm (default: all); AB_IN_FLIGHT
+// dist/ (run `npm run build` first). Calls: create, checkout, list, chain, realm, log (default: all); AB_IN_FLIGHT
 // (default 1), AB_ROUNDS (default 7, after one warm-up round), AB_CALLS (a round, default 1000).
 // Prints, per call, both rates and B/A for every round, and the median of those ratios.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { call, median, rate, start } from './lib/mcp.mjs';
 
 const [rev, ...wanted] = process.argv.slice(2);
-if (!rev) throw new Error('usage: node bench/ab.mjs <rev> [create|checkout|list|chain|realm ...]');
+if (!rev) throw new Error('usage: node bench/ab.mjs <rev> [create|checkout|list|chain|realm|log ...]');
 const IN_FLIGHT = Number(process.env.AB_IN_FLIGHT ?? 1);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 7);
 const CALLS = Number(process.env.AB_CALLS ?? 1000);
@@ -50,6 +50,7 @@ async function serverOf(cli) {
     list: () => call(c, 'mission_list', { realmId: lists, limit: 50 }),
     chain: () => call(c, 'hierarchy_chain', { realmId, agentId: chain.at(-1) }),
     realm: () => call(c, 'realm_get', { id: realmId }),
+    log: () => call(c, 'council_activity_log', { realmId: lists, limit: 50 }),
   };
   return { calls, close: async () => (await server.close(), rmSync(dir, { recursive: true, force: true })) };
 }

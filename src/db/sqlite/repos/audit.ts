@@ -1,10 +1,11 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { StoredAuditEntry } from '../../../domain/audit/model.js';
 import type { AuditRepo } from '../../../domain/store.js';
 import { auditArchive, auditEntries, auditHeads } from '../../schema.js';
 import type { Database } from '../driver.js';
 import { auditLinks } from './audit-links.js';
 import { entriesBySeq } from './audit-rows.js';
+import { keysetPages } from './keyset-pages.js';
 import { type Db, withoutOrd } from './shared.js';
 
 type Row = typeof auditEntries.$inferSelect;
@@ -36,6 +37,7 @@ export function auditRepo(db: Db & { $client: Database }): AuditRepo {
     .onConflictDoUpdate({ target: auditHeads.realmId, set: { seq: sql`excluded.seq`, hash: sql`excluded.hash` } })
     .prepare();
   const bySeq = entriesBySeq(db.$client);
+  const log = keysetPages<StoredAuditEntry>(db, auditEntries, { filters: ['realmId', 'action', 'entityId', 'actorId'], order: [{ column: auditEntries.seq, desc: true }] });
   return {
     *head(realmId) {
       return head.get({ realmId }) ?? null;
@@ -49,22 +51,9 @@ export function auditRepo(db: Db & { $client: Database }): AuditRepo {
     },
     links: auditLinks(db.$client),
     *log(realmId, q) {
-      return db
-        .select()
-        .from(auditEntries)
-        .where(
-          and(
-            eq(auditEntries.realmId, realmId),
-            q.before !== undefined ? lt(auditEntries.seq, q.before) : undefined,
-            q.action ? eq(auditEntries.action, q.action) : undefined,
-            q.entityId ? eq(auditEntries.entityId, q.entityId) : undefined,
-            q.actorId ? eq(auditEntries.actorId, q.actorId) : undefined,
-          ),
-        )
-        .orderBy(desc(auditEntries.seq))
-        .limit(q.limit)
-        .all()
-        .map(auditRecord);
+      // Newest first, below `before`: a keyset page on seq descending whose key is `before`.
+      const before = q.before === undefined ? null : [q.before];
+      return log({ realmId, action: q.action, entityId: q.entityId, actorId: q.actorId }, before, q.limit).map((row) => row.record);
     },
     *archive(realmId, sourceRealmId, entries) {
       for (const e of entries) db.insert(auditArchive).values({ ...e, realmId, sourceRealmId }).run();

@@ -2,7 +2,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { priorities, type Directive } from '../../../domain/directive/model.js';
 import type { DirectiveRepo } from '../../../domain/store.js';
 import { directives } from '../../schema.js';
-import { after, type SortColumn } from '../../keyset.js';
+import type { SortColumn } from '../../keyset.js';
+import { keysetPages } from './keyset-pages.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof directives.$inferSelect;
@@ -19,6 +20,11 @@ export function directiveRepo(db: Db): DirectiveRepo {
     .from(directives)
     .where(and(eq(directives.realmId, sql.placeholder('realmId')), eq(directives.id, sql.placeholder('id'))))
     .prepare();
+  const page = keysetPages<Directive>(db, directives, {
+    filters: ['realmId', 'level', 'status', 'parentId', 'ownerAgentId'],
+    order,
+    decoders: { priority: (rank: number) => priorities[rank] },
+  });
   return {
     *get(realmId, id) {
       const row = one.get({ realmId, id });
@@ -33,23 +39,7 @@ export function directiveRepo(db: Db): DirectiveRepo {
       return row ? directiveRecord(row) : null;
     },
     *page(realmId, q) {
-      const rows = db
-        .select()
-        .from(directives)
-        .where(
-          and(
-            eq(directives.realmId, realmId),
-            q.level ? eq(directives.level, q.level) : undefined,
-            q.status ? eq(directives.status, q.status) : undefined,
-            q.parentId ? eq(directives.parentId, q.parentId) : undefined,
-            q.ownerAgentId ? eq(directives.ownerAgentId, q.ownerAgentId) : undefined,
-            after(order, q.after),
-          ),
-        )
-        .orderBy(asc(directives.priority), asc(directives.createdAt), asc(directives.ord))
-        .limit(q.limit)
-        .all();
-      return rows.map((row) => ({ record: directiveRecord(row), key: [row.priority, row.createdAt, row.ord] }));
+      return page({ realmId, level: q.level, status: q.status, parentId: q.parentId, ownerAgentId: q.ownerAgentId }, q.after, q.limit);
     },
     *all(realmId) {
       return db

@@ -1,19 +1,19 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
-import type { MissionRepo, QueueCount, SortKey } from '../../../domain/store.js';
+import type { MissionRepo, QueueCount } from '../../../domain/store.js';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { missions } from '../../schema.js';
-import { after, type SortColumn } from '../../keyset.js';
-import { casUpdate, columnAt, type Db, preparedByShape, preparedInsert, recordsOf, withoutOrd } from './shared.js';
+import type { SortColumn } from '../../keyset.js';
+import { keysetPages } from './keyset-pages.js';
+import { casUpdate, type Db, preparedInsert, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
 export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
 
-// The hot reads (a page of the list, one mission by id) decode raw rows themselves (see recordsOf).
+// One mission by id (the checkout path) is decoded from its raw row (see recordsOf), as pages are.
 const missionOf = recordsOf<Mission>(missions, { priority: (rank: number) => priorities[rank] });
-const [priorityAt, createdAtAt, ordAt] = [columnAt(missions, 'priority'), columnAt(missions, 'createdAt'), columnAt(missions, 'ord')];
 
 const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
 
@@ -25,27 +25,11 @@ export function missionRepo(db: Db): MissionRepo {
     .from(missions)
     .where(and(eq(missions.realmId, sql.placeholder('realmId')), eq(missions.id, sql.placeholder('id'))))
     .prepare();
-  const filter = (present: (name: string) => boolean, name: 'status' | 'assigneeId' | 'directiveId' | 'priority') =>
-    present(name) ? eq(missions[name], sql.placeholder(name)) : undefined;
-  const pageStatement = preparedByShape((present) =>
-    db
-      .select()
-      .from(missions)
-      .where(
-        and(
-          eq(missions.realmId, sql.placeholder('realmId')),
-          filter(present, 'status'),
-          filter(present, 'assigneeId'),
-          filter(present, 'directiveId'),
-          filter(present, 'priority'),
-          // A keyset page: the key's three values as placeholders (placeholders stand in for values here).
-          present('k0') ? after(order, ['k0', 'k1', 'k2'].map((k) => sql.placeholder(k)) as unknown as SortKey) : undefined,
-        ),
-      )
-      .orderBy(asc(missions.priority), asc(missions.createdAt), asc(missions.ord))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-  );
+  const page = keysetPages<Mission>(db, missions, {
+    filters: ['realmId', 'status', 'assigneeId', 'directiveId', 'priority'],
+    order,
+    decoders: { priority: (rank: number) => priorities[rank] },
+  });
   // Claim-next: the candidate is chosen and taken in one statement (SQLite runs it inside the IMMEDIATE
   // transaction; PostgreSQL will add FOR UPDATE SKIP LOCKED to the subquery). The outer conditions repeat the
   // status and assignee so the UPDATE never takes a mission another claimer changed in between. The subquery
@@ -147,14 +131,8 @@ export function missionRepo(db: Db): MissionRepo {
       return row ? missionRecord(row) : null;
     },
     *page(realmId, q) {
-      const [k0, k1, k2] = q.after ?? [];
-      const values = {
-        realmId, limit: q.limit, k0, k1, k2,
-        status: q.status, assigneeId: q.assigneeId, directiveId: q.directiveId,
-        priority: q.priority ? priorities.indexOf(q.priority) : undefined,
-      };
-      const rows = pageStatement(values).values(values) as unknown[][];
-      return rows.map((row) => ({ record: missionOf(row), key: [row[priorityAt], row[createdAtAt], row[ordAt]] as SortKey }));
+      const priority = q.priority ? priorities.indexOf(q.priority) : undefined;
+      return page({ realmId, status: q.status, assigneeId: q.assigneeId, directiveId: q.directiveId, priority }, q.after, q.limit);
     },
     *renewLeases(realmId, agentId, expiresAt) {
       return db

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Proposal } from '../../../domain/council/model.js';
 import type { ProposalRepo } from '../../../domain/store.js';
 import { proposals } from '../../schema.js';
-import { after, type SortColumn } from '../../keyset.js';
+import type { SortColumn } from '../../keyset.js';
+import { keysetPages } from './keyset-pages.js';
 import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
 
 type Row = typeof proposals.$inferSelect;
@@ -18,6 +19,7 @@ export function proposalRepo(db: Db): ProposalRepo {
     .from(proposals)
     .where(and(eq(proposals.realmId, sql.placeholder('realmId')), eq(proposals.id, sql.placeholder('id'))))
     .prepare();
+  const page = keysetPages<Proposal>(db, proposals, { filters: ['realmId', 'status', 'kind'], order: newestFirst });
   return {
     *get(realmId, id) {
       const row = one.get({ realmId, id });
@@ -31,21 +33,7 @@ export function proposalRepo(db: Db): ProposalRepo {
       return row ? proposalRecord(row) : null;
     },
     *page(realmId, q) {
-      const rows = db
-        .select()
-        .from(proposals)
-        .where(
-          and(
-            eq(proposals.realmId, realmId),
-            q.status ? eq(proposals.status, q.status) : undefined,
-            q.kind ? eq(proposals.kind, q.kind) : undefined,
-            after(newestFirst, q.after),
-          ),
-        )
-        .orderBy(desc(proposals.ord))
-        .limit(q.limit)
-        .all();
-      return rows.map((row) => ({ record: proposalRecord(row), key: [row.ord] }));
+      return page({ realmId, status: q.status, kind: q.kind }, q.after, q.limit);
     },
     *pending(realmId) {
       return db

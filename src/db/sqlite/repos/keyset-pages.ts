@@ -1,0 +1,50 @@
+import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { SortKey } from '../../../domain/store.js';
+import { after, type SortColumn } from '../../keyset.js';
+import { type Db, preparedByShape, recordsOf } from './shared.js';
+
+export interface KeysetPages {
+  /** The fields a call may filter on by equality (those given, not null, are applied). */
+  filters: readonly string[];
+  /** The page's order; its last column is unique, and a row's key is its values of these columns. */
+  order: SortColumn[];
+  /** Decoders for fields stored otherwise than the record holds them (see recordsOf). */
+  decoders?: Parameters<typeof recordsOf>[1];
+}
+
+export type Page<R> = { record: R; key: SortKey }[];
+
+/**
+ * Keyset pages of a table, for the lists: equality on whichever filters a call gives, the rows after a key,
+ * `limit` of them. Prepared once per shape of filters (drizzle's builder would build the SQL, and
+ * better-sqlite3 prepare it, on every call) and decoded from raw rows by recordsOf.
+ */
+export function keysetPages<R>(db: Db, table: SQLiteTable, { filters, order, decoders }: KeysetPages) {
+  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const fields = Object.keys(columns);
+  const keyAt = order.map(({ column }) => fields.findIndex((f) => columns[f] === column));
+  const keyNames = order.map((_, i) => `k${i}`);
+  const decode = recordsOf<R>(table, decoders);
+  const statementFor = preparedByShape((present) =>
+    db
+      .select()
+      .from(table)
+      .where(
+        and(
+          ...filters.map((f) => (present(f) ? eq(columns[f]!, sql.placeholder(f)) : undefined)),
+          // Placeholders stand in for the key's values: the condition is prepared once, whatever the key.
+          present('k0') ? after(order, keyNames.map((k) => sql.placeholder(k)) as unknown as SortKey) : undefined,
+        ),
+      )
+      .orderBy(...order.map(({ column, desc: down }) => (down ? desc(column) : asc(column))))
+      .limit(sql.placeholder('limit'))
+      .prepare(),
+  );
+  return (given: Record<string, unknown>, key: SortKey | null | undefined, limit: number): Page<R> => {
+    const values: Record<string, unknown> = { limit };
+    for (const f of filters) values[f] = given[f];
+    key?.forEach((value, i) => (values[keyNames[i]!] = value));
+    return (statementFor(values).values(values) as unknown[][]).map((row) => ({ record: decode(row), key: keyAt.map((at) => row[at]) as SortKey }));
+  };
+}
