@@ -2,7 +2,7 @@ import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { SortKey } from '../../../domain/store.js';
 import { after, type SortColumn } from '../../keyset.js';
-import { type Db, preparedByShape, recordsOf } from './shared.js';
+import { type Db, recordsOf } from './shared.js';
 
 export interface KeysetPages {
   /** The fields a call may filter on by equality (those given, not null, are applied). */
@@ -14,6 +14,21 @@ export interface KeysetPages {
 }
 
 export type Page<R> = { record: R; key: SortKey }[];
+
+/**
+ * Prepared statements for a query whose WHERE depends on which filters were given: one statement per shape
+ * (the filters present), built with placeholders the first time that shape comes by. drizzle's builder would
+ * build the SQL and better-sqlite3 prepare it again on every call (about a tenth of a list's CPU).
+ */
+function preparedByShape<S extends { values(values: Record<string, unknown>): unknown[][] }>(build: (present: (name: string) => boolean) => S) {
+  const statements = new Map<string, S>();
+  return (values: Record<string, unknown>): S => {
+    const shape = Object.keys(values).filter((k) => values[k] !== undefined && values[k] !== null).sort().join(',');
+    let statement = statements.get(shape);
+    if (!statement) statements.set(shape, (statement = build((name) => values[name] !== undefined && values[name] !== null)));
+    return statement;
+  };
+}
 
 /**
  * Keyset pages of a table, for the lists: equality on whichever filters a call gives, the rows after a key,

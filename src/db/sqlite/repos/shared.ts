@@ -97,18 +97,3 @@ export function rawColumns(table: SQLiteTable, alias: string): string {
     .map((column) => `${alias}.${column.name}`)
     .join(', ');
 }
-
-/**
- * Prepared statements for a query whose WHERE depends on which filters were given: one statement per shape
- * (the filters present), built with placeholders the first time that shape comes by. drizzle's builder would
- * build the SQL and better-sqlite3 prepare it again on every call (about a tenth of a list's CPU).
- */
-export function preparedByShape<S extends { values(values: Record<string, unknown>): unknown[][] }>(build: (present: (name: string) => boolean) => S) {
-  const statements = new Map<string, S>();
-  return (values: Record<string, unknown>): S => {
-    const shape = Object.keys(values).filter((k) => values[k] !== undefined && values[k] !== null).sort().join(',');
-    let statement = statements.get(shape);
-    if (!statement) statements.set(shape, (statement = build((name) => values[name] !== undefined && values[name] !== null)));
-    return statement;
-  };
-}
