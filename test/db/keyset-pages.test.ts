@@ -60,5 +60,7 @@ describe('keyset pages', () => {
     expect(log({ realmId: 'r', actorId: undefined }, null, 3).map((r) => [r.record.seq, r.key])).toEqual([[12, [12]], [11, [11]], [10, [10]]]);
     const all = db.select().from(auditEntries).orderBy(desc(auditEntries.seq)).all().map(withoutOrd);
     expect(allPages((key) => log({ realmId: 'r' }, key, 5))).toEqual(all);
+    // A key that does not fit the order (a cursor made by hand) is refused, whatever its length.
+    for (const key of [[8, 1], []]) expect(() => log({ realmId: 'r' }, key, 5)).toThrow(expect.objectContaining({ code: 'invalid_input' }));
   });
 });
