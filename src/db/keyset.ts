@@ -1,6 +1,7 @@
 // Keyset pagination for both stores: the condition is portable SQL over drizzle's column base type, so a cursor
 // from either engine means the same position.
 import { and, eq, gt, lt, or, type Column, type SQL } from 'drizzle-orm';
+import { invalidInput } from '../domain/errors.js';
 import type { SortKey } from '../domain/store.js';
 
 export interface SortColumn {
@@ -8,9 +9,13 @@ export interface SortColumn {
   desc?: boolean;
 }
 
-/** The keyset condition "comes after `key`" for an ORDER BY over `columns` (portable SQL, no OFFSET). */
+/**
+ * The keyset condition "comes after `key`" for an ORDER BY over `columns` (portable SQL, no OFFSET). A key
+ * comes from a cursor the client sends back: one that does not fit the order (another list's) is refused.
+ */
 export function after(columns: SortColumn[], key: SortKey | null): SQL | undefined {
   if (!key) return undefined;
+  if (key.length !== columns.length) throw invalidInput('cursor', 'cursor is not one this server issued');
   const branches = columns.map((c, i) => {
     const equalPrefix = columns.slice(0, i).map((p, j) => eq(p.column, key[j]));
     const beyond = c.desc ? lt(c.column, key[i]) : gt(c.column, key[i]);

@@ -38,6 +38,16 @@ describe('directives', () => {
     expect((await s.call('directive_list', { realmId, limit: 2, cursor: page.nextCursor })).directives[0].id).toBe(draft.id);
   });
 
+  it('refuses the cursor of another list (its key does not fit the order), on both engines', async () => {
+    await create({ title: 'one' });
+    for (const title of ['a', 'b']) await s.call('council_submit', { realmId, kind: 'custom', title, requestedBy: 'agent-cto' });
+    // council_proposals pages by ord alone; made with no filters, its cursor passes directive_list's filter check.
+    const { nextCursor } = await s.call('council_proposals', { realmId, limit: 1 });
+    expect(nextCursor).toEqual(expect.any(String));
+    expect(await s.fail('directive_list', { realmId, cursor: nextCursor })).toMatchObject({ code: 'invalid_input', details: { field: 'cursor' } });
+    expect((await s.call('directive_list', { realmId })).count).toBe(1);
+  });
+
   it('moves status by the table; completed and cancelled are final', async () => {
     const d = await create({ status: 'draft' });
     const bad = await s.fail('directive_update', { realmId, id: d.id, status: 'completed' });

@@ -69,9 +69,6 @@ export function recordsOf<R>(table: SQLiteTable, decoders: Record<string, (value
   };
 }
 
-/** Where a column comes in the raw rows of `select().from(table)` (see recordsOf). */
-export const columnAt = (table: SQLiteTable, field: string) => Object.keys(getTableColumns(table)).indexOf(field);
-
 /**
  * An INSERT of every column but `ord`, prepared once. drizzle's builder prepares its SQL again on every call,
  * which costs more than the insert itself on hot paths.
