@@ -48,6 +48,12 @@ describe('mission_claim_next', () => {
     const older = await create({ priority: 'normal' });
     clock.advance(1000);
     const newer = await create({ priority: 'normal' });
+    // The list of what could be taken (the briefing's) gives the same order, whatever its limit.
+    const takeable = (limit: number) =>
+      s.app.store.read((tx) => tx.missions.takeable({ realmId, agentId: 'agent-dev-2', region: 'eu', now: clock.now().toISOString(), limit }));
+    const takenInOrder = (await takeable(10)).map((m) => m.id);
+    expect((await takeable(2)).map((m) => m.id)).toEqual(takenInOrder.slice(0, 2));
+    expect((await takeable(4)).map((m) => m.id)).toEqual(takenInOrder.slice(0, 4));
     const order: string[] = [];
     for (;;) {
       const { mission, lease } = await claim('agent-dev-2', { region: 'eu' });
@@ -60,6 +66,7 @@ describe('mission_claim_next', () => {
       expect(lease).toEqual({ fence: 1, expiresAt: null });
       order.push(mission.id);
     }
+    expect(takenInOrder).toEqual([eu.id, none.id, us.id, high.id, older.id, newer.id]);
     expect(order).toEqual([eu.id, none.id, us.id, high.id, older.id, newer.id]);
     // Only the agent with rust gets the rust mission.
     expect((await claim('agent-dev-1')).mission!.id).toBe(rust.id);

@@ -136,6 +136,9 @@ export const missions = pgTable(
     index('missions_realm_order').on(t.realmId, t.priority, t.createdAt, t.ord),
     index('missions_realm_status').on(t.realmId, t.status, t.priority, t.createdAt, t.ord),
     index('missions_realm_assignee').on(t.realmId, t.assigneeId),
+    // Claim-next's seeks (src/db/claim-order.ts): a priority's queued missions of one region (or none), oldest
+    // first. Only queued missions are in it, so a mission leaves it when it is taken.
+    index('missions_queue').on(t.realmId, t.priority, t.region, t.createdAt, t.ord).where(sql`status = 'queued'`),
     index('missions_lease').on(t.leaseExpiresAt),
   ],
 );

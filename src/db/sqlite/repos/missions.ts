@@ -4,6 +4,7 @@ import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount } from '../../../domain/store.js';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { missions } from '../../schema.js';
+import { claimOrder } from '../../claim-order.js';
 import type { SortColumn } from '../../keyset.js';
 import { keysetPages } from './keyset-pages.js';
 import { casUpdate, type Db, preparedInsert, recordsOf, withoutOrd } from './shared.js';
@@ -32,28 +33,29 @@ export function missionRepo(db: Db): MissionRepo {
   });
   // Claim-next: the candidate is chosen and taken in one statement (SQLite runs it inside the IMMEDIATE
   // transaction; PostgreSQL will add FOR UPDATE SKIP LOCKED to the subquery). The outer conditions repeat the
-  // status and assignee so the UPDATE never takes a mission another claimer changed in between. The subquery
-  // walks missions_realm_status for the realm's queued missions in priority order; region affinity sorts
-  // within a priority. A queued mission never has an assignee (every move to queued clears it), so the
-  // subquery leaves assignee_id out: with it, SQLite would walk missions_realm_assignee instead (every
-  // unassigned mission of the realm, backlog included). For the same reason `m.priority >= 0` (always true):
-  // without statistics, SQLite plans this subquery (not the same SELECT alone) on missions_realm_assignee by
-  // realm only and sorts all of the realm's missions; the range term makes missions_realm_status the better
-  // index, and it then sorts only within each priority ("TEMP B-TREE FOR LAST 3 TERMS OF ORDER BY", stopping
-  // at the first priority that has a fit). Only json_each is SQLite's own (PostgreSQL: jsonb_array_elements_text).
+  // status and assignee so the UPDATE never takes a mission another claimer changed in between. The candidates
+  // come from claimOrder (src/db/claim-order.ts): per priority, a seek into missions_queue for the agent's region
+  // and for none, then a walk of missions_realm_status for the others, stopping at the first fit. A queued
+  // mission never has an assignee (every move to queued clears it), so the arms leave assignee_id out: with it,
+  // SQLite would walk missions_realm_assignee instead (every unassigned mission of the realm, backlog
+  // included). Only json_each is SQLite's own (PostgreSQL: json_array_elements_text).
   const p = (name: string) => sql.placeholder(name);
   // What the agent can take now, in the order it would get it: claim-next takes the first; the briefing and the
   // pulse's idle check read the list.
-  const takeableWhere = sql`m.realm_id = ${p('realmId')} AND m.status = 'queued' AND m.priority >= 0
+  const takeableWhere = sql`m.realm_id = ${p('realmId')} AND m.status = 'queued'
         AND (m.retry_at IS NULL OR m.retry_at <= ${p('now')})
         AND NOT EXISTS (SELECT 1 FROM json_each(m.required_capabilities) c
           WHERE NOT EXISTS (SELECT 1 FROM node_capabilities n WHERE n.realm_id = m.realm_id AND n.capability = c.value AND n.agent_id = ${p('agentId')}))
         AND NOT EXISTS (SELECT 1 FROM mission_blockers b JOIN missions bm ON bm.realm_id = b.realm_id AND bm.id = b.blocker_id
           WHERE b.realm_id = m.realm_id AND b.mission_id = m.id AND bm.status <> 'complete')`;
+  // The candidates come in claim order from claimOrder's arms; the list sorts the few it reads the same way.
   const takeableOrder = sql`m.priority, CASE WHEN m.region = ${p('region')} THEN 0 WHEN m.region IS NULL THEN 1 ELSE 2 END, m.created_at, m.ord`;
-  const candidate = sql`(SELECT m.ord FROM missions m WHERE ${takeableWhere} ORDER BY ${takeableOrder} LIMIT 1)`;
+  // Named, because without statistics the planner took missions_realm_status for "no region" (walking the
+  // priority past every mission that has one) and missions_realm_order, every status, for "other regions".
+  const source = (tier: number) => (tier < 2 ? sql`missions m INDEXED BY missions_queue` : sql`missions m INDEXED BY missions_realm_status`);
+  const candidate = sql`(${claimOrder(takeableWhere, sql`${p('region')}`, sql`1`, { source })})`;
   const m = alias(missions, 'm');
-  const takeable = db.select().from(m).where(takeableWhere).orderBy(takeableOrder).limit(p('limit')).prepare();
+  const takeable = db.select().from(m).where(sql`m.ord IN (${claimOrder(takeableWhere, sql`${p('region')}`, sql`${p('limit')}`, { source })})`).orderBy(takeableOrder).limit(p('limit')).prepare();
   const claim = db
     .update(missions)
     .set({

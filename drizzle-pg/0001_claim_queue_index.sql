@@ -1,0 +1,1 @@
+CREATE INDEX "missions_queue" ON "missions" USING btree ("realm_id","priority","region","created_at","ord") WHERE status = 'queued';
