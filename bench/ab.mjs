@@ -2,8 +2,9 @@
 // moves by ±20% from minute to minute (the suite's same-run baseline cannot tell a 5% change from noise).
 //   node bench/ab.mjs <rev> [calls...]      e.g. node bench/ab.mjs HEAD~2 create list chain
 // A is <rev>, built in a temporary git worktree (this checkout's node_modules linked in); B is this checkout's
-// dist/ (run `npm run build` first). Calls: create, checkout, list, chain, realm, log (default: all); AB_IN_FLIGHT
-// (default 1), AB_ROUNDS (default 7, after one warm-up round), AB_CALLS (a round, default 1000).
+// dist/ (run `npm run build` first). Calls: create, checkout, list, chain, realm, log, claim (default: all); AB_IN_FLIGHT
+// (default 1), AB_ROUNDS (default 7, after one warm-up round), AB_CALLS (a round, default 1000), AB_QUEUED
+// (claims: missions left queued after the last round, default 1000).
 // Prints, per call, both rates and B/A for every round, and the median of those ratios.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -12,10 +13,11 @@ import { join } from 'node:path';
 import { call, median, rate, start } from './lib/mcp.mjs';
 
 const [rev, ...wanted] = process.argv.slice(2);
-if (!rev) throw new Error('usage: node bench/ab.mjs <rev> [create|checkout|list|chain|realm|log ...]');
+if (!rev) throw new Error('usage: node bench/ab.mjs <rev> [create|checkout|list|chain|realm|log|claim ...]');
 const IN_FLIGHT = Number(process.env.AB_IN_FLIGHT ?? 1);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 7);
 const CALLS = Number(process.env.AB_CALLS ?? 1000);
+const QUEUED = Number(process.env.AB_QUEUED ?? 1000);
 const here = new URL('..', import.meta.url).pathname;
 const git = (...args) => execFileSync('git', ['-C', here, ...args], { encoding: 'utf8' }).trim();
 
@@ -41,6 +43,19 @@ async function serverOf(cli) {
   const lists = (await call(c, 'realm_create', { name: 'lists', owner: 'bench' })).id;
   for (let i = 0; i < 100; i++) await call(c, 'mission_create', { realmId: lists, title: `listed ${i}`, createdBy: 'bench', status: i % 2 ? 'queued' : 'backlog' });
   const create = () => call(c, 'mission_create', { realmId, title: 't', createdBy: 'bench', status: 'queued', requiredCapabilities: ['work'] });
+  // Claims take from their own realm's queue: every round's claims plus AB_QUEUED more, made on first use.
+  let queue = null;
+  const claims = async () => {
+    const id = (await call(c, 'realm_create', { name: 'claims', owner: 'bench' })).id;
+    for (let i = 0; i < 8; i++) await call(c, 'hierarchy_set', { realmId: id, agentId: `worker-${i}`, capabilities: ['work'] });
+    const total = (ROUNDS + 1) * CALLS + QUEUED;
+    for (let i = 0; i < total; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, total - i) }, (_, k) =>
+        call(c, 'mission_create', { realmId: id, title: 'q', createdBy: 'bench', status: 'queued', priority: ['critical', 'high', 'normal', 'low'][(i + k) % 4], requiredCapabilities: ['work'] })));
+    }
+    return id;
+  };
+  let claimed = 0;
   const created = [];
   let taken = 0;
   const calls = {
@@ -51,6 +66,11 @@ async function serverOf(cli) {
     chain: () => call(c, 'hierarchy_chain', { realmId, agentId: chain.at(-1) }),
     realm: () => call(c, 'realm_get', { id: realmId }),
     log: () => call(c, 'council_activity_log', { realmId: lists, limit: 50 }),
+    claim: async () => {
+      queue ??= claims();
+      const { mission } = await call(c, 'mission_claim_next', { realmId: await queue, agentId: `worker-${claimed++ % 8}` });
+      if (!mission) throw new Error('the claim queue ran dry');
+    },
   };
   return { calls, close: async () => (await server.close(), rmSync(dir, { recursive: true, force: true })) };
 }
