@@ -4,7 +4,6 @@ import { alias } from 'drizzle-orm/pg-core';
 import { priorities } from '../../../domain/directive/model.js';
 import type { Mission } from '../../../domain/mission/model.js';
 import type { MissionRepo, QueueCount } from '../../../domain/store.js';
-import { claimOrder } from '../../claim-order.js';
 import { after, type SortColumn } from '../../keyset.js';
 import { missions } from '../schema.js';
 import { casUpdate, type PgDb, q } from './shared.js';
@@ -17,7 +16,7 @@ export const missionRow = sqlite.missionRow;
 const order = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }] satisfies SortColumn[];
 
 /** What the agent can take now (as the SQLite store's takeableWhere; json_each becomes json_array_elements_text). */
-const takeableWhere = (c: { realmId: string; agentId: string; now: string }) => sql`m.realm_id = ${c.realmId} AND m.status = 'queued'
+const takeableWhere = (c: { realmId: string; agentId: string; now: string }) => sql`m.realm_id = ${c.realmId} AND m.status = 'queued' AND m.priority >= 0
         AND (m.retry_at IS NULL OR m.retry_at <= ${c.now})
         AND NOT EXISTS (SELECT 1 FROM json_array_elements_text(m.required_capabilities) c(value)
           WHERE NOT EXISTS (SELECT 1 FROM node_capabilities n WHERE n.realm_id = m.realm_id AND n.capability = c.value AND n.agent_id = ${c.agentId}))
@@ -36,18 +35,19 @@ export function missionRepo(db: PgDb): MissionRepo {
   const m = alias(missions, 'm');
   return {
     *takeable(c) {
-      const candidates = claimOrder(takeableWhere(c), sql`${c.region}::text`, sql`${c.limit}`);
-      const rows = yield* q(db.select().from(m).where(sql`m.ord IN (${candidates})`).orderBy(takeableOrder(c.region)).limit(c.limit));
+      const rows = yield* q(db.select().from(m).where(takeableWhere(c)).orderBy(takeableOrder(c.region)).limit(c.limit));
       return rows.map(missionRecord);
     },
     *claimNext(c) {
+      // Sorted, unlike the SQLite store's claim (src/db/claim-order.ts): planned anew on every call, that
+      // statement's twelve arms cost more here than this sort at the queue sizes bench/pg.mjs measures.
       // One statement: the candidate is chosen, locked and taken. The sub-select is a scalar compared with `=`
       // (PostgreSQL runs it once, as an InitPlan; under IN it may become a join run again, locking more rows
       // than the LIMIT), and SKIP LOCKED passes over the rows other claimers hold instead of queueing behind
       // them. The outer conditions repeat status and assignee: under READ COMMITTED the sub-select may see a
       // row a concurrent claim has just changed, and the UPDATE must then take nothing (null: the caller's
       // next claim finds the next mission).
-      const candidate = sql`(${claimOrder(takeableWhere(c), sql`${c.region}::text`, sql`1`, { lock: sql` FOR UPDATE OF m SKIP LOCKED` })})`;
+      const candidate = sql`(SELECT m.ord FROM missions m WHERE ${takeableWhere(c)} ORDER BY ${takeableOrder(c.region)} LIMIT 1 FOR UPDATE OF m SKIP LOCKED)`;
       const rows = yield* q(
         db
           .update(missions)
