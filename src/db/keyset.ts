@@ -10,12 +10,17 @@ export interface SortColumn {
 }
 
 /**
- * The keyset condition "comes after `key`" for an ORDER BY over `columns` (portable SQL, no OFFSET). A key
- * comes from a cursor the client sends back: one that does not fit the order (another list's) is refused.
+ * Refuses a key that does not fit an ORDER BY over `columns`. A key comes from a cursor the client sends
+ * back, and one of another length was not made for this list (another list's, or made by hand).
  */
+export function requireKeyFits(columns: SortColumn[], key: SortKey) {
+  if (key.length !== columns.length) throw invalidInput('cursor', 'cursor is not one this server issued');
+}
+
+/** The keyset condition "comes after `key`" for an ORDER BY over `columns` (portable SQL, no OFFSET). */
 export function after(columns: SortColumn[], key: SortKey | null): SQL | undefined {
   if (!key) return undefined;
-  if (key.length !== columns.length) throw invalidInput('cursor', 'cursor is not one this server issued');
+  requireKeyFits(columns, key);
   const branches = columns.map((c, i) => {
     const equalPrefix = columns.slice(0, i).map((p, j) => eq(p.column, key[j]));
     const beyond = c.desc ? lt(c.column, key[i]) : gt(c.column, key[i]);

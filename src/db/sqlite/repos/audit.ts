@@ -6,10 +6,7 @@ import type { Database } from '../driver.js';
 import { auditLinks } from './audit-links.js';
 import { entriesBySeq } from './audit-rows.js';
 import { keysetPages } from './keyset-pages.js';
-import { type Db, withoutOrd } from './shared.js';
-
-type Row = typeof auditEntries.$inferSelect;
-export const auditRecord = (row: Row) => withoutOrd(row) as StoredAuditEntry;
+import type { Db } from './shared.js';
 
 export function auditRepo(db: Db & { $client: Database }): AuditRepo {
   // Every mutation appends: these statements are prepared once.

@@ -4,7 +4,7 @@ import type { DirectiveRepo } from '../../../domain/store.js';
 import { directives } from '../../schema.js';
 import type { SortColumn } from '../../keyset.js';
 import { keysetPages } from './keyset-pages.js';
-import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, priorityFromRank, withoutOrd } from './shared.js';
 
 type Row = typeof directives.$inferSelect;
 export const directiveRecord = (row: Row) =>
@@ -23,7 +23,7 @@ export function directiveRepo(db: Db): DirectiveRepo {
   const page = keysetPages<Directive>(db, directives, {
     filters: ['realmId', 'level', 'status', 'parentId', 'ownerAgentId'],
     order,
-    decoders: { priority: (rank: number) => priorities[rank] },
+    decoders: priorityFromRank,
   });
   return {
     *get(realmId, id) {

@@ -1,8 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { invalidInput } from '../../../domain/errors.js';
 import type { SortKey } from '../../../domain/store.js';
-import { after, type SortColumn } from '../../keyset.js';
+import { after, requireKeyFits, type SortColumn } from '../../keyset.js';
 import { type Db, recordsOf } from './shared.js';
 
 export interface KeysetPages {
@@ -61,8 +60,8 @@ export function keysetPages<R>(db: Db, table: SQLiteTable, { filters, order, dec
     const values: Record<string, unknown> = { limit };
     for (const f of filters) values[f] = given[f];
     if (key) {
-      // A cursor is the client's to send back: one whose key does not fit this order was not made here.
-      if (key.length !== order.length) throw invalidInput('cursor', 'cursor is not one this server issued');
+      // The statement's after() sees placeholders: the key itself is checked here.
+      requireKeyFits(order, key);
       key.forEach((value, i) => (values[keyNames[i]!] = value));
     }
     return (statementFor(values).values(values) as unknown[][]).map((row) => ({ record: decode(row), key: keyAt.map((at) => row[at]) as SortKey }));

@@ -7,14 +7,14 @@ import { missions } from '../../schema.js';
 import { claimOrder } from '../../claim-order.js';
 import type { SortColumn } from '../../keyset.js';
 import { keysetPages } from './keyset-pages.js';
-import { casUpdate, type Db, preparedInsert, recordsOf, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, priorityFromRank, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
 export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
 
 // One mission by id (the checkout path) is decoded from its raw row (see recordsOf), as pages are.
-const missionOf = recordsOf<Mission>(missions, { priority: (rank: number) => priorities[rank] });
+const missionOf = recordsOf<Mission>(missions, priorityFromRank);
 
 const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
 
@@ -29,7 +29,7 @@ export function missionRepo(db: Db): MissionRepo {
   const page = keysetPages<Mission>(db, missions, {
     filters: ['realmId', 'status', 'assigneeId', 'directiveId', 'priority'],
     order,
-    decoders: { priority: (rank: number) => priorities[rank] },
+    decoders: priorityFromRank,
   });
   // Claim-next: the candidate is chosen and taken in one statement (SQLite runs it inside the IMMEDIATE
   // transaction; PostgreSQL will add FOR UPDATE SKIP LOCKED to the subquery). The outer conditions repeat the
@@ -53,9 +53,10 @@ export function missionRepo(db: Db): MissionRepo {
   // Named, because without statistics the planner took missions_realm_status for "no region" (walking the
   // priority past every mission that has one) and missions_realm_order, every status, for "other regions".
   const source = (tier: number) => (tier < 2 ? sql`missions m INDEXED BY missions_queue` : sql`missions m INDEXED BY missions_realm_status`);
-  const candidate = sql`(${claimOrder(takeableWhere, sql`${p('region')}`, sql`1`, { source })})`;
+  const region = sql`${p('region')}`;
+  const candidate = sql`(${claimOrder(takeableWhere, region, sql`1`, { source })})`;
   const m = alias(missions, 'm');
-  const takeable = db.select().from(m).where(sql`m.ord IN (${claimOrder(takeableWhere, sql`${p('region')}`, sql`${p('limit')}`, { source })})`).orderBy(takeableOrder).limit(p('limit')).prepare();
+  const takeable = db.select().from(m).where(sql`m.ord IN (${claimOrder(takeableWhere, region, sql`${p('limit')}`, { source })})`).orderBy(takeableOrder).limit(p('limit')).prepare();
   const claim = db
     .update(missions)
     .set({

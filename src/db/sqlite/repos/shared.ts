@@ -1,6 +1,7 @@
 import { and, Column, eq, getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { priorities } from '../../../domain/directive/model.js';
 import type { Database } from '../driver.js';
 
 export type Db = BetterSQLite3Database;
@@ -44,11 +45,15 @@ export function casUpdate<R>(db: Db, table: Versioned, key: Record<string, strin
 /** Drops the `ord` column that every table has: it orders rows but is not part of any record. */
 export const withoutOrd = <T extends { ord: number }>({ ord: _ord, ...rest }: T): Omit<T, 'ord'> => rest;
 
+/** recordsOf's decoder for a `priority` stored as its rank (missions, directives). */
+export const priorityFromRank = { priority: (rank: number) => priorities[rank] };
+
 /**
  * Records from the raw rows of a prepared `select().from(table)` (its `.values()`: one array per row, the
  * columns in the table's order): each value decoded as drizzle decodes it (JSON text parsed, booleans from
- * integers, the rest as stored) or by the decoder given for its field, `ord` left out. drizzle's own mapping checks every value's column type on
- * every row, which was a fifth of a 50-row mission_list's CPU; this decides once per table.
+ * integers, the rest as stored) or by the decoder given for its field, `ord` left out. drizzle's own mapping
+ * checks every value's column type on every row, which was a fifth of a 50-row mission_list's CPU; this
+ * decides once per table.
  */
 export function recordsOf<R>(table: SQLiteTable, decoders: Record<string, (value: never) => unknown> = {}): (row: unknown[]) => R {
   const identity = Column.prototype.mapFromDriverValue;
