@@ -129,10 +129,13 @@ export function urisTouched(topic: string, realmId: string | null, payload: Reco
   return uris;
 }
 
+// Compiled once: every change announced to a 2026-07-28 session is checked against it.
+const realmUriPattern = new RegExp(`^${REALMS_URI}/([^/]+)(?:/([a-z]+))?$`);
+
 /** The realm and view a URI of ours names, or null (a realm id is percent-decoded). */
 export function parseUri(uri: string): { realmId: string | null; view: RealmView | null } | null {
   if (uri === REALMS_URI) return { realmId: null, view: null };
-  const match = new RegExp(`^${REALMS_URI}/([^/]+)(?:/([a-z]+))?$`).exec(uri);
+  const match = realmUriPattern.exec(uri);
   const view = match ? realmViews.find((v) => v.view === (match[2] ?? '')) : undefined;
   return match && view ? { realmId: decodeURIComponent(match[1]!), view } : null;
 }
