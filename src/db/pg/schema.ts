@@ -135,11 +135,13 @@ export const missions = pgTable(
   (t) => [
     index('missions_realm_order').on(t.realmId, t.priority, t.createdAt, t.ord),
     index('missions_realm_status').on(t.realmId, t.status, t.priority, t.createdAt, t.ord),
-    index('missions_realm_assignee').on(t.realmId, t.assigneeId),
+    // Partial, like the two below: a mission nobody holds (every new one) writes no entry here. Every query
+    // of it names an assignee (=), which the planner takes as implying IS NOT NULL.
+    index('missions_realm_assignee').on(t.realmId, t.assigneeId).where(sql`assignee_id IS NOT NULL`),
     // Claim-next's seeks (src/db/claim-order.ts): a priority's queued missions of one region (or none), oldest
     // first. Only queued missions are in it, so a mission leaves it when it is taken.
     index('missions_queue').on(t.realmId, t.priority, t.region, t.createdAt, t.ord).where(sql`status = 'queued'`),
-    index('missions_lease').on(t.leaseExpiresAt),
+    index('missions_lease').on(t.leaseExpiresAt).where(sql`lease_expires_at IS NOT NULL`),
   ],
 );
 
