@@ -4,21 +4,24 @@ import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { directives, missions, nodes, proposals, realms } from '../../schema.js';
 import { after, type SortColumn } from '../../keyset.js';
-import { casUpdate, type Db, preparedInsert, withoutOrd } from './shared.js';
+import { casUpdate, client, type Db, preparedInsert, rawColumns, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
 export const realmRecord = (row: Row) => ({ ...withoutOrd(row), fleet: mergeFleetSettings(defaultFleetSettings, row.fleet as FleetSettingsInput | null) }) as Realm;
+const decoded = recordsOf<Omit<Row, 'ord'>>(realms);
+const columns = rawColumns(realms, 'r');
 export const realmRow = (realm: Realm) => realm;
 
 const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];
 
 export function realmRepo(db: Db): RealmRepo {
   const insert = preparedInsert(db, realms);
-  const byId = db.select().from(realms).where(eq(realms.id, sql.placeholder('id'))).prepare();
+  // Raw rows decoded once per table: every call naming a realm reads it first.
+  const byId = client(db).prepare(`SELECT ${columns} FROM realms r WHERE r.id = ?`).raw();
   return {
     *get(id) {
-      const row = byId.get({ id });
-      return row ? realmRecord(row) : null;
+      const row = byId.get(id) as unknown[] | undefined;
+      return row ? realmRecord(decoded(row) as Row) : null;
     },
     *insert(realm) {
       insert(realmRow(realm));
