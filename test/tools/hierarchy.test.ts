@@ -146,7 +146,9 @@ describe('hierarchy_tree and hierarchy_find options', () => {
 
   it('says not_found for an unknown root or chain agent', async () => {
     expect((await s.fail('hierarchy_tree', { realmId, rootAgentId: 'agent-nobody' })).code).toBe('not_found');
-    expect((await s.fail('hierarchy_chain', { realmId, agentId: 'agent-nobody' })).code).toBe('not_found');
+    expect((await s.fail('hierarchy_chain', { realmId, agentId: 'agent-nobody' })).details).toMatchObject({ entity: 'agent', id: 'agent-nobody' });
+    // The realm is looked up only when the chain is empty: a missing realm is still named as such.
+    expect((await s.fail('hierarchy_chain', { realmId: 'realm-nowhere', agentId: 'agent-cto' })).details).toMatchObject({ entity: 'realm', id: 'realm-nowhere' });
   });
 });
 

@@ -50,8 +50,13 @@ export function findByCapability(ctx: DomainContext, input: Find) {
 
 export function chainOfCommand(ctx: DomainContext, input: Chain) {
   return ctx.store.read(function* (tx) {
-    yield* requireRealm(tx, input.realmId);
-    yield* requireNode(tx, input.realmId, input.agentId);
-    return { chain: yield* tx.nodes.chain(input.realmId, input.agentId) };
+    const chain = yield* tx.nodes.chain(input.realmId, input.agentId);
+    // The chain starts with the agent itself, so it is empty only when the realm or the agent is missing:
+    // which one is looked up then, instead of on every call.
+    if (chain.length === 0) {
+      yield* requireRealm(tx, input.realmId);
+      yield* requireNode(tx, input.realmId, input.agentId);
+    }
+    return { chain };
   });
 }
