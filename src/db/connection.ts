@@ -1,9 +1,8 @@
 import { Database } from './sqlite/driver.js';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StartupError } from '../startup-error.js';
+import { applyMigrations } from './sqlite/migrate.js';
 import { APPLICATION_ID, corrupt, isCorruption, openReadOnly, preflight } from './preflight.js';
 
 // Committed migrations, found from both src/ (tests) and dist/ (the built server): both sit two levels down.
@@ -54,34 +53,23 @@ export function openDatabase(path: string, options: { readOnly?: boolean } = {})
 /** How long a process starting beside others waits for their migrations before giving up. */
 const MIGRATION_WAIT_MS = 30_000;
 
-/**
- * Another process starting at the same time: it holds the write lock, or it applied the migration first.
- * drizzle wraps the driver's error ("Failed to run the query ..."), so the causes are looked at too.
- */
-function startingBeside(error: unknown): boolean {
-  for (let e = error as { code?: string; message?: string; cause?: unknown } | null; e; e = e.cause as typeof e) {
-    if (e.code?.startsWith('SQLITE_BUSY') || /already exists|database is locked/.test(e.message ?? '')) return true;
-  }
-  return false;
-}
+/** Another process holds the write lock (migrating, or serving) past the connection's busy_timeout. */
+const busy = (error: unknown) => (error as { code?: string } | null)?.code?.startsWith('SQLITE_BUSY') ?? false;
 
 /**
- * Applies the committed migrations. drizzle reads the last applied migration before its own (deferred) BEGIN,
- * so processes starting together on a fresh file race: a loser fails on an existing table, or gets
- * SQLITE_BUSY at once (a deferred transaction cannot wait for its upgrade to a write lock, so busy_timeout
- * does not help). Either settles when the winner commits: it is tried again after a short, random pause, for
- * up to 30 s (eight processes on a loaded machine once ran out of five immediate attempts). Anything else
- * fails at once.
+ * Applies the committed migrations (src/db/sqlite/migrate.ts: under the write lock, so that processes
+ * starting together apply each migration once). A process that waited out its busy_timeout behind another's
+ * long migration tries again after a short, random pause, for up to 30 s in all. Anything else fails at once.
  */
 export function migrateDatabase(db: Database, waitMs = MIGRATION_WAIT_MS): void {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      migrate(drizzle(db), { migrationsFolder });
+      applyMigrations(db, migrationsFolder);
       return;
     } catch (error) {
       if (isCorruption(error)) throw corrupt(db.name, error);
-      if (!startingBeside(error) || Date.now() >= deadline) throw error;
+      if (!busy(error) || Date.now() >= deadline) throw error;
       // Start-up is synchronous here (nothing else to serve yet): a blocking pause is fine.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 40 * Math.min(attempt, 5));
     }
