@@ -76,11 +76,11 @@ export function migrateDatabase(db: Database, waitMs = MIGRATION_WAIT_MS): void 
   }
 }
 
-/** How many of this build's migrations the database has. */
+/** How many of this build's migrations the database has (distinct: an older build's migrator could record one twice). */
 export function migrationState(db: Database): { applied: number; expected: number } {
   let applied = 0;
   try {
-    applied = (db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n;
+    applied = (db.prepare('SELECT count(DISTINCT created_at) AS n FROM __drizzle_migrations').get() as { n: number }).n;
   } catch {
     // No migrations table: a new, empty database.
   }
