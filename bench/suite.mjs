@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { migrateDatabase, openDatabase } from '../dist/db/connection.js';
 import { callRows } from './rows/calls.mjs';
 import { dataRows, dataSetting } from './rows/data.mjs';
 import { externalRows } from './rows/external.mjs';
@@ -37,6 +38,11 @@ async function dataSets() {
     const db = join(seedDir, `${name}.db`);
     const kept = join(seedDir, `${name}.json`);
     if (keep && existsSync(kept)) {
+      // Seeded by an earlier build: brought to this build's migrations first, since the data rows' servers
+      // are read-only and would refuse an older schema.
+      const opened = openDatabase(db);
+      migrateDatabase(opened.db);
+      opened.db.close();
       seeded[name] = { db, scale, seeded: JSON.parse(readFileSync(kept, 'utf8')) };
       continue;
     }
