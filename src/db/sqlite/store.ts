@@ -169,8 +169,10 @@ export class SqliteStore implements Store {
     // Only the other processes' rows are read and decoded: with P processes writing, each reads P-1 shares
     // of every change, so the per-row cost is paid (P-1) times over.
     const theirRows = this.db.prepare('SELECT topic, realm_id, payload, created_at FROM changes WHERE ord > ? AND ord <= ? AND origin <> ? ORDER BY ord').raw();
-    let seen = lastOrd.get() as number;
+    // data_version first: a row committed between the two reads is then past `seen` and announced at the
+    // next tick, instead of waiting for some later commit to move data_version again.
     let version = this.db.pragma('data_version', { simple: true });
+    let seen = lastOrd.get() as number;
     let lastPrune = Date.now();
     const keepMs = this.options.keepChangesMs ?? 10 * 60_000;
     const poll = () => {
