@@ -59,7 +59,8 @@ const busy = (error: unknown) => (error as { code?: string } | null)?.code?.star
 /**
  * Applies the committed migrations (src/db/sqlite/migrate.ts: under the write lock, so that processes
  * starting together apply each migration once). A process that waited out its busy_timeout behind another's
- * long migration tries again after a short, random pause, for up to 30 s in all. Anything else fails at once.
+ * long migration tries again after a short, random pause, until 30 s have passed (so at most 30 s plus one
+ * busy_timeout in all). Anything else fails at once.
  */
 export function migrateDatabase(db: Database, waitMs = MIGRATION_WAIT_MS): void {
   const deadline = Date.now() + waitMs;

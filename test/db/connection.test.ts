@@ -1,5 +1,10 @@
+import { appendFileSync, cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { migrateDatabase, openDatabase } from '../../src/db/connection.js';
+import { applyMigrations } from '../../src/db/sqlite/migrate.js';
 import { databaseBefore } from '../helpers/migrations.js';
 import { migrationCount, tempDb } from '../helpers/processes.js';
 
@@ -23,6 +28,22 @@ describe('database connections', () => {
     expect(db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: migrationCount });
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['__drizzle_migrations', 'audit_entries', 'audit_heads', 'changes', 'realms', 'missions', 'budgets', 'spend', 'spend_totals', 'proposals']));
+    db.close();
+  });
+
+  it('roll a failing migration back whole, naming it and its statement, and keep the connection usable', () => {
+    // The committed migrations with a failing statement added to the last one.
+    const folder = mkdtempSync(join(tmpdir(), 'cp-bad-migrations-'));
+    cpSync(fileURLToPath(new URL('../../drizzle', import.meta.url)), folder, { recursive: true });
+    const last = (JSON.parse(readFileSync(join(folder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] }).entries.at(-1)!.tag;
+    appendFileSync(join(folder, `${last}.sql`), '--> statement-breakpoint\nUPDATE no_such_table SET x = 1;');
+    const { db } = openDatabase(tempDb());
+    expect(() => applyMigrations(db, folder)).toThrow(new RegExp(`^migration ${last.slice(0, 4)} failed: no such table: no_such_table \\(in: UPDATE no_such_table`));
+    expect(db.inTransaction).toBe(false);
+    // Nothing of any migration stayed, not even the journal.
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").pluck().get()).toBe(0);
+    migrateDatabase(db);
+    expect(db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get()).toEqual({ n: migrationCount });
     db.close();
   });
 

@@ -18,6 +18,13 @@ function newestApplied(db: Database): number | null {
   return newest === undefined || newest === null ? null : Number(newest);
 }
 
+/** Which migration (its number, as drizzle/ names it) and statement failed, keeping the driver's code. */
+function failedMigration(index: number, statement: string, error: unknown): Error {
+  const cause = error as { code?: string; message?: string };
+  const head = statement.trim().replace(/\s+/g, ' ').slice(0, 120);
+  return Object.assign(new Error(`migration ${String(index).padStart(4, '0')} failed: ${cause.message ?? String(error)} (in: ${head})`, { cause: error }), { code: cause.code });
+}
+
 /**
  * Applies the migrations of `migrationsFolder` this database lacks, in one IMMEDIATE transaction (it waits
  * for another process's lock as long as the connection's busy_timeout, then fails with SQLITE_BUSY). A
@@ -26,7 +33,6 @@ function newestApplied(db: Database): number | null {
 export function applyMigrations(db: Database, migrationsFolder: string): void {
   const migrations = readMigrationFiles({ migrationsFolder });
   const newest = migrations.at(-1)?.folderMillis ?? 0;
-  const pending = (applied: number | null) => migrations.filter((m) => applied === null || applied < m.folderMillis);
   const before = newestApplied(db);
   if (before !== null && before >= newest) return;
   db.prepare('BEGIN IMMEDIATE').run();
@@ -34,10 +40,19 @@ export function applyMigrations(db: Database, migrationsFolder: string): void {
     // drizzle's table, as its migrator creates it.
     db.exec(`CREATE TABLE IF NOT EXISTS ${JOURNAL} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
     const record = db.prepare(`INSERT INTO ${JOURNAL} ("hash", "created_at") VALUES (?, ?)`);
-    for (const migration of pending(newestApplied(db))) {
-      for (const statement of migration.sql) db.exec(statement);
+    const applied = newestApplied(db);
+    migrations.forEach((migration, index) => {
+      if (applied !== null && applied >= migration.folderMillis) return;
+      // One statement at a time, prepared as drizzle does (a chunk holding two would fail there too).
+      for (const statement of migration.sql) {
+        try {
+          db.prepare(statement).run();
+        } catch (error) {
+          throw failedMigration(index, statement, error);
+        }
+      }
       record.run(migration.hash, migration.folderMillis);
-    }
+    });
     db.prepare('COMMIT').run();
   } catch (error) {
     if (db.inTransaction) db.prepare('ROLLBACK').run();
