@@ -37,7 +37,7 @@ async function dataSets() {
     const scale = times(scaleOne, k);
     const db = join(seedDir, `${name}.db`);
     const kept = join(seedDir, `${name}.json`);
-    if (keep && existsSync(kept)) {
+    if (keep && existsSync(kept) && existsSync(db)) {
       // Seeded by an earlier build: brought to this build's migrations first, since the data rows' servers
       // are read-only and would refuse an older schema.
       const opened = openDatabase(db);
