@@ -74,6 +74,19 @@ describe('mission_claim_next', () => {
     expect(entry).toMatchObject({ entityId: rust.id, details: { claimed: true, fence: 1 } });
   });
 
+  it('hands a mission only to an agent holding every capability it requires (names ignore case)', async () => {
+    const both = await create({ requiredCapabilities: ['typescript', 'rust'] });
+    const review = await create({ requiredCapabilities: ['code-review'] });
+    const twice = await create({ requiredCapabilities: ['typescript', 'typescript'] });
+    // agent-dev-2 holds typescript only; agent-dev-3 Code-Review and architecture; agent-cfo finance.
+    expect((await claim('agent-cfo')).mission).toBeNull();
+    expect((await claim('agent-dev-2')).mission!.id).toBe(twice.id);
+    expect((await claim('agent-dev-2')).mission).toBeNull();
+    expect((await claim('agent-dev-3')).mission!.id).toBe(review.id);
+    expect((await claim('agent-dev-3')).mission).toBeNull();
+    expect((await claim('agent-dev-1')).mission!.id).toBe(both.id);
+  });
+
   it('takes the region of the last heartbeat when none is given', async () => {
     const eu = await create();
     const ap = await create();

@@ -15,11 +15,16 @@ export const missionRow = sqlite.missionRow;
 
 const order = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }] satisfies SortColumn[];
 
-/** What the agent can take now (as the SQLite store's takeableWhere; json_each becomes json_array_elements_text). */
+/**
+ * What the agent can take now (as the SQLite store's takeableWhere). The capability check is one jsonb
+ * containment against the agent's capabilities, gathered once (an InitPlan): the sort below reads the top
+ * priority's whole queue, and a correlated NOT EXISTS over json_array_elements_text for every mission cost
+ * 7.2-7.8 ms a claim at 10,000 queued, against 3.0-3.2 for this.
+ */
 const takeableWhere = (c: { realmId: string; agentId: string; now: string }) => sql`m.realm_id = ${c.realmId} AND m.status = 'queued' AND m.priority >= 0
         AND (m.retry_at IS NULL OR m.retry_at <= ${c.now})
-        AND NOT EXISTS (SELECT 1 FROM json_array_elements_text(m.required_capabilities) c(value)
-          WHERE NOT EXISTS (SELECT 1 FROM node_capabilities n WHERE n.realm_id = m.realm_id AND n.capability = c.value AND n.agent_id = ${c.agentId}))
+        AND m.required_capabilities::jsonb <@ (SELECT coalesce(jsonb_agg(n.capability), '[]'::jsonb) FROM node_capabilities n
+          WHERE n.realm_id = ${c.realmId} AND n.agent_id = ${c.agentId})
         AND NOT EXISTS (SELECT 1 FROM mission_blockers b JOIN missions bm ON bm.realm_id = b.realm_id AND bm.id = b.blocker_id
           WHERE b.realm_id = m.realm_id AND b.mission_id = m.id AND bm.status <> 'complete')`;
 // `::text`: a null region is still a typed parameter (m.region = NULL is null, so such an agent ranks a
