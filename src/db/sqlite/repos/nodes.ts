@@ -69,11 +69,6 @@ type BeatRow = [string, string | null, Beat['heartbeatState'], string | null, nu
 export function nodeRepo(db: Db): NodeRepo {
   const insert = preparedInsert(db, nodes);
   const key = (realmId: string, agentId: string) => and(eq(nodes.realmId, realmId), eq(nodes.agentId, agentId))!;
-  const one = db
-    .select()
-    .from(nodes)
-    .where(and(eq(nodes.realmId, sql.placeholder('realmId')), eq(nodes.agentId, sql.placeholder('agentId'))))
-    .prepare();
   const all = db
     .select()
     .from(nodes)
@@ -86,6 +81,10 @@ export function nodeRepo(db: Db): NodeRepo {
     .where(and(eq(nodes.realmId, sql.placeholder('realmId')), ne(nodes.status, 'terminated')))
     .prepare();
   const raw = client(db);
+  // One node by key, the lookup behind every chain level and most calls' checks: the driver's own statement,
+  // without drizzle's per-call placeholder filling.
+  const one = raw.prepare(`SELECT ${columns} FROM nodes n WHERE n.realm_id = ? AND n.agent_id = ?`).raw();
+  const oneRow = (realmId: string, agentId: string) => one.get(realmId, agentId) as unknown[] | undefined;
   const statement = Object.fromEntries(Object.entries(orgSql).map(([name, text]) => [name, raw.prepare(text)])) as Record<keyof typeof orgSql, ReturnType<typeof raw.prepare>>;
   const org = { whole: statement.org.raw(), under: statement.orgUnder.raw() };
   const beats = statement.beats.raw();
@@ -99,7 +98,7 @@ export function nodeRepo(db: Db): NodeRepo {
   const nodesOf = (rows: unknown[]) => (rows as unknown[][]).map(nodeOf);
   return {
     *get(realmId, agentId) {
-      const row = one.values({ realmId, agentId })[0];
+      const row = oneRow(realmId, agentId);
       return row ? nodeOf(row) : null;
     },
     *all(realmId) {
@@ -113,7 +112,7 @@ export function nodeRepo(db: Db): NodeRepo {
       const seen = new Set<string>();
       for (let id: string | null = agentId; id !== null && !seen.has(id); ) {
         seen.add(id);
-        const row = one.values({ realmId, agentId: id })[0];
+        const row = oneRow(realmId, id);
         if (!row) break;
         const node = nodeOf(row);
         chain.push(node);
