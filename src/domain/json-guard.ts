@@ -1,6 +1,8 @@
 // Checks any JSON input once, before a schema (or the SDK) walks it recursively: nesting that would overflow
-// the stack, strings that are not well-formed Unicode (they break canonical JSON and hashing), and the
-// `__proto__` key (JSON.parse makes it an own property; a later copy would set a prototype and lose it).
+// the stack, strings that are not well-formed Unicode (they break canonical JSON and hashing), NUL characters
+// (a PostgreSQL text or jsonb value cannot hold U+0000: one in a mission's required capabilities made every
+// claim of its realm fail there, while SQLite kept it; refused on both engines alike), and the `__proto__`
+// key (JSON.parse makes it an own property; a later copy would set a prototype and lose it).
 import type { z } from 'zod';
 import { DomainError } from './errors.js';
 import { fieldOf, unknownKeysError } from './validation.js';
@@ -8,7 +10,7 @@ import { fieldOf, unknownKeysError } from './validation.js';
 /** No value may sit more than this many levels below the object that holds the arguments. */
 export const MAX_NESTING = 64;
 
-export type JsonProblemKind = 'too_deep' | 'lone_surrogate' | 'proto_key';
+export type JsonProblemKind = 'too_deep' | 'lone_surrogate' | 'nul_char' | 'proto_key';
 
 export interface JsonProblem {
   kind: JsonProblemKind;
@@ -32,6 +34,8 @@ const pathOf = (frame: Frame) => {
 // String.prototype.isWellFormed is in Node 20 (V8 11.3); the ES2023 lib we compile against does not type it.
 const wellFormed = (s: string) => (s as string & { isWellFormed(): boolean }).isWellFormed();
 
+const stringProblem = (s: string): JsonProblemKind | null => (!wellFormed(s) ? 'lone_surrogate' : s.includes('\u0000') ? 'nul_char' : null);
+
 /** The first problem found in `root` (whose own children are at depth 1; deeper than maxDepth is a problem), without recursion. */
 export function findJsonProblem(root: unknown, maxDepth = MAX_NESTING): JsonProblem | null {
   const stack: Frame[] = [{ value: root, depth: 0, parent: null, key: null }];
@@ -40,7 +44,8 @@ export function findJsonProblem(root: unknown, maxDepth = MAX_NESTING): JsonProb
     const { value, depth } = frame;
     if (depth > maxDepth) return { kind: 'too_deep', path: pathOf(frame) };
     if (typeof value === 'string') {
-      if (!wellFormed(value)) return { kind: 'lone_surrogate', path: pathOf(frame) };
+      const kind = stringProblem(value);
+      if (kind) return { kind, path: pathOf(frame) };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -53,7 +58,8 @@ export function findJsonProblem(root: unknown, maxDepth = MAX_NESTING): JsonProb
       const key = keys[i]!;
       if (key === '__proto__') return { kind: 'proto_key', path: pathOf(frame) };
       const child: Frame = { value: (value as Record<string, unknown>)[key], depth: depth + 1, parent: frame, key };
-      if (!wellFormed(key)) return { kind: 'lone_surrogate', path: pathOf(child) };
+      const kind = stringProblem(key);
+      if (kind) return { kind, path: pathOf(child) };
       stack.push(child);
     }
   }
@@ -74,6 +80,8 @@ export function jsonProblemError(problem: JsonProblem, schema?: z.ZodType): Doma
     }
     case 'lone_surrogate':
       return new DomainError('invalid_input', `${field || 'a key'} is not well-formed Unicode (it holds a lone UTF-16 surrogate such as \\ud800)`, { field });
+    case 'nul_char':
+      return new DomainError('invalid_input', `${field || 'a key'} holds a NUL character (U+0000), which no text may hold`, { field });
     case 'proto_key':
       return unknownKeysError(schema, problem.path, ['__proto__']);
   }

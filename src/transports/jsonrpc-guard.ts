@@ -41,6 +41,7 @@ export function readableIssues(issues: readonly { path: readonly PropertyKey[]; 
 const problemText: Record<JsonProblem['kind'], string> = {
   too_deep: `is nested more than ${MAX_NESTING} levels deep`,
   lone_surrogate: 'is not well-formed Unicode (a lone UTF-16 surrogate)',
+  nul_char: 'holds a NUL character (U+0000), which no text may hold',
   proto_key: 'holds the key "__proto__", which is not allowed',
 };
 

@@ -83,6 +83,22 @@ describe('bad input at the protocol level', () => {
     expect((await server.waitFor(5)).error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
   });
 
+  it('refuses NUL characters in any string or key with invalid_input naming the field', async () => {
+    await start();
+    server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"bad \\u0000 name","owner":"o"}}}');
+    server.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"note":["ok","a\\u0000b"]}}}}');
+    server.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"k\\u0000":1}}}}');
+    server.write('{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"controlplane://realms/\\u0000"}}');
+    await stillServing(5);
+    expect(toolError((await server.waitFor(1)))).toMatchObject({ code: 'invalid_input', message: 'name holds a NUL character (U+0000), which no text may hold', details: { field: 'name' } });
+    expect(toolError((await server.waitFor(2)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
+    expect(toolError((await server.waitFor(3)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.k\u0000' } });
+    expect((await server.waitFor(4)).error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
+    // Nothing was created.
+    server.write(toolCall(6, 'realm_list', {}));
+    expect((await server.waitFor(6)).result.structuredContent.count).toBe(0);
+  });
+
   it('refuses __proto__ like any unknown key, at the top and nested', async () => {
     await start();
     server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","__proto__":{"isAdmin":true}}}}');
