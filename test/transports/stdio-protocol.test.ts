@@ -67,36 +67,31 @@ describe('bad input at the protocol level', () => {
     expect((await server.waitFor(4)).result.structuredContent.metadata.deep).toBeDefined();
   });
 
-  it('refuses lone surrogates in any string or key with invalid_input naming the field', async () => {
+  // Each bad character in a string, an array item and a key (as JSON escapes), and the message it gets.
+  const badText = [
+    { what: 'lone surrogates', string: '\\ud800', item: '\\udc00', key: '\\ud83d', keyField: 'metadata.\ud83d', message: /^name is not well-formed Unicode/ },
+    { what: 'NUL characters', string: '\\u0000', item: 'a\\u0000b', key: 'k\\u0000', keyField: 'metadata.k\u0000', message: /^name holds a NUL character \(U\+0000\)/ },
+  ];
+  it.each(badText)('refuses $what in any string or key with invalid_input naming the field, creating nothing', async ({ string, item, key, keyField, message }) => {
     await start();
-    server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"bad \\ud800 name","owner":"o"}}}');
-    server.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"note":["ok","\\udc00"]}}}}');
-    server.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"\\ud83d":1}}}}');
-    // A surrogate pair is well-formed: an emoji is fine.
-    server.write('{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"rocket \\ud83d\\ude80","owner":"o"}}}');
-    server.write('{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"controlplane://realms/\\ud800"}}');
-    await stillServing(6);
-    expect(toolError((await server.waitFor(1)))).toMatchObject({ code: 'invalid_input', details: { field: 'name' } });
-    expect(toolError((await server.waitFor(2)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
-    expect(toolError((await server.waitFor(3)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.\ud83d' } });
-    expect((await server.waitFor(4)).result.structuredContent.name).toBe('rocket 🚀');
-    expect((await server.waitFor(5)).error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
-  });
-
-  it('refuses NUL characters in any string or key with invalid_input naming the field', async () => {
-    await start();
-    server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"bad \\u0000 name","owner":"o"}}}');
-    server.write('{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"note":["ok","a\\u0000b"]}}}}');
-    server.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"n","owner":"o","metadata":{"k\\u0000":1}}}}');
-    server.write('{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"controlplane://realms/\\u0000"}}');
+    const create = (id: number, args: string) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"realm_create","arguments":{${args}}}}`;
+    server.write(create(1, `"name":"bad ${string} name","owner":"o"`));
+    server.write(create(2, `"name":"n","owner":"o","metadata":{"note":["ok","${item}"]}`));
+    server.write(create(3, `"name":"n","owner":"o","metadata":{"${key}":1}`));
+    server.write(`{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"controlplane://realms/${string}"}}`);
     await stillServing(5);
-    expect(toolError((await server.waitFor(1)))).toMatchObject({ code: 'invalid_input', message: 'name holds a NUL character (U+0000), which no text may hold', details: { field: 'name' } });
-    expect(toolError((await server.waitFor(2)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
-    expect(toolError((await server.waitFor(3)))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.k\u0000' } });
+    expect(toolError(await server.waitFor(1))).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(message), details: { field: 'name' } });
+    expect(toolError(await server.waitFor(2))).toMatchObject({ code: 'invalid_input', details: { field: 'metadata.note[1]' } });
+    expect(toolError(await server.waitFor(3))).toMatchObject({ code: 'invalid_input', details: { field: keyField } });
     expect((await server.waitFor(4)).error).toMatchObject({ code: -32602, data: { field: 'params.uri' } });
-    // Nothing was created.
     server.write(toolCall(6, 'realm_list', {}));
     expect((await server.waitFor(6)).result.structuredContent.count).toBe(0);
+  });
+
+  it('takes a surrogate pair (an emoji), which is well-formed', async () => {
+    await start();
+    server.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"realm_create","arguments":{"name":"rocket \\ud83d\\ude80","owner":"o"}}}');
+    expect((await server.waitFor(1)).result.structuredContent.name).toBe('rocket 🚀');
   });
 
   it('refuses __proto__ like any unknown key, at the top and nested', async () => {
