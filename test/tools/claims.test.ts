@@ -78,6 +78,16 @@ describe('mission_claim_next', () => {
     const both = await create({ requiredCapabilities: ['typescript', 'rust'] });
     const review = await create({ requiredCapabilities: ['code-review'] });
     const twice = await create({ requiredCapabilities: ['typescript', 'typescript'] });
+    // Input lower-cases and deduplicates names; stored as given (an import, a hand edit), the claim's own
+    // check must still see a repeat as one requirement and another case as another name, on both engines.
+    const stored = (id: string, requiredCapabilities: string[]) =>
+      s.app.store.write(function* (tx) {
+        const m = (yield* tx.missions.get(realmId, id))!;
+        return yield* tx.missions.update(realmId, id, m.version, { requiredCapabilities });
+      });
+    await stored(twice.id, ['typescript', 'typescript']);
+    const upper = await create();
+    await stored(upper.id, ['TypeScript']);
     // agent-dev-2 holds typescript only; agent-dev-3 Code-Review and architecture; agent-cfo finance.
     expect((await claim('agent-cfo')).mission).toBeNull();
     expect((await claim('agent-dev-2')).mission!.id).toBe(twice.id);
@@ -85,6 +95,8 @@ describe('mission_claim_next', () => {
     expect((await claim('agent-dev-3')).mission!.id).toBe(review.id);
     expect((await claim('agent-dev-3')).mission).toBeNull();
     expect((await claim('agent-dev-1')).mission!.id).toBe(both.id);
+    // Nobody holds "TypeScript".
+    expect((await claim('agent-dev-1')).mission).toBeNull();
   });
 
   it('takes the region of the last heartbeat when none is given', async () => {
