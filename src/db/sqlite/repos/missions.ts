@@ -7,25 +7,18 @@ import { missions } from '../../schema.js';
 import { claimOrder } from '../../claim-order.js';
 import type { SortColumn } from '../../keyset.js';
 import { keysetPages } from './keyset-pages.js';
-import { casUpdate, type Db, preparedInsert, priorityFromRank, recordsOf, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, priorityFromRank, recordByKey, withoutOrd } from './shared.js';
 
 type Row = typeof missions.$inferSelect;
 export const missionRecord = (row: Row) => ({ ...withoutOrd(row), priority: priorities[row.priority] }) as Mission;
 export const missionRow = (m: Mission) => ({ ...m, priority: priorities.indexOf(m.priority) });
 
-// One mission by id (the checkout path) is decoded from its raw row (see recordsOf), as pages are.
-const missionOf = recordsOf<Mission>(missions, priorityFromRank);
-
 const order: SortColumn[] = [{ column: missions.priority }, { column: missions.createdAt }, { column: missions.ord }];
 
 export function missionRepo(db: Db): MissionRepo {
   const insert = preparedInsert(db, missions);
-  // The checkout path reads one mission by id: prepared once.
-  const one = db
-    .select()
-    .from(missions)
-    .where(and(eq(missions.realmId, sql.placeholder('realmId')), eq(missions.id, sql.placeholder('id'))))
-    .prepare();
+  // The checkout path reads one mission by id.
+  const one = recordByKey<Mission>(db, missions, ['realmId', 'id'], priorityFromRank);
   const page = keysetPages<Mission>(db, missions, {
     filters: ['realmId', 'status', 'assigneeId', 'directiveId', 'priority'],
     order,
@@ -122,8 +115,7 @@ export function missionRepo(db: Db): MissionRepo {
       })) as QueueCount[];
     },
     *get(realmId, id) {
-      const row = one.values({ realmId, id })[0];
-      return row ? missionOf(row) : null;
+      return one(realmId, id);
     },
     *insert(mission) {
       insert(missionRow(mission));

@@ -2,13 +2,13 @@ import { and, asc, count, desc, eq, getTableColumns, ne, sql } from 'drizzle-orm
 import type { Node } from '../../../domain/hierarchy/model.js';
 import type { Beat, NodeRepo, OrgEntry } from '../../../domain/store.js';
 import { nodes } from '../../schema.js';
-import { casUpdate, client, type Db, preparedInsert, rawColumns, recordsOf, withoutOrd } from './shared.js';
+import { casUpdate, client, type Db, preparedInsert, rawColumns, recordByKey, recordsOf, withoutOrd } from './shared.js';
 
 type Row = typeof nodes.$inferSelect;
 export const nodeRecord = (row: Row) => withoutOrd(row) as Node;
 export const nodeRow = (node: Node) => node;
 
-// Rows of the hot reads (one node, a chain, reports, find) come as arrays of every column, ord first as in
+// Rows of the hot reads (reports, find) come as arrays of every column, ord first as in
 // select().from(nodes), and are decoded by nodeOf.
 const nodeOf = recordsOf<Node>(nodes);
 const columns = rawColumns(nodes, 'n');
@@ -81,10 +81,8 @@ export function nodeRepo(db: Db): NodeRepo {
     .where(and(eq(nodes.realmId, sql.placeholder('realmId')), ne(nodes.status, 'terminated')))
     .prepare();
   const raw = client(db);
-  // One node by key, the lookup behind every chain level and most calls' checks: the driver's own statement,
-  // without drizzle's per-call placeholder filling.
-  const one = raw.prepare(`SELECT ${columns} FROM nodes n WHERE n.realm_id = ? AND n.agent_id = ?`).raw();
-  const oneRow = (realmId: string, agentId: string) => one.get(realmId, agentId) as unknown[] | undefined;
+  // The lookup behind every level of a chain and most calls' checks.
+  const byKey = recordByKey<Node>(db, nodes, ['realmId', 'agentId']);
   const statement = Object.fromEntries(Object.entries(orgSql).map(([name, text]) => [name, raw.prepare(text)])) as Record<keyof typeof orgSql, ReturnType<typeof raw.prepare>>;
   const org = { whole: statement.org.raw(), under: statement.orgUnder.raw() };
   const beats = statement.beats.raw();
@@ -98,8 +96,7 @@ export function nodeRepo(db: Db): NodeRepo {
   const nodesOf = (rows: unknown[]) => (rows as unknown[][]).map(nodeOf);
   return {
     *get(realmId, agentId) {
-      const row = oneRow(realmId, agentId);
-      return row ? nodeOf(row) : null;
+      return byKey(realmId, agentId);
     },
     *all(realmId) {
       return all.all({ realmId }).map(nodeRecord);
@@ -112,9 +109,8 @@ export function nodeRepo(db: Db): NodeRepo {
       const seen = new Set<string>();
       for (let id: string | null = agentId; id !== null && !seen.has(id); ) {
         seen.add(id);
-        const row = oneRow(realmId, id);
-        if (!row) break;
-        const node = nodeOf(row);
+        const node = byKey(realmId, id);
+        if (!node) break;
         chain.push(node);
         id = node.reportsTo;
       }

@@ -1,27 +1,27 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { defaultFleetSettings, type FleetSettingsInput, mergeFleetSettings } from '../../../domain/fleet/settings.js';
 import type { Realm } from '../../../domain/realm/model.js';
 import type { RealmRepo } from '../../../domain/store.js';
 import { directives, missions, nodes, proposals, realms } from '../../schema.js';
 import { after, type SortColumn } from '../../keyset.js';
-import { casUpdate, client, type Db, preparedInsert, rawColumns, recordsOf, withoutOrd } from './shared.js';
+import { casUpdate, type Db, preparedInsert, recordByKey, withoutOrd } from './shared.js';
 
 type Row = typeof realms.$inferSelect;
-export const realmRecord = (row: Row) => ({ ...withoutOrd(row), fleet: mergeFleetSettings(defaultFleetSettings, row.fleet as FleetSettingsInput | null) }) as Realm;
-const decoded = recordsOf<Omit<Row, 'ord'>>(realms);
-const columns = rawColumns(realms, 'r');
+/** A realm as stored, with its fleet settings merged over the defaults (null: every default). */
+const realmOf = (record: Omit<Row, 'ord'>) => ({ ...record, fleet: mergeFleetSettings(defaultFleetSettings, record.fleet as FleetSettingsInput | null) }) as Realm;
+export const realmRecord = (row: Row) => realmOf(withoutOrd(row));
 export const realmRow = (realm: Realm) => realm;
 
 const newestFirst: SortColumn[] = [{ column: realms.ord, desc: true }];
 
 export function realmRepo(db: Db): RealmRepo {
   const insert = preparedInsert(db, realms);
-  // Raw rows decoded once per table: every call naming a realm reads it first.
-  const byId = client(db).prepare(`SELECT ${columns} FROM realms r WHERE r.id = ?`).raw();
+  // Every call naming a realm reads it first.
+  const byId = recordByKey<Omit<Row, 'ord'>>(db, realms, ['id']);
   return {
     *get(id) {
-      const row = byId.get(id) as unknown[] | undefined;
-      return row ? realmRecord(decoded(row) as Row) : null;
+      const record = byId(id);
+      return record ? realmOf(record) : null;
     },
     *insert(realm) {
       insert(realmRow(realm));
