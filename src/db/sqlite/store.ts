@@ -20,6 +20,7 @@ import { nodeRepo } from './repos/nodes.js';
 import { realmDataRepo } from './repos/realm-data.js';
 import { realmRepo } from './repos/realms.js';
 import { tokenRepo } from './repos/tokens.js';
+import { lazily } from './lazy-repos.js';
 
 /** Runs a unit of work whose steps never yield: SQLite statements are synchronous. */
 function runToEnd<T>(steps: Step<T>): T {
@@ -71,29 +72,35 @@ export class SqliteStore implements Store {
       .insert(changes)
       .values({ realmId: sql.placeholder('realmId'), origin: sql.placeholder('origin'), topic: sql.placeholder('topic'), payload: sql.placeholder('payload') })
       .prepare();
-    this.tx = {
-      realms: realmRepo(orm),
-      nodes: nodeRepo(orm),
-      directives: directiveRepo(orm),
-      missions: missionRepo(orm),
-      missionBlockers: missionBlockerRepo(orm),
-      comments: commentRepo(orm),
-      audit: auditRepo(orm),
-      ledger: ledgerRepo(orm),
-      proposals: proposalRepo(orm),
-      runtimes: runtimeRepo(orm),
-      runs: runRepo(orm),
-      sessions: sessionRepo(orm),
-      pulses: pulseRepo(orm),
-      processes: processRepo(orm),
-      realmData: realmDataRepo(orm),
-      tokens: tokenRepo(orm),
-      idempotency: idempotencyRepo(orm),
-      announce: (a) => {
-        if (!this.pending) throw new Error('announce() outside a write');
-        this.pending.push(a);
+    // Each repository prepares its statements when first used, not here: building and preparing all of them
+    // was ~10% of start-up, and a session that only lists tools or reads realms needs few of them.
+    this.tx = lazily(
+      {
+        announce: (a: Announcement) => {
+          if (!this.pending) throw new Error('announce() outside a write');
+          this.pending.push(a);
+        },
       },
-    };
+      {
+        realms: () => realmRepo(orm),
+        nodes: () => nodeRepo(orm),
+        directives: () => directiveRepo(orm),
+        missions: () => missionRepo(orm),
+        missionBlockers: () => missionBlockerRepo(orm),
+        comments: () => commentRepo(orm),
+        audit: () => auditRepo(orm),
+        ledger: () => ledgerRepo(orm),
+        proposals: () => proposalRepo(orm),
+        runtimes: () => runtimeRepo(orm),
+        runs: () => runRepo(orm),
+        sessions: () => sessionRepo(orm),
+        pulses: () => pulseRepo(orm),
+        processes: () => processRepo(orm),
+        realmData: () => realmDataRepo(orm),
+        tokens: () => tokenRepo(orm),
+        idempotency: () => idempotencyRepo(orm),
+      },
+    );
   }
 
   write<T>(work: Work<T>): Promise<T> {
