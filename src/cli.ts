@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createAppWith, type App, type Background } from './app-core.js';
 import { ConfigError, parseConfig, usage, type Config } from './config.js';
 import { agentPrincipal, localAdmin, operatorPrincipal, type Principal } from './domain/principal.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { createLogger, LogLevelError, stderrSink } from './logger.js';
 import { StartupError } from './startup-error.js';
 import { serveOverStdio } from './transports/stdio.js';
@@ -62,6 +63,7 @@ async function main() {
   // Not serving MCP in these two cases, so stdout is free.
   if (config === 'help') return void process.stdout.write(`${usage}\n`);
   if (config === 'version') return void process.stdout.write(`${version}\n`);
+  limitHeapGrowth();
 
   let app;
   let principal: Principal;
