@@ -4,7 +4,8 @@
 // A is <rev>, built in a temporary git worktree (this checkout's node_modules linked in); B is this checkout's
 // dist/ (run `npm run build` first). Calls: create, checkout, list, chain, realm, log, claim (default: all); AB_IN_FLIGHT
 // (default 1), AB_ROUNDS (default 7, after one warm-up round), AB_CALLS (a round, default 1000), AB_QUEUED
-// (claims: missions left queued after the last round, default 1000).
+// (claims: missions left queued after the last round, default 1000), AB_FLAGS_A / AB_FLAGS_B (node flags for
+// that side's server).
 // Prints, per call, both rates and B/A for every round, and the median of those ratios.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -18,6 +19,8 @@ const IN_FLIGHT = Number(process.env.AB_IN_FLIGHT ?? 1);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 7);
 const CALLS = Number(process.env.AB_CALLS ?? 1000);
 const QUEUED = Number(process.env.AB_QUEUED ?? 1000);
+// Node flags for each side's server, e.g. the same build twice with a V8 setting on one side only.
+const [FLAGS_A, FLAGS_B] = [process.env.AB_FLAGS_A, process.env.AB_FLAGS_B].map((flags) => flags?.split(' ').filter(Boolean) ?? []);
 const here = new URL('..', import.meta.url).pathname;
 const git = (...args) => execFileSync('git', ['-C', here, ...args], { encoding: 'utf8' }).trim();
 
@@ -31,10 +34,10 @@ function buildOf(revision) {
 }
 
 /** A server of one build on a fresh database, set up for every call; the calls by name. */
-async function serverOf(cli) {
+async function serverOf(cli, flags) {
   const dir = mkdtempSync(join(tmpdir(), 'cp-ab-db-'));
   const db = join(dir, 'ab.db');
-  const server = await start([cli, '--db', db]);
+  const server = await start([...flags, cli, '--db', db]);
   const c = server.client;
   const realmId = (await call(c, 'realm_create', { name: 'ab', owner: 'bench' })).id;
   const chain = ['lead-0', 'lead-1', 'lead-2', 'lead-3', 'lead-4'];
@@ -79,7 +82,7 @@ const a = buildOf(rev);
 const b = join(here, 'dist/cli.js');
 if (!existsSync(b)) throw new Error('no dist/ here: run npm run build first');
 try {
-  const [A, B] = [await serverOf(a.cli), await serverOf(b)];
+  const [A, B] = [await serverOf(a.cli, FLAGS_A), await serverOf(b, FLAGS_B)];
   for (const name of wanted.length ? wanted : Object.keys(A.calls)) {
     const ratios = [];
     const rates = { a: [], b: [] };
