@@ -17,7 +17,7 @@ export const HEAP_GROWING_PERCENT = 50;
  * it set it.
  */
 export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
-  if (execArgv.some((option) => /^--heap[-_]growing[-_]percent\b/.test(option))) return false;
+  if (execArgv.some((option) => /^--?heap[-_]growing[-_]percent(=|$)/.test(option))) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
