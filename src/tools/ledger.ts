@@ -49,7 +49,7 @@ export const ledgerFunctions = [
       'past a limit; a repeated eventId returns the first record. Crossing the soft threshold or the limit raises an ' +
       'alert once; past a hard limit the agent cannot check out missions until the budget is raised or the month ' +
       'ends. Returns {spend, check}.',
-    errors: { not_found: true },
+    errors: { not_found: true, conflict: "the eventId already names another agent's spend" },
     input: RecordSpend,
     output: z.object({
       spend: Spend,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
+import { agentPrincipal } from '../../src/domain/principal.js';
 import { connect } from '../helpers/connect.js';
 import { newRealm, seedOrg } from '../helpers/org.js';
 
@@ -125,6 +126,30 @@ describe('spend', () => {
     const again = await spend(99, { eventId: 'evt-1' });
     expect(again.spend).toEqual(first.spend);
     expect((await s.call('ledger_summary', { realmId })).totalCents).toBe(10);
+  });
+
+  it("refuses another agent's eventId without showing its spend, and leaves the ledger as it was", async () => {
+    await spend(77, { eventId: 'order-42', agentId: 'agent-dev-2', billingCode: 'dev-2-private' });
+    const agent = await connect({ app: s.app, principal: agentPrincipal(realmId, 'agent-dev-1') });
+    try {
+      const error = await agent.fail('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 0, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0, eventId: 'order-42' });
+      expect(error).toMatchObject({ code: 'conflict', details: { field: 'eventId' } });
+      expect(JSON.stringify(error)).not.toMatch(/77|dev-2-private|agent-dev-2/);
+    } finally {
+      await agent.close();
+    }
+    expect(await s.call('ledger_summary', { realmId })).toMatchObject({ totalCents: 77, eventCount: 1 });
+  });
+
+  it("keeps run ids for the bridge: a caller's eventId cannot take the cost of a run before the bridge records it", async () => {
+    const runId = 'brun-5d1b0c7e-1c4f-4e0a-9d3b-2f6a8c9e0b1d';
+    for (const caller of [s, await connect({ app: s.app, principal: agentPrincipal(realmId, 'agent-dev-1') })]) {
+      expect(await caller.fail('ledger_spend', { realmId, agentId: 'agent-dev-1', costCents: 0, provider: 'p', model: 'm', inputTokens: 0, outputTokens: 0, eventId: runId })).toMatchObject({ code: 'invalid_input', details: { field: 'eventId' } });
+      if (caller !== s) await caller.close();
+    }
+    // The run's cost, as the bridge publishes it (the system), is then counted in full.
+    await s.app.bus.publish({ topic: 'cost.incurred', realmId, payload: { realmId, agentId: 'agent-dev-1', costCents: 25, provider: 'anthropic', model: 'claude', inputTokens: 1, outputTokens: 1, eventId: runId }, origin: 'local' });
+    expect(await s.call('ledger_summary', { realmId })).toMatchObject({ totalCents: 25, eventCount: 1 });
   });
 
   it('returns the first spend to repeats of an eventId that arrive together', async () => {

@@ -40,7 +40,7 @@ export const RecordSpend = z.strictObject({
   missionId: entityId('mission the work was for').optional(),
   runId: entityId('bridge run that spent it').optional(),
   billingCode: text(128).optional(),
-  eventId: text(200).optional().describe('Idempotency key: a repeated eventId returns the first spend.'),
+  eventId: text(200).optional().describe('Idempotency key: the same agent\'s repeat returns the first spend. brun-... ids are the bridge\'s.'),
 });
 
 export const Summarise = z.strictObject({
