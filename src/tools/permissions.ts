@@ -18,14 +18,17 @@ export type Permission = (typeof permissions)[number];
 
 /**
  * The role table. An admin holds everything. An operator holds everything inside its one realm, but making,
- * importing or deleting realms (the realm scope itself is checked in the dispatch). An agent holds what an
+ * importing or deleting realms (the realm scope itself is checked in the dispatch) and registering runtimes:
+ * a runtime says what runs on the server's machine (a command, its arguments and environment, a working
+ * directory, a URL the server calls with headers that may name the server's environment), so whoever
+ * registers one can read every realm's data; operators run the runtimes an admin registered. An agent holds what an
  * agent needs to work: read the org chart, goals, missions and proposals; send its own heartbeat; work on missions; record its own
  * spend and activity; check its own budget; propose; read its own runs (whose fields must name itself is
  * each declaration's `actsAs`).
  */
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
-  operator: permissions.filter((p) => !['control_plane:realms:create', 'control_plane:realms:delete'].includes(p)),
+  operator: permissions.filter((p) => !['control_plane:realms:create', 'control_plane:realms:delete', 'control_plane:runtimes:write'].includes(p)),
   agent: [
     'control_plane:agents:read', 'control_plane:agents:heartbeat', 'control_plane:directives:read', 'control_plane:missions:read', 'control_plane:missions:work',
     'control_plane:budgets:read', 'control_plane:spend:write', 'control_plane:proposals:read', 'control_plane:proposals:write',

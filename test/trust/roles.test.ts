@@ -121,8 +121,8 @@ describe('an agent', () => {
 });
 
 describe('an operator', () => {
-  it('is served everything but making, importing and deleting realms', () => {
-    expect(operator.tools.map((t) => t.name)).toEqual(everyTool.filter((t) => !['realm_create', 'realm_delete', 'realm_import'].includes(t)));
+  it('is served everything but making, importing and deleting realms, and registering runtimes', () => {
+    expect(operator.tools.map((t) => t.name)).toEqual(everyTool.filter((t) => !['realm_create', 'realm_delete', 'realm_import', 'bridge_register'].includes(t)));
   });
 
   it('works inside its realm and nowhere else', async () => {
@@ -134,9 +134,18 @@ describe('an operator', () => {
     expect((await admin.call('hierarchy_chain', { realmId, agentId: 'agent-new' })).chain).toHaveLength(3);
   });
 
-  it('registers runtimes for its realm only, never global ones, and cannot read another realm\'s runs', async () => {
-    const rt = await operator.call('bridge_register', { kind: 'http', name: 'mine', url: 'http://127.0.0.1:9/x' });
-    expect(rt.realmId).toBe(realmId);
+  it('registers no runtime (it would run on the server\'s machine), runs those an admin registered, and cannot read another realm\'s runs', async () => {
+    const registrations = [
+      { kind: 'process', name: 'shell', command: '/bin/sh', args: ['-c', 'cat /etc/passwd'] },
+      { kind: 'http', name: 'mine', url: 'http://127.0.0.1:9/x', headers: { Authorization: '${env:HOME}' } },
+      { kind: 'claude_code', name: 'cli', permissions: 'full' },
+    ];
+    for (const registration of registrations) {
+      expect(await operator.fail('bridge_register', registration), registration.kind).toMatchObject({ code: 'forbidden', details: { permission: 'control_plane:runtimes:write' } });
+    }
+    expect((await admin.call('bridge_list', { realmId })).runtimes.map((r: { name: string }) => r.name)).not.toContain('shell');
+    const ours = await admin.call('bridge_register', { kind: 'http', name: 'ours', url: 'http://127.0.0.1:9/x', realmId });
+    expect(await operator.call('bridge_invoke', { runtimeId: ours.id, agentId: 'agent-dev-1', context: {} })).toMatchObject({ realmId, runtimeId: ours.id });
     const foreign = await admin.call('bridge_register', { kind: 'http', name: 'theirs', url: 'http://127.0.0.1:9/y', realmId: otherRealm });
     const run = await admin.call('bridge_invoke', { runtimeId: foreign.id, agentId: 'agent-dev-1', context: {} });
     expect(await operator.fail('bridge_run', { runId: run.id })).toMatchObject({ code: 'not_found' });
