@@ -70,7 +70,7 @@ const conventions = [
   '- **Money** is in cents with up to 4 decimal places.',
   '',
   '- **Who may call what.** Every caller is a principal: an `admin` (everything), an `operator` (everything inside its one ' +
-    'realm but making, importing or deleting realms) or an `agent` (its realm, as itself). Each tool needs one permission; the ' +
+    'realm but making, importing or deleting realms and registering runtimes) or an `agent` (its realm, as itself). Each tool needs one permission; the ' +
     'roles holding it are in the tables below. An operator or agent may leave `realmId` out (it is filled in) and may name no ' +
     'other realm; refusals are `forbidden` with `details.permission` or `details.field`.',
   '',

@@ -46,7 +46,7 @@ export const ledgerFunctions = [
     title: 'Record spend',
     description:
       'Record a cost that happened (model tokens, API calls), in cents with up to 4 decimals. Always recorded, even ' +
-      'past a limit; a repeated eventId returns the first record. Crossing the soft threshold or the limit raises an ' +
+      'past a limit; the same agent\'s repeated eventId returns the first record. Crossing the soft threshold or the limit raises an ' +
       'alert once; past a hard limit the agent cannot check out missions until the budget is raised or the month ' +
       'ends. Returns {spend, check}.',
     errors: { not_found: true, conflict: "the eventId already names another agent's spend" },

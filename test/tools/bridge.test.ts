@@ -292,6 +292,23 @@ describe('permission levels, inherited environment and references', () => {
     // 600 input, 400 cached, 100 output at gpt-6.1-sol's 2 / 10 / 0.1 USD per million: 0.224 cents.
     expect(run).toMatchObject({ status: 'completed', model: 'gpt-6.1-sol', provider: 'openai', costCents: 0.224 });
   });
+
+  it('refuse a model beginning with "-", which an agent CLI would read as another option, wherever it is set', async () => {
+    const option = '--file=/etc/passwd';
+    const modelRefused = { code: 'invalid_input', details: { field: 'model' } };
+    expect(await s.fail('bridge_register', { kind: 'opencode', name: 'o', realmId, model: option })).toMatchObject(modelRefused);
+    expect(await s.fail('realm_update', { id: realmId, defaultModel: ` ${option}` })).toMatchObject({ code: 'invalid_input', details: { field: 'defaultModel' } });
+    const rt = await register('opencode');
+    expect(await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {}, model: option })).toMatchObject(modelRefused);
+    // A realm that stored one before inputs refused it: the run is refused before anything starts.
+    await app.store.write(function* (tx) {
+      const realm = (yield* tx.realms.get(realmId))!;
+      yield* tx.realms.update(realmId, realm.version, { defaultModel: option });
+    });
+    expect(await s.fail('bridge_invoke', { runtimeId: rt.id, agentId: 'agent-dev-1', context: {} })).toMatchObject(modelRefused);
+    expect(calls(state)).toEqual([]);
+    expect((await s.call('council_activity_log', { realmId, action: 'run_started' })).entries).toEqual([]);
+  });
 });
 
 describe('shutdown', () => {

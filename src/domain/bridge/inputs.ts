@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentId, cursor, entityId, jsonObject, limit, realmId, text } from '../params.js';
+import { agentId, cursor, entityId, jsonObject, limit, modelName, realmId, text } from '../params.js';
 import { inheritPattern } from './env-references.js';
 import { permissionLevels, runtimeKinds } from './model.js';
 
@@ -28,7 +28,7 @@ export const RegisterRuntime = z.strictObject({
     .describe('Server environment variables to pass on beyond the default ones (PATH, HOME, locale, proxies, CA certificates, the CLIs\' config directories), by name or prefix*: e.g. ["ANTHROPIC_API_KEY", "AWS_*"].'),
   workDir: text(4096).optional().describe('Working directory; it must exist.'),
   timeoutSecs: z.number().int().min(1).max(86400).optional().describe('Default run timeout (default 300).'),
-  model: text(200).optional(),
+  model: modelName().optional(),
   connectControlPlane: z.boolean().optional().describe('claude_code only: give the agent this server as an MCP server on the same database.'),
   permissions: z
     .enum(permissionLevels)
@@ -43,7 +43,7 @@ export const Invoke = z.strictObject({
   prompt: z.string().trim().min(1).max(256 * 1024).optional().describe('The instruction (at most 256 KiB).'),
   realmId: realmId.optional().describe('The run\'s realm; default the runtime\'s.'),
   missionId: entityId('mission the run works on').optional(),
-  model: text(200).optional().describe('Model for this run; default the runtime\'s, then the realm\'s.'),
+  model: modelName().optional().describe('Model for this run; default the runtime\'s, then the realm\'s.'),
   timeoutSecs: z.number().int().min(1).max(86400).optional(),
   wait: z.boolean().default(false).describe('Wait for the result (with progress notifications) instead of returning at once.'),
 });

@@ -1,8 +1,9 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
-import { DomainError, notFound } from '../errors.js';
+import { DomainError, invalidInput, notFound } from '../errors.js';
 import { newId } from '../ids.js';
+import { looksLikeOption } from '../params.js';
 import { requireWithinBudget } from '../ledger/check.js';
 import { requireMission } from '../mission/guards.js';
 import { seesRealm, systemPrincipal } from '../principal.js';
@@ -59,6 +60,9 @@ export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ r
         return new CapRefusal(crossing);
       }
     }
+    const model = input.model ?? runtime.model ?? defaultModel;
+    // Inputs refuse such a name; a runtime or realm stored before they did may still hold one.
+    if (model !== null && looksLikeOption(model)) throw invalidInput('model', `the model "${model}" begins with "-": an agent CLI would read it as an option; set another`);
     const run: Run = {
       id: newId('brun'),
       runtimeId: runtime.id,
@@ -76,7 +80,7 @@ export async function startRun(ctx: DomainContext, input: StartRun): Promise<{ r
       usage: null,
       costCents: null,
       provider: null,
-      model: input.model ?? runtime.model ?? defaultModel,
+      model,
       permissionDenials: null,
       ownerInstanceId: runner.instanceId,
       startedAt: isoNow(ctx.clock),

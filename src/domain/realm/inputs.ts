@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { cursor, expectedVersion, jsonObject, limit, longText, principalId, realmId, text, title } from '../params.js';
+import { cursor, expectedVersion, jsonObject, limit, modelName, longText, principalId, realmId, text, title } from '../params.js';
 import { FleetSettingsInput } from '../fleet/settings.js';
 import { realmStatuses } from './model.js';
 
 const maxAgents = z.number().int().min(1).max(100_000);
-const defaultModel = text(200).describe('Model used when a run names none, e.g. "claude-sonnet-4".');
+const defaultModel = modelName().describe('Model used when a run names none, e.g. "claude-sonnet-4".');
 
 export const CreateRealm = z.strictObject({
   name: title.describe('Display name; need not be unique.'),
