@@ -257,8 +257,8 @@ export class BridgeExecutor implements RunLauncher {
         realmId: run.realmId,
         agentId: run.agentId,
         costCents,
-        provider: outcome.provider ?? 'unknown',
-        model: outcome.model ?? 'unknown',
+        provider: ledgerLabel(outcome.provider, 64),
+        model: ledgerLabel(outcome.model, 200),
         inputTokens: outcome.usage?.inputTokens ?? 0,
         outputTokens: outcome.usage?.outputTokens ?? 0,
         ...(run.missionId ? { missionId: run.missionId } : {}),
@@ -267,4 +267,15 @@ export class BridgeExecutor implements RunLauncher {
       },
     });
   }
+}
+
+/**
+ * A provider or model name as the ledger takes it (trimmed, not empty, at most `max` characters): they come
+ * from the model a caller named or from what the CLI printed, and a spend that failed the ledger's checks
+ * would be dropped, the run's cost with it.
+ */
+function ledgerLabel(label: string | null | undefined, max: number): string {
+  // Cut, a character split in two would be a lone surrogate, which the audit's canonical JSON refuses.
+  const fitted = (label ?? '').trim().slice(0, max).replace(/[\uD800-\uDBFF]$/, '').trim();
+  return fitted || 'unknown';
 }

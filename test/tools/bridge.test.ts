@@ -159,6 +159,14 @@ describe('agent CLIs through the bridge', () => {
     expect(run.sessionId).not.toBe('11111111-2222-4333-8444-555555555555');
   });
 
+  it("opencode: the cost is counted whatever the model's provider prefix (cut to the ledger's 64 characters, or unknown)", async () => {
+    for (const [model, provider] of [[`${'p'.repeat(100)}/m`, 'p'.repeat(64)], ['/m', 'unknown']] as const) {
+      const run = await invoke((await register('opencode', { name: `o-${provider.length}`, model })).id);
+      expect(run).toMatchObject({ status: 'completed', model });
+      expect((await spendOf(run.id))?.details, model).toMatchObject({ provider, model, runId: run.id });
+    }
+  });
+
   it('codex: tokens without a cost are priced from the table', async () => {
     const rt = await register('codex', { model: 'gpt-5', envVars: { FAKE_STATE: state, CODEX_HOME: state } });
     const run = await invoke(rt.id);
