@@ -35,14 +35,20 @@ export const jsonObject = (maxBytes = 64 * KiB) =>
 export const agentIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
 export const realmId = text(128).describe('The realm id (realm-<uuid>), as returned by realm_create or realm_list.');
+// "system" is the server's own actor (the scheduler, recovery, the bridge's spends): an id a caller gives may not
+// be it, or the audit chain would credit the caller's act to the server.
+const notTheSystem = /^(?!system$)/;
+const NOT_THE_SYSTEM = 'must not be "system" (the server\'s own actor)';
+
 export const agentId = z
   .string()
   .trim()
   .regex(agentIdPattern, 'must start with a letter or digit and use only letters, digits and . _ : @ - (at most 128)')
+  .regex(notTheSystem, NOT_THE_SYSTEM)
   .describe('An agent id chosen by the caller, e.g. "agent-cto".');
 export const entityId = (what: string) => text(128).describe(`The ${what} id.`);
 /** A principal that acts but need not be a node of the org chart (createdBy, authorId, requestedBy ...). */
-export const principalId = (what: string) => text(128).describe(what);
+export const principalId = (what: string) => text(128).regex(notTheSystem, NOT_THE_SYSTEM).describe(what);
 
 export const title = text(500);
 export const longText = text(64 * KiB);

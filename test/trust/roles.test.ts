@@ -190,3 +190,39 @@ describe('governance', () => {
       .toMatchObject({ permission: 'control_plane:proposals:decide' });
   });
 });
+
+describe('standing', () => {
+  it('ends with termination: a terminated agent, or one that is no node, writes no comment, proposal or audit entry', async () => {
+    await admin.call('hierarchy_set', { realmId, agentId: 'agent-leaving', reportsTo: 'agent-cto' });
+    const leaving = await connect({ app, principal: agentPrincipal(realmId, 'agent-leaving') });
+    const ghost = await connect({ app, principal: agentPrincipal(realmId, 'agent-ghost') });
+    const writes = [
+      ['mission_comment', { missionId, body: 'still here' }],
+      ['council_submit', { kind: 'custom', title: 'one more thing' }],
+      ['council_activity', { action: 'deploy.done', entityType: 'service', entityId: 'api' }],
+    ] as const;
+    try {
+      for (const [tool, args] of writes) await leaving.call(tool, args); // allowed while it stands
+      await admin.call('council_override', { realmId, operatorId: 'human:ops', action: 'terminate', targetAgentId: 'agent-leaving', reason: 'gone' });
+      const before = (await admin.call('council_activity_log', { realmId, limit: 1 })).entries[0].seq;
+      for (const [tool, args] of writes) {
+        expect(await leaving.fail(tool, args), tool).toMatchObject({ code: 'forbidden', details: { reason: 'terminated' } });
+        expect(await ghost.fail(tool, args), tool).toMatchObject({ code: 'forbidden', details: { reason: 'not_a_node' } });
+      }
+      expect((await admin.call('council_activity_log', { realmId, limit: 1 })).entries[0].seq).toBe(before);
+    } finally {
+      await Promise.all([leaving.close(), ghost.close()]);
+    }
+  });
+
+  it('is never the system\'s for a caller: no id a caller gives is "system", and no entry it writes is of the system kind', async () => {
+    const refused = (field: string) => ({ code: 'invalid_input', details: { field } });
+    expect(await operator.fail('council_activity', { actorKind: 'system', actorId: 'scheduler', action: 'lease.taken', entityType: 'x', entityId: 'y' })).toMatchObject(refused('actorKind'));
+    expect(await operator.fail('council_activity', { actorKind: 'human', actorId: 'system', action: 'lease.taken', entityType: 'x', entityId: 'y' })).toMatchObject(refused('actorId'));
+    expect(await operator.fail('council_override', { operatorId: 'system', action: 'pause', targetAgentId: 'agent-dev-3', reason: 'r' })).toMatchObject(refused('operatorId'));
+    expect(await admin.fail('mission_create', { realmId, title: 't', createdBy: ' system ' })).toMatchObject(refused('createdBy'));
+    expect(await admin.fail('hierarchy_set', { realmId, agentId: 'system' })).toMatchObject(refused('agentId'));
+    expect((await admin.call('hierarchy_chain', { realmId, agentId: 'agent-dev-3' })).chain[0].status).toBe('active');
+  });
+});
+

@@ -1,6 +1,7 @@
 import { appendAudit, publicEntry, systemActions } from '../audit/chain.js';
 import type { DomainContext } from '../context.js';
 import { invalidInput } from '../errors.js';
+import { requireStanding } from '../hierarchy/guards.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
 import type { Activity, ActivityLog } from './inputs.js';
 
@@ -13,6 +14,7 @@ export function recordActivity(ctx: DomainContext, input: Activity) {
   }
   return ctx.store.write(function* (tx) {
     yield* requireWritableRealm(tx, input.realmId);
+    yield* requireStanding(tx, ctx.principal, input.realmId);
     const entry = yield* appendAudit(tx, ctx.clock, {
       realmId: input.realmId,
       actor: { kind: input.actorKind, id: input.actorId },

@@ -47,7 +47,8 @@ export const Override = z.strictObject({
 
 export const Activity = z.strictObject({
   realmId,
-  actorKind: z.enum(actorKinds),
+  // Entries of the system kind are the server's own (appended as it acts); callers record agents and people.
+  actorKind: z.enum(actorKinds.filter((kind) => kind !== 'system')),
   actorId: principalId('Who did it.'),
   action: z
     .string()

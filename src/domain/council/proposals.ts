@@ -3,7 +3,7 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { requireDirective } from '../directive/guards.js';
 import { DomainError, notFound } from '../errors.js';
-import { requireNode } from '../hierarchy/guards.js';
+import { requireNode, requireStanding } from '../hierarchy/guards.js';
 import { newId } from '../ids.js';
 import { definedOnly, decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -38,6 +38,7 @@ export function submitProposal(ctx: DomainContext, input: Submit): Promise<Propo
   const payload = parseOrThrow(payloadSchemas[input.kind], input.payload ?? {}, ['payload']);
   return ctx.store.write(function* (tx) {
     yield* requireWritableRealm(tx, input.realmId);
+    yield* requireStanding(tx, ctx.principal, input.realmId);
     const canTakeEffect = preflight[input.kind];
     if (canTakeEffect) yield* canTakeEffect(tx, input.realmId, payload);
     const proposal: Proposal = {

@@ -1,4 +1,5 @@
 import { DomainError, notFound } from '../errors.js';
+import type { Principal } from '../principal.js';
 import type { Step, Tx } from '../store.js';
 import type { Node } from './model.js';
 
@@ -15,4 +16,13 @@ export function* requireActor(tx: Tx, realmId: string, agentId: string): Step<No
   if (!node) throw new DomainError('forbidden', `agent ${agentId} is not in the org chart of realm ${realmId}`, { agentId, reason: 'not_a_node' });
   if (node.status === 'terminated') throw new DomainError('forbidden', `agent ${agentId} is terminated and may not act`, { agentId, reason: 'terminated' });
   return node;
+}
+
+/**
+ * An agent principal writing in its own name (a comment, a proposal, an audit entry), as for its work on
+ * missions: a node of the realm that is not terminated. Terminating an agent stops all of its writes, not
+ * only its heartbeat and missions. Admins, operators and the system write as they are.
+ */
+export function* requireStanding(tx: Tx, principal: Principal, realmId: string): Step<void> {
+  if (principal.role === 'agent') yield* requireActor(tx, realmId, principal.id);
 }

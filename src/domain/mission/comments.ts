@@ -1,6 +1,7 @@
 import { appendAudit } from '../audit/chain.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
+import { requireStanding } from '../hierarchy/guards.js';
 import { newId } from '../ids.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { actorFrom } from '../principal.js';
@@ -13,6 +14,7 @@ import type { Comment } from './model.js';
 export function addComment(ctx: DomainContext, input: AddComment): Promise<Comment> {
   return ctx.store.write(function* (tx) {
     const realm = yield* requireWritableRealm(tx, input.realmId);
+    yield* requireStanding(tx, ctx.principal, input.realmId);
     const mission = yield* requireMission(tx, input.realmId, input.missionId, 'missionId');
     requireFence(mission, input.fence);
     yield* renewHolderLease(tx, ctx.clock, realm.fleet, mission, input.authorId);
