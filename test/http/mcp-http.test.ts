@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogue } from '../../src/tools/catalogue.js';
 import { toolName } from '../../src/tools/declaration.js';
 import { api, httpClient, makeToken, startHttp } from '../helpers/http.js';
-import { spawnServer, tempDb } from '../helpers/processes.js';
+import { spawnSync } from 'node:child_process';
+import { REAUTH_MS } from '../../src/transports/http/token-watch.js';
+import { cliPath, spawnServer, tempDb } from '../helpers/processes.js';
 
 const until = async (check: () => boolean, ms = 5000) => {
   const start = Date.now();
@@ -52,6 +54,30 @@ describe.each(['legacy', 'modern'] as const)('MCP over HTTP, %s era', (era) => {
     await c.call('mission_create', { realmId, title: 'over http', createdBy: 'human:alice' });
     await c.close();
   });
+
+  it('ends the update stream of a token revoked after it opened (a new request is refused anyway)', async () => {
+    const token = makeToken(db, 'agent', { realm: realmId, agent: 'agent-a' });
+    const c = await httpClient(server.url, token, era);
+    c.client.onerror = () => {}; // its stream is cut, and coming back is refused: expected here
+    const seen: string[] = [];
+    c.client.setNotificationHandler('notifications/resources/updated', (n) => void seen.push(n.params.uri));
+    const uri = `controlplane://realms/${realmId}/missions`;
+    await c.subscribe(uri);
+    const maker = await spawnServer(db);
+    try {
+      await maker.call('mission_create', { realmId, title: `heard (${era})`, createdBy: 'o' });
+      expect(await until(() => seen.includes(uri))).toBe(true);
+      expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', token.split('_')[1]!, '--db', db]).status).toBe(0);
+      await new Promise((r) => setTimeout(r, REAUTH_MS + 1500));
+      const heard = seen.length;
+      await maker.call('mission_create', { realmId, title: `not heard (${era})`, createdBy: 'o' });
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(seen).toHaveLength(heard);
+    } finally {
+      await maker.close();
+      await c.close().catch(() => {});
+    }
+  }, 30_000);
 
   it('sends each session only the updates it asked for', async () => {
     const [a, b] = [await httpClient(server.url, admin, era), await httpClient(server.url, admin, era)];
@@ -173,8 +199,6 @@ describe('tokens over MCP', () => {
     expect(malformed.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
     expect((await call(`cpt_${'0'.repeat(16)}_${'a'.repeat(43)}`)).status).toBe(401);
     const revoked = makeToken(db, 'admin');
-    const { spawnSync } = await import('node:child_process');
-    const { cliPath } = await import('../helpers/processes.js');
     const id = revoked.split('_')[1]!;
     expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', id, '--db', db]).status).toBe(0);
     const afterRevoke = await call(revoked);

@@ -10,6 +10,7 @@ import { MAX_MESSAGE_BYTES } from '../../limits.js';
 import { version } from '../../version.js';
 import { createDashboard } from '../../dashboard/mount.js';
 import { authenticate } from './auth.js';
+import { tokenWatch } from './token-watch.js';
 import { serveDocsPage } from './docs-page.js';
 import { refuse, sendError, sendJson } from './io.js';
 import { mcpEndpoint } from './mcp.js';
@@ -46,6 +47,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
   const validHost = loopback ? localhostHostValidation() : options.allowedHosts?.length ? hostHeaderValidation(names) : () => true;
   const validOrigin = loopback ? localhostOriginValidation() : originValidation(options.allowedHosts?.length ? names : [options.host, ...loopbackHosts]);
   const mcp = mcpEndpoint(app, { maxBytes, sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000 });
+  const openMcp = tokenWatch();
   const metrics = createMetrics(app, () => mcp.counts());
   app.observeCall = metrics.observeCall;
   const router = new RestRouter(app.registry);
@@ -67,11 +69,12 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     const auth = await authenticate(app, req, options.noAuth ?? false);
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });
     const { principal } = auth;
-    if (url.pathname === '/mcp') return mcp.handle(req, res, principal);
-    if (dashboard.serves(url.pathname)) {
-      const stillAllowed = async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false));
-      return dashboard.handle(req, res, url, principal, stillAllowed);
+    const stillAllowed = async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false));
+    if (url.pathname === '/mcp') {
+      openMcp.watch(res, stillAllowed);
+      return mcp.handle(req, res, principal);
     }
+    if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal, stillAllowed);
     if (url.pathname === '/readyz') {
       const state = await readiness().catch((error: Error) => ({ ready: false, database: error.message }));
       return sendJson(res, state.ready ? 200 : 503, state);
@@ -121,6 +124,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     async close() {
       server.close();
       dashboard.close();
+      openMcp.close();
       await mcp.close();
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
       server.closeAllConnections();
