@@ -8,14 +8,14 @@ const KiB = 1024;
 export const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-/** Whether a model name could be read as an option by an agent CLI that is given it as an argument. */
-export const looksLikeOption = (model: string) => model.startsWith('-');
-
 /**
  * A model's name, as agent CLIs are given it (`-m NAME`, `--model NAME`): one that begins with "-" would be read
  * as another option of the CLI (a file to attach, a session to resume, a URL), so it is refused.
  */
-export const modelName = () => text(200).regex(/^[^-]/, 'must not begin with "-" (an agent CLI would read it as an option)');
+const notAnOption = /^[^-]/;
+export const modelName = () => text(200).regex(notAnOption, 'must not begin with "-" (an agent CLI would read it as an option)');
+/** Whether a model name (one stored before inputs refused such names) would be read as an option. */
+export const looksLikeOption = (model: string) => !notAnOption.test(model);
 
 const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 

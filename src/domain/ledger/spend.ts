@@ -3,7 +3,7 @@ import { requireRunIn } from '../bridge/guards.js';
 import { requireMission } from '../mission/guards.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
-import { newId } from '../ids.js';
+import { hasIdPrefix, newId } from '../ids.js';
 import { actorFrom, systemPrincipal } from '../principal.js';
 import { requireRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
@@ -15,9 +15,6 @@ import { centsToUnits, currentPeriod, unitsToCents } from './money.js';
 export function recordSpend(ctx: DomainContext, input: RecordSpend): Promise<{ spend: Spend; check: Check }> {
   return ctx.store.write((tx) => spendStep(tx, ctx, input));
 }
-
-/** What the bridge's run ids begin with: the eventIds of the spends it records. */
-const RUN_EVENT_PREFIX = 'brun-';
 
 const alertNames = { warning: 'soft_threshold', critical: 'hard_limit_reached' } as const;
 
@@ -36,8 +33,8 @@ export function* spendStep(tx: Tx, ctx: DomainContext, input: RecordSpend): Step
   if (input.eventId) {
     // The bridge records a run's cost under the run's id: a caller who took that id first (a spawned agent
     // knows its run's) would have the run's cost counted as whatever it reported.
-    if (ctx.principal.role !== 'system' && input.eventId.startsWith(RUN_EVENT_PREFIX)) {
-      throw invalidInput('eventId', `eventId: ids beginning "${RUN_EVENT_PREFIX}" are the bridge's (a run's cost is recorded under its run id)`);
+    if (ctx.principal.role !== 'system' && hasIdPrefix(input.eventId, 'brun')) {
+      throw invalidInput('eventId', 'eventId: ids beginning "brun-" are the bridge\'s (a run\'s cost is recorded under its run id)');
     }
     const first = yield* tx.ledger.spendByEvent(input.realmId, input.eventId);
     // A repeat is the same agent's spend reported again; another agent's is neither returned (it would show
