@@ -70,12 +70,8 @@ export function changeOf(message: BusMessage) {
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export interface StreamOptions {
-  keepaliveMs?: number;
   maxBufferedBytes?: number;
 }
-
-/** Whether the token a stream was opened with is still accepted (asked again at each keepalive). */
-export type StillAllowed = () => Promise<boolean>;
 
 export class EventStreams {
   /** Each open stream's stop: it cleans up, then ends the response. */
@@ -90,8 +86,11 @@ export class EventStreams {
     return this.open.size;
   }
 
-  /** Starts a stream and returns at once (the response stays open until the client, stillAllowed or close() ends it). */
-  serve(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal, stillAllowed: StillAllowed = async () => true) {
+  /**
+   * Starts a stream and returns at once: the response stays open until the client or close() ends it, or the
+   * HTTP server cuts it when its token is refused (transports/http/token-watch.ts).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
     const asked = url.searchParams.get('realmId');
     if (asked !== null && !seesRealm(principal, asked)) return sendError(res, outsideRealm(principal, asked));
     const realmId = asked ?? principal.realmId ?? null;
@@ -133,11 +132,7 @@ export class EventStreams {
     unsubscribe = this.app.bus.subscribe('*', (message) => {
       if (mayHear(principal, realmId, message)) send('change', changeOf(message));
     });
-    keepalive = setInterval(() => {
-      write(': keepalive\n\n');
-      // A token revoked or expired since the stream opened ends it (an unanswerable check too).
-      stillAllowed().then((allowed) => allowed || stop(), stop);
-    }, this.options.keepaliveMs ?? KEEPALIVE_MS);
+    keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
     keepalive.unref();
     this.open.add(stop);
     res.once('close', cleanup);

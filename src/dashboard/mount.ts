@@ -6,7 +6,7 @@ import { DomainError, invalidInput } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { asDomainError } from '../tools/dispatch.js';
 import { refuse, sendError, sendJson } from '../transports/http/io.js';
-import { EventStreams, type StillAllowed } from './events.js';
+import { EventStreams } from './events.js';
 import { isDashboardFile, serveDashboardFile } from './static.js';
 import { readView } from './views.js';
 
@@ -30,10 +30,10 @@ export function createDashboard(app: App) {
     serveFile: (res: ServerResponse, pathname: string) => serveDashboardFile(res, pathname),
     /** The paths that need a principal. */
     serves: (pathname: string) => pathname === '/api/events' || pathname.startsWith('/api/dashboard/'),
-    /** stillAllowed authenticates the request again: an event stream ends once its token is refused. */
-    async handle(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal, stillAllowed?: StillAllowed) {
+    /** (An event stream whose token is refused later is cut by the HTTP server, as /mcp's streams are.) */
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
       if (req.method !== 'GET') return refuse(res, 405, `${url.pathname} takes GET`, { allow: 'GET' });
-      if (url.pathname === '/api/events') return streams.serve(req, res, url, principal, stillAllowed);
+      if (url.pathname === '/api/events') return streams.serve(req, res, url, principal);
       const match = VIEW.exec(url.pathname);
       if (!match) return refuse(res, 404, `no ${url.pathname}`);
       try {

@@ -5,7 +5,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, httpClient, makeToken, startHttp } from '../helpers/http.js';
-import { spawnServer, tempDb } from '../helpers/processes.js';
+import { spawnSync } from 'node:child_process';
+import { REAUTH_MS } from '../../src/transports/http/token-watch.js';
+import { cliPath, spawnServer, tempDb } from '../helpers/processes.js';
 import { openStream } from './sse.js';
 
 const db = tempDb();
@@ -89,6 +91,19 @@ describe('/api/events', () => {
     expect(stream.changes().some((c) => c.topic === 'audit.appended' && c.payload.entityId === near.id)).toBe(true);
     stream.close();
   });
+
+  it('ends the stream of a token revoked after it opened, and keeps the others', async () => {
+    const doomed = makeToken(db, 'agent', { realm: realmId, agent: 'agent-lead' });
+    const revoked = await openStream(server.url, doomed);
+    const kept = await openStream(server.url, operator);
+    await Promise.all([revoked, kept].map((s) => s.waitFor((f) => f.event === 'ready')));
+    expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', doomed.split('_')[1]!, '--db', db]).status).toBe(0);
+    await revoked.waitEnd(REAUTH_MS + 3000);
+    const after = await mission(realmId, 'after the revocation');
+    await kept.waitFor((f) => f.data.payload?.missionId === after.id);
+    expect(kept.ended).toBe(false);
+    kept.close();
+  }, 15_000);
 
   it('lets an admin follow one realm, or all', async () => {
     const one = await openStream(server.url, admin, `?realmId=${otherRealm}`);

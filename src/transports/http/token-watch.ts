@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 
-/** How often the token behind each open /mcp response is authenticated again. */
+/** How often the token behind each open response is authenticated again. */
 export const REAUTH_MS = 5_000;
 
 /**
  * Responses that stay open (a 2025-11-25 session's GET stream, a 2026-07-28 listen, a long call's event
- * stream) carry updates after the request that opened them was authenticated. Each is checked again every
+ * stream, the dashboard's /api/events) carry updates after the request that opened them was authenticated. Each is checked again every
  * `intervalMs` while it is open, and ended once its token is refused (revoked, expired, its realm deleted):
  * a new request with that token is refused anyway, and without this a revoked token kept hearing its
  * realm's updates for as long as the stream stayed open. One timer serves them all, and runs only while
