@@ -22,7 +22,7 @@ export const councilFunctions = [
       'strategy_change or custom. The payload is checked against its kind now; approval with council_decide carries ' +
       'it out. Returns the proposal (status pending).',
     errors: {
-      not_found: 'the realm, or an agent or directive the payload names, does not exist',
+      not_found: 'the realm, or an agent, directive or runtime the payload names, does not exist in it',
       conflict: 'hire_agent names an agent id that is taken',
       invalid_transition: 'terminate_agent names an agent that is already terminated',
       ...suspended,

@@ -53,10 +53,13 @@ describe('references to another realm', () => {
     expect(await s.fail('bridge_invoke', { runtimeId: global, agentId: 'agent-a', realmId: a, missionId: b.mission, context: {} })).toMatchObject({ code: 'not_found', details: { field: 'missionId' } });
   });
 
-  it('refuse a hire whose runtime is another realm\'s, when it is approved', async () => {
-    const p = await s.call('council_submit', { realmId: a, kind: 'hire_agent', title: 'hire', requestedBy: 'agent-a', payload: { agentId: 'agent-new', runtimeId: b.runtime } });
-    expect(await s.fail('council_decide', { realmId: a, id: p.id, approved: true, decidedBy: 'human:boss' })).toMatchObject({ code: 'not_found', details: { field: 'runtimeId' } });
-    expect((await s.call('council_proposals', { realmId: a })).proposals[0].status).toBe('pending');
+  it('refuse a hire whose runtime is another realm\'s when it is submitted, storing nothing', async () => {
+    const entries = (await s.call('council_verify', { realmId: a })).entryCount;
+    const pending = (await s.call('council_proposals', { realmId: a })).count;
+    const hire = { realmId: a, kind: 'hire_agent', title: 'hire', requestedBy: 'agent-a', payload: { agentId: 'agent-new', runtimeId: b.runtime } };
+    expect(await s.fail('council_submit', hire)).toMatchObject({ code: 'not_found', details: { field: 'payload.runtimeId' } });
+    expect((await s.call('council_proposals', { realmId: a })).count).toBe(pending);
+    expect((await s.call('council_verify', { realmId: a })).entryCount).toBe(entries);
   });
 
   it('accept a global runtime, and their own realm\'s', async () => {

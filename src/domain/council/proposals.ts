@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/chain.js';
+import { requireRuntimeFor } from '../bridge/guards.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { requireDirective } from '../directive/guards.js';
@@ -24,6 +25,7 @@ const preflight: Partial<Record<ProposalKind, (tx: Tx, realmId: string, payload:
       throw new DomainError('conflict', `agent ${agentId} already exists in realm ${realmId}: a hire needs a free id`, { field: 'payload.agentId', agentId });
     }
     if (payload.reportsTo) yield* requireNode(tx, realmId, payload.reportsTo as string, 'payload.reportsTo');
+    if (payload.runtimeId) yield* requireRuntimeFor(tx, realmId, payload.runtimeId as string, 'payload.runtimeId');
   },
   *terminate_agent(tx, realmId, payload) {
     const node = yield* requireNode(tx, realmId, payload.agentId as string, 'payload.agentId');
