@@ -127,6 +127,7 @@ export const realmFunctions = [
     description:
       'Create a new realm from a document realm_export returned (unchanged). Every generated id is replaced by a ' +
       'new one, agent ids are kept, schedules arrive disabled, and the old audit chain is kept as an archive. ' +
+      'A record naming another realm (or a runtime naming none) is refused; warnings name each runtime it registers. ' +
       'Use dryRun to check a document first. Give the document as data, or as file (one realm_export wrote). ' +
       'Returns {realm, dryRun, counts, warnings, sourceRealmId, sourceHeadHash}.',
     errors: {},

@@ -143,4 +143,56 @@ describe('realm export and import', () => {
     expect(nested.message).toContain('"data.nodes[0].hat"');
     expect((await s.call('realm_list')).count).toBe(1);
   });
+
+  it('refuses records of another realm, a global runtime and an id no agent may have, writing nothing anywhere', async () => {
+    const { r } = await populated();
+    const other = await newRealm(s, { name: 'other' });
+    await s.call('hierarchy_set', { realmId: other.id, agentId: 'agent-b' });
+    await s.call('bridge_register', { kind: 'process', name: 'sh', command: '/bin/sh', args: ['-c', 'id'], realmId: r.id });
+    const doc = await s.call('realm_export', { id: r.id });
+    const runtime = { ...doc.runtimes[0], realmId: null };
+    const budget = { id: 'bud-planted', realmId: other.id, agentId: null, monthlyCents: 0, softThreshold: 0.8, hardLimit: true, billingCode: null, version: 1, updatedAt: doc.exportedAt };
+    const forged: [string, object, string][] = [
+      ['a node in another realm', { ...doc, nodes: [...doc.nodes, { ...doc.nodes[0], agentId: 'planted', reportsTo: null, realmId: other.id }] }, `data.nodes[${doc.nodes.length}].realmId`],
+      ['a budget of another realm', { ...doc, budgets: [budget] }, 'data.budgets[0].realmId'],
+      ['a runtime made global', { ...doc, runtimes: [runtime] }, 'data.runtimes[0].realmId'],
+    ];
+    const before = { realms: (await s.call('realm_list')).count, tree: await s.call('hierarchy_tree', { realmId: other.id }), runtimes: (await s.call('bridge_list', {})).runtimes.length };
+    for (const [what, data, field] of forged) {
+      expect(await s.fail('realm_import', { data }), what).toMatchObject({ code: 'invalid_input', details: { field } });
+    }
+    const system = await s.fail('realm_import', { data: { ...doc, nodes: [{ ...doc.nodes[0], agentId: 'system' }] } });
+    expect(system).toMatchObject({ code: 'invalid_input' });
+    expect(system.message).toContain('data.nodes[0].agentId');
+    expect((await s.call('realm_list')).count).toBe(before.realms);
+    expect(await s.call('hierarchy_tree', { realmId: other.id })).toEqual(before.tree);
+    expect((await s.call('ledger_check', { realmId: other.id, agentId: 'agent-b' })).allowed).toBe(true);
+    expect((await s.call('bridge_list', {})).runtimes).toHaveLength(before.runtimes);
+  });
+
+  it('(the store) loads a record into the realm it is given, whatever realm the record names', async () => {
+    const here = await newRealm(s, { name: 'here' });
+    const there = await newRealm(s, { name: 'there' });
+    const budget = { id: 'bud-elsewhere', realmId: there.id, agentId: null, monthlyCents: 0, softThreshold: 0.8, hardLimit: true, billingCode: null, version: 1, updatedAt: '2026-01-01T00:00:00.000Z' };
+    await s.app.store.write(function* (tx) {
+      yield* tx.realmData.load(here.id, 'budgets', [budget]);
+    });
+    const budgets = (realmId: string) => s.app.store.read((tx) => tx.realmData.dump(realmId, 'budgets'));
+    expect(await budgets(there.id)).toEqual([]);
+    expect(await budgets(here.id)).toMatchObject([{ id: 'bud-elsewhere', realmId: here.id }]);
+  });
+
+  it('says which runtimes an import registers, each for the new realm only', async () => {
+    const { r } = await populated();
+    await s.call('bridge_register', { kind: 'process', name: 'worker', command: process.execPath, args: ['-e', '0'], realmId: r.id });
+    await s.call('bridge_register', { kind: 'http', name: 'hook', url: 'http://127.0.0.1:9/run', realmId: r.id });
+    const doc = await s.call('realm_export', { id: r.id });
+    const { realm, warnings } = await s.call('realm_import', { data: doc, dryRun: false });
+    expect(warnings).toEqual([
+      `runtime worker (process) is registered for the new realm: it runs ${process.execPath} on this server as its user when invoked`,
+      'runtime hook (http) is registered for the new realm: it calls http://127.0.0.1:9/run when invoked',
+    ]);
+    const copies = (await s.call('bridge_list', { realmId: realm.id })).runtimes.filter((rt: { realmId: string }) => rt.realmId === realm.id);
+    expect(copies.map((rt: { name: string }) => rt.name).sort()).toEqual(['hook', 'worker']);
+  });
 });

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
+import { invalidInput } from '../errors.js';
 import { generatedIdPattern, newId, type IdPrefix } from '../ids.js';
 import { principalId, title } from '../params.js';
 import type { Step, Tx } from '../store.js';
@@ -86,10 +87,30 @@ const fixups: Partial<Record<Section, (tx: Tx, record: Record<string, unknown>, 
   },
 };
 
+/**
+ * An export holds its own realm's records only. A record naming another realm (or a runtime naming none: a
+ * global one) was put there by hand, and would land outside the realm being made: in another realm's org or
+ * budgets, unaudited, or as a global runtime that every realm's operators could invoke.
+ */
+function requireOwnRecords(doc: RealmExport) {
+  for (const s of sections) {
+    (doc[s] as Record<string, unknown>[]).forEach((record, i) => {
+      if ('realmId' in record && record.realmId !== doc.realm.id) {
+        throw invalidInput(`data.${s}[${i}].realmId`, `names ${record.realmId === null ? 'no realm' : `realm ${String(record.realmId)}`}: an export holds records of its own realm (${doc.realm.id}) only`);
+      }
+    });
+  }
+}
+
+/** What the admin importing a document registers by it: each runtime runs its command or calls its URL from here. */
+const runtimeWarnings = (doc: RealmExport) =>
+  doc.runtimes.map((r) => `runtime ${r.name} (${r.kind}) is registered for the new realm: ${r.url !== null ? `it calls ${r.url}` : `it runs ${r.command ?? `the ${r.kind} CLI`} on this server as its user`} when invoked`);
+
 function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
   const doc = input.data;
+  requireOwnRecords(doc);
   const ids = idMap(doc);
-  const warnings: string[] = [];
+  const warnings: string[] = runtimeWarnings(doc);
   const now = isoNow(ctx.clock);
   const realm: Realm = {
     ...remap(doc.realm, ids),

@@ -8,6 +8,7 @@ import { defaultFleetSettings } from '../fleet/settings.js';
 import { Node, silentNode } from '../hierarchy/model.js';
 import { Budget, Spend } from '../ledger/model.js';
 import { Comment, Mission, untriedMission } from '../mission/model.js';
+import { agentId } from '../params.js';
 import { PulseConfig } from '../pulse/model.js';
 import { Realm } from './model.js';
 
@@ -30,7 +31,8 @@ function addedSince<S extends z.ZodRawShape>(shape: S, defaults: { [K in keyof S
   return z.strictObject({ ...shape, ...filled } as S);
 }
 
-const ExportedNode = addedSince(Node.shape, silentNode);
+// An imported node becomes an identity here: its id must be one hierarchy_set would take.
+const ExportedNode = addedSince({ ...Node.shape, agentId }, silentNode);
 const ExportedMission = addedSince(Mission.shape, { blockedBy: [], region: null, maxAttempts: null, ...untriedMission });
 const ExportedRealm = addedSince(Realm.shape, { fleet: defaultFleetSettings });
 

@@ -4,6 +4,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { RealmDataRepo } from '../../../domain/store.js';
+import { inRealm } from '../../in-realm.js';
 import { realmTables, type RealmTable } from '../realm-tables.js';
 import { type PgDb, q } from './shared.js';
 
@@ -27,7 +28,8 @@ export function realmDataRepo(db: PgDb): RealmDataRepo {
     },
     *load(realmId, name, records) {
       const t = section(name);
-      const rows = records.map((record) => t.toRow!(record as never, realmId));
+      const own = inRealm(t.table, t.realmColumn, realmId);
+      const rows = records.map((record) => own(t.toRow!(record as never, realmId)));
       // Several rows per statement (SQLite inserts one at a time, at no round-trip cost); identity values are
       // taken in the order of the VALUES list, so the loaded rows keep the order of the records.
       for (let i = 0; i < rows.length; i += LOAD_BATCH) yield* q(db.insert(t.table).values(rows.slice(i, i + LOAD_BATCH) as never));

@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import type { RealmDataRepo } from '../../../domain/store.js';
+import { inRealm } from '../../in-realm.js';
 import { realmTables, type RealmTable } from '../realm-tables.js';
 import type { Db } from './shared.js';
 
@@ -20,7 +21,8 @@ export function realmDataRepo(db: Db): RealmDataRepo {
     },
     *load(realmId, name, records) {
       const t = section(name);
-      for (const record of records) db.insert(t.table).values(t.toRow!(record as never, realmId) as never).run();
+      const own = inRealm(t.table, t.realmColumn, realmId);
+      for (const record of records) db.insert(t.table).values(own(t.toRow!(record as never, realmId)) as never).run();
       t.afterLoad?.(db, realmId);
     },
     *deleteAll(realmId) {
