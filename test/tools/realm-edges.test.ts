@@ -53,7 +53,10 @@ describe('realms with runtimes, runs and pulses', () => {
     foreign.nodes.find((n: { agentId: string }) => n.agentId === 'agent-cto').runtimeId = 'rt-00000000-0000-4000-8000-000000000000';
     const result = await s.call('realm_import', { data: foreign, newName: 'copy' });
     const copyId = result.realm.id;
-    expect(result.warnings).toEqual(['agent agent-cto: runtime rt-00000000-0000-4000-8000-000000000000 does not exist here; runtimeId cleared']);
+    expect(result.warnings).toEqual([
+      'runtime own (codex) is registered for the new realm: it runs codex on this server as its user when invoked',
+      'agent agent-cto: runtime rt-00000000-0000-4000-8000-000000000000 does not exist here; runtimeId cleared',
+    ]);
     expect(result.counts).toMatchObject({ runtimes: 1, pulses: 1 });
     const chain = async (agentId: string) => (await s.call('hierarchy_chain', { realmId: copyId, agentId })).chain[0];
     expect((await chain('agent-dev-1')).runtimeId).toBe(global.id);

@@ -5,7 +5,8 @@ import { DomainError, invalidInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, definedOnly, toPage } from '../pagination.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
-import { redactMap } from '../secrets.js';
+import type { Principal } from '../principal.js';
+import { REDACTED, redactArgs, redactMap } from '../secrets.js';
 import { isReferenceOnly, malformedReference } from './env-references.js';
 import type { RegisterRuntime, ListRuntimes } from './inputs.js';
 import { agentCliKinds, type Runtime } from './model.js';
@@ -13,9 +14,34 @@ import { agentCliKinds, type Runtime } from './model.js';
 // Agent CLIs default to their own binary.
 const defaultCommands: Partial<Record<Runtime['kind'], string>> = { claude_code: 'claude', codex: 'codex', cursor: 'cursor-agent', opencode: 'opencode' };
 
-/** A runtime as callers see it: secret-looking envVars and headers values are never echoed (references to the
- * server's environment are not secrets and are shown). */
-export const redacted = (r: Runtime): Runtime => ({ ...r, envVars: redactMap(r.envVars, isReferenceOnly), headers: redactMap(r.headers, isReferenceOnly) });
+/** envVars or headers with every value hidden but references to the server's environment (`${env:NAME}`). */
+function referencesOnly(values: Record<string, string> | null) {
+  let count = 0;
+  const shown = values && Object.fromEntries(Object.entries(values).map(([k, v]) => (isReferenceOnly(v) ? [k, v] : (count++, [k, REDACTED]))));
+  return { shown, count };
+}
+
+/**
+ * A runtime with nothing in it that could be a secret: envVars and headers keep their names and their
+ * references to the server's environment, every other value is hidden (a guess by name misses PGPASSWORD or
+ * SMTP_PASS, and a global runtime's values would reach every realm's operators), and the arguments lose the
+ * values of secret-named options and secret-shaped parts. What realm principals and scrubbed exports see.
+ */
+export function withoutSecrets(r: Runtime): { runtime: Runtime; count: number } {
+  const envVars = referencesOnly(r.envVars);
+  const headers = referencesOnly(r.headers);
+  const args = redactArgs(r.args);
+  return { runtime: { ...r, args: args.args, envVars: envVars.shown, headers: headers.shown }, count: envVars.count + headers.count + args.count };
+}
+
+/**
+ * A runtime as `principal` sees it. An admin, who registers runtimes, sees the literal values whose name and
+ * shape do not look secret (LOG_LEVEL); secrets are never echoed to anyone.
+ */
+export const runtimeSeenBy = (principal: Principal) => (r: Runtime): Runtime =>
+  principal.role === 'admin'
+    ? { ...r, args: redactArgs(r.args).args, envVars: redactMap(r.envVars, isReferenceOnly), headers: redactMap(r.headers, isReferenceOnly) }
+    : withoutSecrets(r).runtime;
 
 export function registerRuntime(ctx: DomainContext, input: RegisterRuntime): Promise<Runtime> {
   const kind = input.kind as Runtime['kind'];
@@ -72,7 +98,7 @@ export function registerRuntime(ctx: DomainContext, input: RegisterRuntime): Pro
         },
       });
     }
-    return redacted(runtime);
+    return runtimeSeenBy(ctx.principal)(runtime);
   });
 }
 
@@ -83,7 +109,7 @@ export function listRuntimes(ctx: DomainContext, input: ListRuntimes) {
     if (input.realmId) yield* requireRealm(tx, input.realmId);
     const rows = yield* tx.runtimes.page({ ...filters, kind: input.kind as Runtime['kind'] | undefined, after, limit: input.limit + 1 });
     const page = toPage(rows, input.limit, filters);
-    return { runtimes: page.items.map(redacted), count: page.count, nextCursor: page.nextCursor };
+    return { runtimes: page.items.map(runtimeSeenBy(ctx.principal)), count: page.count, nextCursor: page.nextCursor };
   });
 }
 

@@ -4,6 +4,8 @@ import type { DomainContext } from '../context.js';
 import type { Step, Tx } from '../store.js';
 import { requireRealm } from './guards.js';
 import { isReferenceOnly } from '../bridge/env-references.js';
+import type { Runtime } from '../bridge/model.js';
+import { withoutSecrets } from '../bridge/runtimes.js';
 import { scrub } from '../secrets.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, sections, type RealmExport } from './transfer-model.js';
 
@@ -38,7 +40,16 @@ export function exportRealm(ctx: DomainContext, input: ExportInput): Promise<Rea
     const stored = tx.realmData.sections();
     const data: Record<string, unknown> = { realm };
     for (const s of sections) data[s] = stored.includes(s) ? yield* tx.realmData.dump(realm.id, s) : [];
-    // References to the server's environment (`${env:NAME}`) hold no secret and survive an export.
+    // A runtime's values are hidden whatever their names (withoutSecrets), then everything is scrubbed by the
+    // key and shape rules. References to the server's environment (`${env:NAME}`) hold no secret and survive.
+    let runtimeSecrets = 0;
+    if (input.scrubSecrets) {
+      data.runtimes = (data.runtimes as Runtime[]).map((r) => {
+        const { runtime, count } = withoutSecrets(r);
+        runtimeSecrets += count;
+        return runtime;
+      });
+    }
     const cleaned = input.scrubSecrets ? scrub(data, isReferenceOnly) : { value: data, redacted: 0 };
     const audit = input.includeAudit ? yield* auditOf(tx, realm.id, input.scrubSecrets) : { entries: [], redacted: 0 };
     const head = yield* tx.audit.head(realm.id);
@@ -48,7 +59,7 @@ export function exportRealm(ctx: DomainContext, input: ExportInput): Promise<Rea
       exportedAt: isoNow(ctx.clock),
       source: { realmId: realm.id, auditHeadHash: head?.hash ?? null, auditEntryCount: head?.seq ?? 0 },
       scrubbed: input.scrubSecrets,
-      redactedCount: cleaned.redacted + audit.redacted,
+      redactedCount: runtimeSecrets + cleaned.redacted + audit.redacted,
       ...(cleaned.value as Omit<RealmExport, 'format' | 'version' | 'exportedAt' | 'source' | 'scrubbed' | 'redactedCount' | 'audit'>),
       audit: audit.entries,
     };
