@@ -21,6 +21,10 @@ function protocolErrorOf(error: unknown, app: App, what: string): ProtocolError 
 
 /** Whether a principal may hear about changes to a URI (the same rule as reading it). */
 export function mayWatch(principal: Principal, uri: string): boolean {
+  // The realms list changes with every realm's work, and a 2026-07-28 HTTP listen hears a URI's updates from
+  // every realm alike: a principal of one realm watches its own realm's URI instead (it learns no more, and
+  // nothing of the others' timing). Over a 2025-11-25 session it may subscribe, and hears of its realm only.
+  if (uri === REALMS_URI && principal.realmId !== undefined) return false;
   const parsed = parseUri(uri);
   return parsed !== null && refusal(principal, parsed.view?.permission ?? realmsResource.permission, parsed.realmId, uri) === null;
 }

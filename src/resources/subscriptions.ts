@@ -2,7 +2,7 @@ import type { Server } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { seesRealm, type Principal } from '../domain/principal.js';
 import type { BusMessage, EventBus } from '../events/bus.js';
-import { urisTouched } from './declarations.js';
+import { REALMS_URI, urisTouched } from './declarations.js';
 
 const COALESCE_MS = 250;
 
@@ -78,6 +78,8 @@ export class SessionSubscriptions {
       this.server.sendResourceListChanged().catch((error) => this.logger.debug({ err: error }, 'list_changed not delivered'));
     }
     for (const uri of urisTouched(message.topic, message.realmId, message.payload)) {
+      // The realms list reads as the realms the principal sees: another realm's change is no change to it.
+      if (uri === REALMS_URI && !seesRealm(principal, message.realmId)) continue;
       if (this.options.everything ? this.options.visible(uri) : this.uris.has(uri)) this.schedule(uri);
     }
   }

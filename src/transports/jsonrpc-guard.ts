@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { findJsonProblem, jsonProblemError, MAX_NESTING, type JsonProblem } from '../domain/json-guard.js';
+import { REALMS_URI } from '../resources/declarations.js';
 import { fieldOf } from '../domain/validation.js';
 import { errorResult } from '../tools/dispatch.js';
 import type { Registry } from '../tools/registry.js';
@@ -95,9 +96,14 @@ export function checkMessage(raw: unknown, registry: Registry, mayWatch?: WatchC
     const wanted = ((message.params as Raw | undefined)?.notifications as Raw | undefined)?.resourceSubscriptions;
     const refused = Array.isArray(wanted) ? wanted.find((uri) => typeof uri !== 'string' || !mayWatch(uri)) : undefined;
     if (refused !== undefined) {
-      const text = `Invalid params: this principal may not watch ${String(refused)}`;
+      const text = `Invalid params: this principal may not watch ${String(refused)}${refused === REALMS_URI ? ' (a realm\'s principal watches its realm\'s URI)' : ''}`;
       return { reply: protocolError(id, ProtocolErrorCode.InvalidParams, text, { code: 'forbidden', uri: refused }), problem: text };
     }
+    // Our resource list is the realms list. A principal that may not watch it (one realm's) is not sent list
+    // changes: its list does not change while it may read it, and the SDK would tell it of other realms' births
+    // and deaths. The filter is narrowed rather than refused, since clients ask for list changes by default.
+    const filter = (message.params as Raw | undefined)?.notifications as Raw | undefined;
+    if (filter?.resourcesListChanged === true && !mayWatch(REALMS_URI)) filter.resourcesListChanged = false;
   }
   if (options.shape === false) return { deliver: message as JSONRPCMessage };
   try {

@@ -96,6 +96,37 @@ describe.each(['legacy', 'modern'] as const)('MCP over HTTP, %s era', (era) => {
     await b.close();
   });
 
+  it("tells a realm's operator nothing of other realms: no list change for their birth or death, no realms-list update for their work", async () => {
+    const operator = await httpClient(server.url, makeToken(db, 'operator', { realm: realmId }), era);
+    const watcher = await httpClient(server.url, admin, era);
+    const heard = { operator: [] as string[], admin: [] as string[] };
+    for (const [who, c] of [['operator', operator], ['admin', watcher]] as const) {
+      c.client.setNotificationHandler('notifications/resources/list_changed', () => void heard[who].push('list_changed'));
+      c.client.setNotificationHandler('notifications/resources/updated', (n) => void heard[who].push(n.params.uri));
+    }
+    if (era === 'legacy') {
+      // A 2025 session may subscribe to the realms list, and hears of its own realm's changes only.
+      await operator.subscribe('controlplane://realms');
+    } else {
+      expect((await operator.client.listen({ resourceSubscriptions: ['controlplane://realms'] }).catch((e: Error) => e)) instanceof Error).toBe(true);
+      await operator.client.listen({ resourcesListChanged: true, resourceSubscriptions: [`controlplane://realms/${realmId}`] });
+      await watcher.client.listen({ resourcesListChanged: true });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const born = await watcher.call('realm_create', { name: `elsewhere ${era}`, owner: 'o' });
+    await watcher.call('hierarchy_set', { realmId: born.id, agentId: 'agent-x' });
+    await watcher.call('realm_delete', { id: born.id, confirm: `elsewhere ${era}` });
+    if (era === 'modern') expect(await until(() => heard.admin.includes('list_changed'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(heard.operator).toEqual([]);
+    // Its own realm's work still reaches it.
+    await operator.call('hierarchy_set', { realmId, agentId: `agent-heard-${era}` });
+    expect(await until(() => heard.operator.length > 0)).toBe(true);
+    expect(heard.operator).not.toContain('list_changed');
+    await operator.close();
+    await watcher.close();
+  });
+
   it('holds 50 concurrent sessions', async () => {
     const clients = await Promise.all(Array.from({ length: 50 }, () => httpClient(server.url, admin, era)));
     const results = await Promise.all(clients.map((c, i) => c.call('mission_create', { realmId, title: `concurrent ${era} ${i}`, createdBy: 'o' })));
