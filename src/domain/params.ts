@@ -46,6 +46,12 @@ export const agentId = z
   .regex(agentIdPattern, 'must start with a letter or digit and use only letters, digits and . _ : @ - (at most 128)')
   .regex(notTheSystem, NOT_THE_SYSTEM)
   .describe('An agent id chosen by the caller, e.g. "agent-cto".');
+/**
+ * The id of a node being made (hierarchy_set, a hire, an import). An acting id beginning `human:` is recorded
+ * in the audit chain as a person: a node with such an id would have every act of its agent recorded as a
+ * person's.
+ */
+export const newAgentId = agentId.regex(/^(?!human:)/, 'must not begin with "human:" (such ids name people, not agents)');
 export const entityId = (what: string) => text(128).describe(`The ${what} id.`);
 /** A principal that acts but need not be a node of the org chart (createdBy, authorId, requestedBy ...). */
 export const principalId = (what: string) => text(128).regex(notTheSystem, NOT_THE_SYSTEM).describe(what);

@@ -247,5 +247,15 @@ describe('standing', () => {
     expect(await admin.fail('hierarchy_set', { realmId, agentId: 'system' })).toMatchObject(refused('agentId'));
     expect((await admin.call('hierarchy_chain', { realmId, agentId: 'agent-dev-3' })).chain[0].status).toBe('active');
   });
+
+  it('makes no node whose id names a person: its agent\'s acts would be audited as a human\'s', async () => {
+    const refused = (field: string) => ({ code: 'invalid_input', details: { field } });
+    const nodes = (await operator.call('hierarchy_tree', { realmId })).roots;
+    expect(await operator.fail('hierarchy_set', { agentId: 'human:alice', reportsTo: 'agent-cto' })).toMatchObject(refused('agentId'));
+    expect(await operator.fail('council_submit', { kind: 'hire_agent', title: 'hire', requestedBy: 'human:o', payload: { agentId: 'human:bob' } })).toMatchObject(refused('payload.agentId'));
+    expect((await operator.call('hierarchy_tree', { realmId })).roots).toEqual(nodes);
+    // Acting as a person stays possible where a field names who acts (an operator's own name).
+    expect(await operator.call('mission_create', { title: 'by a person', createdBy: 'human:alice' })).toMatchObject({ createdBy: 'human:alice' });
+  });
 });
 

@@ -1,12 +1,12 @@
 // Proposal payloads, checked per kind with strict schemas when a proposal is submitted.
 import { z } from 'zod';
 import { directiveStatuses, priorities } from '../directive/model.js';
-import { agentId, capabilities, entityId, jsonObject, rank, title } from '../params.js';
+import { agentId, capabilities, entityId, jsonObject, newAgentId, rank, title } from '../params.js';
 import type { ProposalKind } from './model.js';
 
 export const payloadSchemas: Record<ProposalKind, z.ZodType<Record<string, unknown>>> = {
   hire_agent: z.strictObject({
-    agentId,
+    agentId: newAgentId,
     title: title.optional(),
     reportsTo: agentId.optional(),
     capabilities: capabilities.optional(),

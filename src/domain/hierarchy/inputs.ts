@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { livenessStates } from '../fleet/liveness.js';
 import { heartbeatStates } from './model.js';
-import { agentId, capabilities, entityId, expectedVersion, maxDepth, rank, realmId, text, title } from '../params.js';
+import { agentId, capabilities, entityId, expectedVersion, maxDepth, newAgentId, rank, realmId, text, title } from '../params.js';
 
 export const SetNode = z.strictObject({
   realmId,
-  agentId,
+  agentId: newAgentId,
   reportsTo: agentId.nullable().optional().describe('The manager\'s agentId; null makes the node a root.'),
   title: title.nullable().optional().describe('Organisational title, e.g. "CTO".'),
   capabilities: capabilities.optional().describe('Skills used by hierarchy_find and mission requirements.'),

@@ -8,7 +8,7 @@ import { defaultFleetSettings } from '../fleet/settings.js';
 import { Node, silentNode } from '../hierarchy/model.js';
 import { Budget, Spend } from '../ledger/model.js';
 import { Comment, Mission, untriedMission } from '../mission/model.js';
-import { agentId } from '../params.js';
+import { newAgentId } from '../params.js';
 import { PulseConfig } from '../pulse/model.js';
 import { Realm } from './model.js';
 
@@ -32,7 +32,7 @@ function addedSince<S extends z.ZodRawShape>(shape: S, defaults: { [K in keyof S
 }
 
 // An imported node becomes an identity here: its id must be one hierarchy_set would take.
-const ExportedNode = addedSince({ ...Node.shape, agentId }, silentNode);
+const ExportedNode = addedSince({ ...Node.shape, agentId: newAgentId }, silentNode);
 const ExportedMission = addedSince(Mission.shape, { blockedBy: [], region: null, maxAttempts: null, ...untriedMission });
 const ExportedRealm = addedSince(Realm.shape, { fleet: defaultFleetSettings });
 
