@@ -137,6 +137,20 @@ describe.each(['legacy', 'modern'] as const)('MCP over HTTP, %s era', (era) => {
   });
 });
 
+describe('a revoked token', () => {
+  it('still gets the answer of a REST call it made before (only open event streams are cut)', async () => {
+    const runtime = (await api(server.url, admin, 'POST', '/api/bridge/runtimes', { kind: 'process', name: 'slow', command: process.execPath, args: ['-e', 'setTimeout(() => console.log("done"), 6500)'], realmId })).body;
+    const token = makeToken(db, 'operator', { realm: realmId });
+    const answer = api(server.url, token, 'POST', '/api/bridge/invoke', { realmId, runtimeId: runtime.id, agentId: 'agent-a', context: {}, wait: true });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', token.split('_')[1]!, '--db', db]).status).toBe(0);
+    const { status, body } = await answer;
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: 'completed', exitCode: 0 });
+    expect((await api(server.url, token, 'GET', `/api/bridge/runs/${body.id}`)).status).toBe(401);
+  }, 20_000);
+});
+
 describe('2025-11-25 sessions', () => {
   it('are evicted when idle (no request and no open stream), and then answer 404', async () => {
     // A client that went away without DELETE: it initialized, made a call, and left no stream open.

@@ -47,7 +47,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
   const validHost = loopback ? localhostHostValidation() : options.allowedHosts?.length ? hostHeaderValidation(names) : () => true;
   const validOrigin = loopback ? localhostOriginValidation() : originValidation(options.allowedHosts?.length ? names : [options.host, ...loopbackHosts]);
   const mcp = mcpEndpoint(app, { maxBytes, sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000 });
-  const open = tokenWatch();
+  const watched = tokenWatch();
   const metrics = createMetrics(app, () => mcp.counts());
   app.observeCall = metrics.observeCall;
   const router = new RestRouter(app.registry);
@@ -69,9 +69,9 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     const auth = await authenticate(app, req, options.noAuth ?? false);
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });
     const { principal } = auth;
-    // Every answer made for a token is cut if the token is refused while it is still open: MCP's update
-    // streams and the dashboard's event stream alike (an ordinary answer has closed long before a check).
-    open.watch(res, async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false)));
+    // Every event stream made for a token is cut if the token is refused while it is open: MCP's update
+    // streams and the dashboard's alike, whichever route opens them.
+    watched.watch(res, async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false)));
     if (url.pathname === '/mcp') return mcp.handle(req, res, principal);
     if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal);
     if (url.pathname === '/readyz') {
@@ -123,7 +123,7 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     async close() {
       server.close();
       dashboard.close();
-      open.close();
+      watched.close();
       await mcp.close();
       await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
       server.closeAllConnections();
