@@ -2,6 +2,7 @@
 // Inputs are strict objects at every level; strings are trimmed and may not be empty.
 import { z } from 'zod';
 import { findJsonProblem } from './json-guard.js';
+import { NOT_A_PERSON, PERSON_PREFIX } from './principal.js';
 
 const KiB = 1024;
 
@@ -51,7 +52,7 @@ export const agentId = z
  * in the audit chain as a person: a node with such an id would have every act of its agent recorded as a
  * person's.
  */
-export const newAgentId = agentId.regex(/^(?!human:)/, 'must not begin with "human:" (such ids name people, not agents)');
+export const newAgentId = agentId.regex(new RegExp(`^(?!${PERSON_PREFIX})`), NOT_A_PERSON);
 export const entityId = (what: string) => text(128).describe(`The ${what} id.`);
 /** A principal that acts but need not be a node of the org chart (createdBy, authorId, requestedBy ...). */
 export const principalId = (what: string) => text(128).regex(notTheSystem, NOT_THE_SYSTEM).describe(what);

@@ -26,6 +26,11 @@ export const agentPrincipal = (realmId: string, agentId: string): Principal => (
 /** Whether the principal may see this realm at all (admins and the system see every realm). */
 export const seesRealm = (principal: Principal, realmId: string | null) => principal.realmId === undefined || principal.realmId === realmId;
 
+/** Acting ids that begin so name a person (the audit records them as kind human); a node's id never does. */
+export const PERSON_PREFIX = 'human:';
+export const namesAPerson = (id: string) => id.startsWith(PERSON_PREFIX);
+export const NOT_A_PERSON = `must not begin with "${PERSON_PREFIX}" (such ids name people, not agents)`;
+
 /**
  * The actor of an audit entry. An agent principal is always itself (its acting ids were checked to be its own).
  * Otherwise the acting id from the input when there is one, else the principal: an id taken from input is an
@@ -35,7 +40,7 @@ export const seesRealm = (principal: Principal, realmId: string | null) => princ
 export function actorFrom(principal: Principal, actingId?: string | null, kindHint?: ActorKind): Actor {
   if (principal.role === 'agent' || !actingId) return { kind: principal.kind, id: principal.id };
   if (actingId === 'system') return { kind: 'system', id: 'system' };
-  if (actingId.startsWith('human:')) return { kind: 'human', id: actingId };
+  if (namesAPerson(actingId)) return { kind: 'human', id: actingId };
   return { kind: kindHint ?? 'agent', id: actingId };
 }
 

@@ -170,6 +170,22 @@ describe('realm export and import', () => {
     expect((await s.call('bridge_list', {})).runtimes).toHaveLength(before.runtimes);
   });
 
+  it('refuses a pending proposal whose payload council_submit would refuse; approval checks a stored one again', async () => {
+    const { r } = await populated();
+    await s.call('council_submit', { realmId: r.id, kind: 'custom', title: 'later', requestedBy: 'agent-cto' });
+    const doc = await s.call('realm_export', { id: r.id });
+    const at = doc.proposals.findIndex((p: { status: string }) => p.status === 'pending');
+    const hire = { ...doc.proposals[at], kind: 'hire_agent', payload: { agentId: 'human:alice', reportsTo: 'agent-cto' } };
+    const refused = await s.fail('realm_import', { data: { ...doc, proposals: doc.proposals.map((p: object, i: number) => (i === at ? hire : p)) } });
+    expect(refused).toMatchObject({ code: 'invalid_input', details: { field: `data.proposals[${at}].payload.agentId` } });
+    expect((await s.call('realm_list')).count).toBe(1);
+    // A payload changed where it is stored: the approval's own check refuses the node.
+    const p = await s.call('council_submit', { realmId: r.id, kind: 'hire_agent', title: 'hire', requestedBy: 'agent-cto', payload: { agentId: 'agent-new' } });
+    await rawSql(s.app).run(`UPDATE proposals SET payload = ? WHERE id = ?`, JSON.stringify({ agentId: 'human:alice' }), p.id);
+    expect(await s.fail('council_decide', { realmId: r.id, id: p.id, approved: true, decidedBy: 'human:boss' })).toMatchObject({ code: 'invalid_input', details: { field: 'agentId' } });
+    expect((await s.call('council_proposals', { realmId: r.id, status: 'pending' })).proposals.map((x: { id: string }) => x.id)).toContain(p.id);
+  });
+
   it('(the store) loads a record into the realm it is given, whatever realm the record names', async () => {
     const here = await newRealm(s, { name: 'here' });
     const there = await newRealm(s, { name: 'there' });

@@ -3,6 +3,7 @@ import { requireRuntimeFor } from '../bridge/guards.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput } from '../errors.js';
+import { namesAPerson, NOT_A_PERSON } from '../principal.js';
 import { requireWritableRealm } from '../realm/guards.js';
 import type { Step, Tx } from '../store.js';
 import { casOrConflict, checkUpsertVersion, givenFields } from '../versions.js';
@@ -31,6 +32,8 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
     }
   }
 
+  // Also here, not only in the input schemas: an approved proposal's payload reaches this from an import.
+  if (!existing && namesAPerson(input.agentId)) throw invalidInput('agentId', NOT_A_PERSON);
   if (input.reportsTo) yield* checkManager(tx, input.realmId, input.agentId, input.reportsTo);
   if (input.runtimeId) yield* requireRuntimeFor(tx, input.realmId, input.runtimeId);
 

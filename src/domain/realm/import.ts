@@ -3,10 +3,12 @@ import { appendAudit } from '../audit/chain.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
+import { payloadSchemas } from '../council/payloads.js';
 import { invalidInput } from '../errors.js';
 import { generatedIdPattern, newId, type IdPrefix } from '../ids.js';
 import { principalId, title } from '../params.js';
 import type { Step, Tx } from '../store.js';
+import { parseOrThrow } from '../validation.js';
 import type { Realm } from './model.js';
 import { RealmExport, sections, type Section } from './transfer-model.js';
 
@@ -102,6 +104,16 @@ function requireOwnRecords(doc: RealmExport) {
   }
 }
 
+/**
+ * A pending proposal's payload is carried out as it stands when it is approved: it must be one council_submit
+ * would take (its kind's schema; approval checks the rest again). Decided ones are history and stay as they were.
+ */
+function requireSubmittablePayloads(doc: RealmExport) {
+  doc.proposals.forEach((p, i) => {
+    if (p.status === 'pending') parseOrThrow(payloadSchemas[p.kind], p.payload ?? {}, ['data', 'proposals', i, 'payload']);
+  });
+}
+
 /** What the admin importing a document registers by it: each runtime runs its command or calls its URL from here. */
 const runtimeWarnings = (doc: RealmExport) =>
   doc.runtimes.map((r) => `runtime ${r.name} (${r.kind}) is registered for the new realm: ${r.url !== null ? `it calls ${r.url}` : `it runs ${r.command ?? `the ${r.kind} CLI`} on this server as its user`} when invoked`);
@@ -109,6 +121,7 @@ const runtimeWarnings = (doc: RealmExport) =>
 function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
   const doc = input.data;
   requireOwnRecords(doc);
+  requireSubmittablePayloads(doc);
   const ids = idMap(doc);
   const warnings: string[] = runtimeWarnings(doc);
   const now = isoNow(ctx.clock);

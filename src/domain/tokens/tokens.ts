@@ -5,7 +5,7 @@ import { isoNow } from '../clock.js';
 import type { DomainContext } from '../context.js';
 import { DomainError, invalidInput, notFound } from '../errors.js';
 import { agentIdPattern } from '../params.js';
-import { agentPrincipal, operatorPrincipal, type Principal, type Role } from '../principal.js';
+import { agentPrincipal, namesAPerson, operatorPrincipal, PERSON_PREFIX, type Principal, type Role } from '../principal.js';
 import { requireRealm } from '../realm/guards.js';
 import type { ApiToken, StoredToken } from './model.js';
 
@@ -79,7 +79,7 @@ export async function principalForToken(ctx: DomainContext, presented: string): 
   if (!timingSafeEqual(expected, given) || !stored) return { refused: 'unknown' };
   if (stored.revokedAt) return { refused: 'revoked' };
   if (stored.expiresAt && stored.expiresAt <= ctx.clock.now().toISOString()) return { refused: 'expired' };
-  const subject = stored.name.startsWith('human:') ? stored.name : `human:${stored.name}`;
+  const subject = namesAPerson(stored.name) ? stored.name : `${PERSON_PREFIX}${stored.name}`;
   const principal: Principal =
     stored.role === 'admin' ? { kind: 'human', id: subject, role: 'admin' }
     : stored.role === 'operator' ? operatorPrincipal(stored.realmId!, subject)
