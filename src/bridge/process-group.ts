@@ -197,7 +197,9 @@ export async function runProcess(spec: SpawnSpec): Promise<ProcessOutcome> {
   const result = await child;
   if (partial && spec.onStdoutLine) spec.onStdoutLine(partial);
   const end = leader as LeaderEnd | null;
-  const spawnError = pid === undefined || (end === null && result.failed && result.exitCode === undefined && !result.signal) ? (result.shortMessage ?? 'could not start') : null;
+  // Node's own message ("spawn /bin/x ENOENT") names the command only; execa's shortMessage is the whole command
+  // line, arguments included, and the error is stored with the run and shown to the realm.
+  const spawnError = pid === undefined || (end === null && result.failed && result.exitCode === undefined && !result.signal) ? (result.originalMessage || 'could not start') : null;
   return {
     exitCode: end ? end.code : (result.exitCode ?? null),
     signal: end ? end.signal : (result.signal ?? null),

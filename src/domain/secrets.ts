@@ -8,10 +8,13 @@ export const REDACTED = '[REDACTED]';
 const secretWords = new Set([
   'secret', 'secrets', 'password', 'passwords', 'passwd', 'pwd', 'passphrase', 'credential', 'credentials',
   'cookie', 'cookies', 'jwt', 'otp', 'pin', 'apikey', 'webhook', 'authorization', 'auth', 'bearer', 'privatekey',
-  'dsn', 'session', 'sessid', 'phpsessid', 'jsessionid', 'pass', 'pat', 'creds',
+  'dsn', 'session', 'sessid', 'phpsessid', 'jsessionid',
 ]);
-// Words run together with a secret word inside them: PGPASSWORD, ROOTPASSWD, CLIENTSECRET.
-const secretInside = /password|passwd|secret|credential/;
+// Secrets when they end a key (DB_PASS, GITHUB_PAT, CREDS), not before another word (passRate, patId).
+const secretLastWords = new Set(['token', 'pass', 'pat', 'creds']);
+// A last word that ends in a secret word run together with another: PGPASSWORD, ROOTPASSWD, CLIENTSECRET
+// (not secretary).
+const secretEnding = /(?:password|passwd|secret|credentials?)$/;
 // Pairs read as one word: `api key`, `private key`, `access key (id)`, `session token` ...
 const secretPairs = new Set([
   'api key', 'private key', 'access key', 'secret key', 'signing key', 'encryption key', 'master key', 'client key',
@@ -34,9 +37,9 @@ const wordsOf = (key: string) =>
 export function isSecretKey(key: string): boolean {
   const words = wordsOf(key);
   if (words.length === 0 || aboutWords.has(words.at(-1)!)) return false;
-  if (words.some((w) => secretWords.has(w) || secretInside.test(w))) return true;
+  if (words.some((w) => secretWords.has(w))) return true;
   // `token`, `accessToken`, `refresh_token` are secrets; `inputTokens` (a count) is not.
-  if (words.at(-1) === 'token') return true;
+  if (secretLastWords.has(words.at(-1)!) || secretEnding.test(words.at(-1)!)) return true;
   for (let i = 1; i < words.length; i++) if (secretPairs.has(`${words[i - 1]} ${words[i]}`)) return true;
   // The environment's convention for keys: OPENAI_API_KEY, STRIPE_KEY, SIGNING_KEY.
   return /^[A-Z0-9_]*_KEY$/.test(key);
@@ -111,42 +114,3 @@ export function scrub<T>(value: T, shown: (value: string) => boolean = () => fal
   };
   return { value: walk(value) as T, redacted };
 }
-
-// An option on a command line: `--password`, `--api-key=...`, `-token`.
-const option = /^--?([A-Za-z][A-Za-z0-9_.-]*)(=[\s\S]*)?$/;
-
-/**
- * Command-line arguments as callers may see them: the value of an option whose name looks secret
- * (`--password x`, `--token=x`) and every secret-shaped part hidden.
- */
-export function redactArgs(args: readonly string[]): { args: string[]; count: number } {
-  let count = 0;
-  let secretNext = false;
-  const shown = args.map((arg) => {
-    const flag = option.exec(arg);
-    if (secretNext && !flag) {
-      secretNext = false;
-      count++;
-      return REDACTED;
-    }
-    secretNext = false;
-    if (flag && isSecretKey(flag[1]!)) {
-      if (flag[2] === undefined) secretNext = true;
-      else {
-        count++;
-        return `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`;
-      }
-    }
-    const r = redactText(arg);
-    count += r.count;
-    return r.text;
-  });
-  return { args: shown, count };
-}
-
-/**
- * A map of names to strings (envVars, headers) as callers may see it: secret keys and secret-shaped values
- * hidden, except values `shown` says hold nothing secret (such as references to the server's environment).
- */
-export const redactMap = (values: Record<string, string> | null, shown: (value: string) => boolean = () => false) =>
-  values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, !shown(v) && (isSecretKey(k) || looksSecret(v)) ? REDACTED : v]));

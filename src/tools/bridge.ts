@@ -60,7 +60,7 @@ export const bridgeFunctions = [
   declare({
     id: 'bridge::list',
     title: 'List runtimes',
-    description: 'List runtimes, newest first; with realmId, that realm\'s and the global ones. Secrets are redacted (to all but admins, every envVars and headers value but ${env:NAME} references). Returns {runtimes, count, nextCursor}.',
+    description: 'List runtimes, newest first; with realmId, that realm\'s and the global ones. Secrets are redacted (to all but admins, every envVars, headers and args value but option names and ${env:NAME} references). Returns {runtimes, count, nextCursor}.',
     errors: { not_found: true },
     input: ListRuntimes,
     output: pageOf('runtimes', Runtime),

@@ -222,9 +222,11 @@ describe('process', () => {
   it('stores the real exit code and signal, with the tail of stderr as the error', async () => {
     expect(await adapters.process.execute(request('process', stateDir(), { scenario: 'fail' }))).toMatchObject({ status: 'failed', exitCode: 3, signal: null, error: 'something broke\nsomething broke\nsomething broke' });
     expect(await adapters.process.execute(request('process', stateDir(), { scenario: 'signal' }))).toMatchObject({ status: 'failed', exitCode: null, signal: 'SIGKILL' });
-    const missing = await adapters.process.execute(request('process', stateDir(), { runtime: { command: '/nonexistent/agent' } }));
+    const missing = await adapters.process.execute(request('process', stateDir(), { runtime: { command: '/nonexistent/agent', args: ['--db-password', 'hunter2arg'] } }));
     expect(missing.status).toBe('failed');
     expect(missing.error).toMatch(/ENOENT|not found|nonexistent/);
+    // The error is stored with the run and shown to the realm: it names the command, never its arguments.
+    expect(missing.error).not.toContain('hunter2arg');
   });
 
   it('streams output to the caller as it arrives', async () => {

@@ -152,24 +152,27 @@ describe('an operator', () => {
     expect(await operator.fail('realm_export', { id: realmId, file: '/tmp/x.json' })).toMatchObject({ code: 'forbidden', details: { field: 'file' } });
   });
 
-  it('reads no value a runtime holds but references, nor a secret argument, in lists and exports (an admin reads what does not look secret)', async () => {
-    const secrets = ['pg-hunter2', 'smtp-pw', 'github-pat-value', 'creds-value', 'hunter2-cli', 's3cretpw', 'tok-inline'];
+  it('reads no value a runtime holds but references, nor any argument value, in lists and exports (an admin reads what does not look secret)', async () => {
+    const secrets = ['pg-hunter2', 'smtp-pw', 'github-pat-value', 'creds-value', 'hunter2-cli', 's3cretpw', 'tok-inline', 'pg-arg', 'env-key', 'json-pw', 'hdr-key', 'url-key', 'url-pw'];
     const env = { PGPASSWORD: 'pg-hunter2', SMTP_PASS: 'smtp-pw', GITHUB_PAT: 'github-pat-value', CREDS: 'creds-value', LOG_LEVEL: 'debug', HOME_DIR: '${env:HOME}' };
-    const args = ['--password', 'hunter2-cli', '--db', 'postgres://app:s3cretpw@db/x', '--token=tok-inline', '--verbose'];
+    const args = ['--password', 'hunter2-cli', '--db', 'postgres://app:s3cretpw@db/x', '--token=tok-inline', '--verbose', 'PGPASSWORD=pg-arg', '-e', 'API_KEY=env-key', '{"password":"json-pw"}', '-H', 'X-Api-Key: hdr-key'];
     const made = [
       await admin.call('bridge_register', { kind: 'process', name: 'global-secrets', command: '/bin/true', args, envVars: env }),
       await admin.call('bridge_register', { kind: 'process', name: 'realm-secrets', command: '/bin/true', args, envVars: env, realmId }),
+      await admin.call('bridge_register', { kind: 'http', name: 'url-secrets', url: 'https://bot:url-pw@api.example.com/run?apikey=url-key' }),
     ];
     const shownTo = async (s: Session) => (await s.call('bridge_list', { realmId })).runtimes.filter((r: { id: string }) => made.some((m) => m.id === r.id));
     const leaks = (value: unknown) => secrets.filter((secret) => JSON.stringify(value).includes(secret));
     const seenByOperator = await shownTo(operator);
-    expect(seenByOperator).toHaveLength(2);
+    expect(seenByOperator).toHaveLength(3);
     expect(leaks(seenByOperator)).toEqual([]);
-    expect(seenByOperator[0].envVars).toEqual({ PGPASSWORD: '[REDACTED]', SMTP_PASS: '[REDACTED]', GITHUB_PAT: '[REDACTED]', CREDS: '[REDACTED]', LOG_LEVEL: '[REDACTED]', HOME_DIR: '${env:HOME}' });
-    expect(seenByOperator[0].args).toEqual(['--password', '[REDACTED]', '--db', 'postgres://app:[REDACTED]@db/x', '--token=[REDACTED]', '--verbose']);
+    const global = seenByOperator.find((r: { name: string }) => r.name === 'global-secrets');
+    expect(global.envVars).toEqual({ PGPASSWORD: '[REDACTED]', SMTP_PASS: '[REDACTED]', GITHUB_PAT: '[REDACTED]', CREDS: '[REDACTED]', LOG_LEVEL: '[REDACTED]', HOME_DIR: '${env:HOME}' });
+    expect(global.args).toEqual(['--password', '[REDACTED]', '--db', '[REDACTED]', '--token=[REDACTED]', '--verbose', '[REDACTED]', '-e', '[REDACTED]', '[REDACTED]', '-H', '[REDACTED]']);
     const seenByAdmin = [...made, ...(await shownTo(admin))];
     expect(leaks(seenByAdmin)).toEqual([]);
     expect(seenByAdmin[0].envVars).toMatchObject({ LOG_LEVEL: 'debug', HOME_DIR: '${env:HOME}' });
+    expect(seenByAdmin[0].args).toEqual(['--password', '[REDACTED]', '--db', 'postgres://app:[REDACTED]@db/x', '--token=[REDACTED]', '--verbose', 'PGPASSWORD=[REDACTED]', '-e', 'API_KEY=[REDACTED]', '{"password":"[REDACTED]"}', '-H', 'X-Api-Key: [REDACTED]']);
     const exported = await operator.call('realm_export', { id: realmId });
     expect(exported.runtimes.map((r: { name: string }) => r.name)).toContain('realm-secrets');
     expect(leaks(exported)).toEqual([]);

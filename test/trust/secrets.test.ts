@@ -60,10 +60,12 @@ describe('the secret detector', () => {
 
   it('reads keys by their words: the spec\'s names, widened, and no counts', () => {
     for (const key of ['password', 'db_passwd', 'pwd', 'pin', 'otp', 'cookie', 'Set-Cookie', 'session', 'sessionId', 'jwt', 'privateKey', 'webhook_secret',
-      'accessKeyId', 'AWS_ACCESS_KEY_ID', 'STRIPE_KEY', 'x-api-key', 'proxy-authorization', 'accessToken', 'refresh_token', 'clientSecret']) {
+      'accessKeyId', 'AWS_ACCESS_KEY_ID', 'STRIPE_KEY', 'x-api-key', 'proxy-authorization', 'accessToken', 'refresh_token', 'clientSecret',
+      'PGPASSWORD', 'MYSQL_ROOTPASSWORD', 'DB_PASS', 'SMTP_PASS', 'GITHUB_PAT', 'CREDS', 'clientsecret']) {
       expect(isSecretKey(key), key).toBe(true);
     }
-    for (const key of ['inputTokens', 'outputTokens', 'tokenCount', 'author', 'keyboard', 'primaryKey', 'sortKey', 'passwordLength', 'tokenType', 'otpEnabled', 'pinned', 'footprint', 'monkey']) {
+    for (const key of ['inputTokens', 'outputTokens', 'tokenCount', 'author', 'keyboard', 'primaryKey', 'sortKey', 'passwordLength', 'tokenType', 'otpEnabled', 'pinned', 'footprint', 'monkey',
+      'passRate', 'pass_through', 'patId', 'secretary', 'compass', 'path']) {
       expect(isSecretKey(key), key).toBe(false);
     }
   });

@@ -5,43 +5,13 @@ import { DomainError, invalidInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, definedOnly, toPage } from '../pagination.js';
 import { requireRealm, requireWritableRealm } from '../realm/guards.js';
-import type { Principal } from '../principal.js';
-import { REDACTED, redactArgs, redactMap } from '../secrets.js';
-import { isReferenceOnly, malformedReference } from './env-references.js';
+import { malformedReference } from './env-references.js';
+import { runtimeSeenBy } from './runtime-view.js';
 import type { RegisterRuntime, ListRuntimes } from './inputs.js';
 import { agentCliKinds, type Runtime } from './model.js';
 
 // Agent CLIs default to their own binary.
 const defaultCommands: Partial<Record<Runtime['kind'], string>> = { claude_code: 'claude', codex: 'codex', cursor: 'cursor-agent', opencode: 'opencode' };
-
-/** envVars or headers with every value hidden but references to the server's environment (`${env:NAME}`). */
-function referencesOnly(values: Record<string, string> | null) {
-  let count = 0;
-  const shown = values && Object.fromEntries(Object.entries(values).map(([k, v]) => (isReferenceOnly(v) ? [k, v] : (count++, [k, REDACTED]))));
-  return { shown, count };
-}
-
-/**
- * A runtime with nothing in it that could be a secret: envVars and headers keep their names and their
- * references to the server's environment, every other value is hidden (a guess by name misses PGPASSWORD or
- * SMTP_PASS, and a global runtime's values would reach every realm's operators), and the arguments lose the
- * values of secret-named options and secret-shaped parts. What realm principals and scrubbed exports see.
- */
-export function withoutSecrets(r: Runtime): { runtime: Runtime; count: number } {
-  const envVars = referencesOnly(r.envVars);
-  const headers = referencesOnly(r.headers);
-  const args = redactArgs(r.args);
-  return { runtime: { ...r, args: args.args, envVars: envVars.shown, headers: headers.shown }, count: envVars.count + headers.count + args.count };
-}
-
-/**
- * A runtime as `principal` sees it. An admin, who registers runtimes, sees the literal values whose name and
- * shape do not look secret (LOG_LEVEL); secrets are never echoed to anyone.
- */
-export const runtimeSeenBy = (principal: Principal) => (r: Runtime): Runtime =>
-  principal.role === 'admin'
-    ? { ...r, args: redactArgs(r.args).args, envVars: redactMap(r.envVars, isReferenceOnly), headers: redactMap(r.headers, isReferenceOnly) }
-    : withoutSecrets(r).runtime;
 
 export function registerRuntime(ctx: DomainContext, input: RegisterRuntime): Promise<Runtime> {
   const kind = input.kind as Runtime['kind'];

@@ -5,7 +5,7 @@ import type { Step, Tx } from '../store.js';
 import { requireRealm } from './guards.js';
 import { isReferenceOnly } from '../bridge/env-references.js';
 import type { Runtime } from '../bridge/model.js';
-import { withoutSecrets } from '../bridge/runtimes.js';
+import { withoutSecrets } from '../bridge/runtime-view.js';
 import { scrub } from '../secrets.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, sections, type RealmExport } from './transfer-model.js';
 
@@ -45,9 +45,9 @@ export function exportRealm(ctx: DomainContext, input: ExportInput): Promise<Rea
     let runtimeSecrets = 0;
     if (input.scrubSecrets) {
       data.runtimes = (data.runtimes as Runtime[]).map((r) => {
-        const { runtime, count } = withoutSecrets(r);
+        const { value, count } = withoutSecrets(r);
         runtimeSecrets += count;
-        return runtime;
+        return value;
       });
     }
     const cleaned = input.scrubSecrets ? scrub(data, isReferenceOnly) : { value: data, redacted: 0 };

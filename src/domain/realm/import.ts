@@ -8,6 +8,7 @@ import { invalidInput } from '../errors.js';
 import { generatedIdPattern, newId, type IdPrefix } from '../ids.js';
 import { principalId, title } from '../params.js';
 import type { Step, Tx } from '../store.js';
+import { redactText } from '../secrets.js';
 import { parseOrThrow } from '../validation.js';
 import type { Realm } from './model.js';
 import { RealmExport, sections, type Section } from './transfer-model.js';
@@ -116,7 +117,10 @@ function requireSubmittablePayloads(doc: RealmExport) {
 
 /** What the admin importing a document registers by it: each runtime runs its command or calls its URL from here. */
 const runtimeWarnings = (doc: RealmExport) =>
-  doc.runtimes.map((r) => `runtime ${r.name} (${r.kind}) is registered for the new realm: ${r.url !== null ? `it calls ${r.url}` : `it runs ${r.command ?? `the ${r.kind} CLI`} on this server as its user`} when invoked`);
+  doc.runtimes.map((r) => {
+    const does = r.url !== null ? `it calls ${r.url}` : `it runs ${r.command ?? `the ${r.kind} CLI`} on this server as its user`;
+    return `runtime ${r.name} (${r.kind}) is registered for the new realm: ${redactText(does).text} when invoked`;
+  });
 
 function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
   const doc = input.data;

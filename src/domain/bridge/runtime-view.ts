@@ -1,0 +1,94 @@
+// How a runtime is shown. A runtime holds what it runs with: a command line, an environment, headers, a URL.
+// An admin, who registers runtimes, sees every value that does not look secret. Everyone else (a realm's
+// operators, who also list the global runtimes every realm shares) and scrubbed exports see names, option
+// names and references to the server's environment only: a guess by name misses PGPASSWORD or `-p x`.
+import type { Principal } from '../principal.js';
+import { isSecretKey, looksSecret, REDACTED, redactText, scrub } from '../secrets.js';
+import { isReferenceOnly } from './env-references.js';
+import type { Runtime } from './model.js';
+
+interface Masked<T> {
+  value: T;
+  /** How many values were hidden. */
+  count: number;
+}
+
+type Values = Record<string, string> | null;
+
+// An option on a command line, `--password` or `--api-key=x`; `NAME=value` (an environment setting); `Name: value`
+// (a header, as curl takes it).
+const option = /^--?([A-Za-z][A-Za-z0-9_.-]*)(=[\s\S]*)?$/;
+const setting = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+const header = /^([A-Za-z0-9-]+):\s*([\s\S]+)$/;
+
+/** One argument as an admin sees it (`afterSecretOption`: it follows `--password` and the like). */
+function argForAdmin(arg: string, afterSecretOption: boolean): Masked<string> {
+  const flag = option.exec(arg);
+  if (afterSecretOption && !flag) return { value: REDACTED, count: 1 };
+  if (flag?.[2] !== undefined && isSecretKey(flag[1]!)) return { value: `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`, count: 1 };
+  const named = setting.exec(arg) ?? header.exec(arg);
+  if (named && isSecretKey(named[1]!)) return { value: `${arg.slice(0, arg.length - named[2]!.length)}${REDACTED}`, count: 1 };
+  if (/^[[{]/.test(arg)) {
+    try {
+      const scrubbed = scrub(JSON.parse(arg) as unknown);
+      if (scrubbed.redacted) return { value: JSON.stringify(scrubbed.value), count: scrubbed.redacted };
+    } catch {
+      // not JSON: read as text below
+    }
+  }
+  const text = redactText(arg);
+  return { value: text.text, count: text.count };
+}
+
+/** One argument as everyone else sees it: an option's name, never a value. */
+function argForOthers(arg: string): Masked<string> {
+  if (/^(?:--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z])$/.test(arg)) return { value: arg, count: 0 };
+  const flag = option.exec(arg);
+  if (flag?.[2] !== undefined && arg.startsWith('--')) return { value: `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`, count: 1 };
+  return { value: REDACTED, count: 1 };
+}
+
+function maskArgs(args: readonly string[], strict: boolean): Masked<string[]> {
+  let count = 0;
+  const value = args.map((arg, i) => {
+    const previous = i > 0 ? option.exec(args[i - 1]!) : null;
+    const shown = strict ? argForOthers(arg) : argForAdmin(arg, previous !== null && previous[2] === undefined && isSecretKey(previous[1]!));
+    count += shown.count;
+    return shown.value;
+  });
+  return { value, count };
+}
+
+/** envVars or headers: names kept, and references to the server's environment (they hold no secret). */
+function maskValues(values: Values, strict: boolean): Masked<Values> {
+  let count = 0;
+  const hidden = (key: string, value: string) => !isReferenceOnly(value) && (strict || isSecretKey(key) || looksSecret(value));
+  const value = values && Object.fromEntries(Object.entries(values).map(([k, v]) => (hidden(k, v) ? (count++, [k, REDACTED]) : [k, v])));
+  return { value, count };
+}
+
+/** A URL, a command or a directory: secret-shaped parts hidden (a URL's password, a key in its query). */
+function maskText(text: string | null): Masked<string | null> {
+  if (text === null) return { value: null, count: 0 };
+  const masked = redactText(text);
+  return { value: masked.text, count: masked.count };
+}
+
+function view(r: Runtime, strict: boolean): Masked<Runtime> {
+  const parts = {
+    command: maskText(r.command),
+    args: maskArgs(r.args, strict),
+    url: maskText(r.url),
+    headers: maskValues(r.headers, strict),
+    envVars: maskValues(r.envVars, strict),
+    workDir: maskText(r.workDir),
+  };
+  const runtime = { ...r, ...Object.fromEntries(Object.entries(parts).map(([k, m]) => [k, m.value])) } as Runtime;
+  return { value: runtime, count: Object.values(parts).reduce((n, m) => n + m.count, 0) };
+}
+
+/** What realm principals and scrubbed exports see of a runtime, and how many values were hidden. */
+export const withoutSecrets = (r: Runtime) => view(r, true);
+
+/** A runtime as `principal` sees it. */
+export const runtimeSeenBy = (principal: Principal) => (r: Runtime): Runtime => view(r, principal.role !== 'admin').value;
