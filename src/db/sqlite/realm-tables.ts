@@ -26,12 +26,13 @@ export interface RealmTable {
   /** The section of the export document it fills, or null for tables that are not exported as such. */
   section: string | null;
   toRecord?: (row: never) => Record<string, unknown>;
-  toRow?: (record: never, realmId: string) => Record<string, unknown>;
+  /** The row of a record; realm-data's load sets its realm column (in-realm.ts). */
+  toRow?: (record: never) => Record<string, unknown>;
   /** Runs after an import loaded this section (to rebuild data derived from it). */
   afterLoad?: (db: Db, realmId: string) => void;
 }
 
-const table = <R, T>(entry: RealmTable & { toRecord?: (row: R) => T; toRow?: (record: T, realmId: string) => Record<string, unknown> }) =>
+const table = <R, T>(entry: RealmTable & { toRecord?: (row: R) => T; toRow?: (record: T) => Record<string, unknown> }) =>
   entry as RealmTable;
 
 export const realmTables: RealmTable[] = [

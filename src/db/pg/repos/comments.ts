@@ -7,7 +7,8 @@ import { type PgDb, q } from './shared.js';
 
 type Row = typeof comments.$inferSelect;
 export const commentRecord = ({ ord: _ord, realmId: _realmId, ...c }: Row): Comment => c;
-export const commentRow = (c: Comment, realmId: string) => ({ ...c, realmId });
+/** A comment's row; its realm is set by the caller (in-realm.ts), since a comment record does not carry it. */
+export const commentRow = (c: Comment) => c;
 
 const oldestFirst: SortColumn[] = [{ column: comments.ord }];
 

@@ -29,7 +29,7 @@ export function realmDataRepo(db: PgDb): RealmDataRepo {
     *load(realmId, name, records) {
       const t = section(name);
       const own = inRealm(t.table, t.realmColumn, realmId);
-      const rows = records.map((record) => own(t.toRow!(record as never, realmId)));
+      const rows = records.map((record) => own(t.toRow!(record as never)));
       // Several rows per statement (SQLite inserts one at a time, at no round-trip cost); identity values are
       // taken in the order of the VALUES list, so the loaded rows keep the order of the records.
       for (let i = 0; i < rows.length; i += LOAD_BATCH) yield* q(db.insert(t.table).values(rows.slice(i, i + LOAD_BATCH) as never));

@@ -22,7 +22,7 @@ export function realmDataRepo(db: Db): RealmDataRepo {
     *load(realmId, name, records) {
       const t = section(name);
       const own = inRealm(t.table, t.realmColumn, realmId);
-      for (const record of records) db.insert(t.table).values(own(t.toRow!(record as never, realmId)) as never).run();
+      for (const record of records) db.insert(t.table).values(own(t.toRow!(record as never)) as never).run();
       t.afterLoad?.(db, realmId);
     },
     *deleteAll(realmId) {
