@@ -30,10 +30,13 @@ export function createDashboard(app: App) {
     serveFile: (res: ServerResponse, pathname: string) => serveDashboardFile(res, pathname),
     /** The paths that need a principal. */
     serves: (pathname: string) => pathname === '/api/events' || pathname.startsWith('/api/dashboard/'),
-    /** (An event stream whose token is refused later is cut by the HTTP server, as /mcp's streams are.) */
-    async handle(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
+    /** `watchUpdates` is given the event stream's response (the HTTP server cuts it once its token is refused). */
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal, watchUpdates: (res: ServerResponse) => void = () => {}) {
       if (req.method !== 'GET') return refuse(res, 405, `${url.pathname} takes GET`, { allow: 'GET' });
-      if (url.pathname === '/api/events') return streams.serve(req, res, url, principal);
+      if (url.pathname === '/api/events') {
+        watchUpdates(res);
+        return streams.serve(req, res, url, principal);
+      }
       const match = VIEW.exec(url.pathname);
       if (!match) return refuse(res, 404, `no ${url.pathname}`);
       try {

@@ -149,6 +149,21 @@ describe('a revoked token', () => {
     expect(body).toMatchObject({ status: 'completed', exitCode: 0 });
     expect((await api(server.url, token, 'GET', `/api/bridge/runs/${body.id}`)).status).toBe(401);
   }, 20_000);
+
+  it.each(['legacy', 'modern'] as const)('still gets the answer of an MCP call it made before (%s era)', async (era) => {
+    const runtime = (await api(server.url, admin, 'POST', '/api/bridge/runtimes', { kind: 'process', name: `slow ${era}`, command: process.execPath, args: ['-e', 'setTimeout(() => console.log("done"), 6500)'], realmId })).body;
+    const token = makeToken(db, 'operator', { realm: realmId });
+    const c = await httpClient(server.url, token, era);
+    c.client.onerror = () => {};
+    try {
+      const answer = c.call('bridge_invoke', { runtimeId: runtime.id, agentId: 'agent-a', context: {}, wait: true });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(spawnSync(process.execPath, [cliPath, 'token', 'revoke', token.split('_')[1]!, '--db', db]).status).toBe(0);
+      expect(await answer).toMatchObject({ status: 'completed', exitCode: 0 });
+    } finally {
+      await c.close().catch(() => {});
+    }
+  }, 20_000);
 });
 
 describe('2025-11-25 sessions', () => {

@@ -32,7 +32,8 @@ export interface McpEndpointOptions {
 }
 
 export interface McpEndpoint {
-  handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void>;
+  /** `watchUpdates` is given the response when it is an update stream: a GET stream or a subscriptions/listen. */
+  handle(req: IncomingMessage, res: ServerResponse, principal: Principal, watchUpdates?: (res: ServerResponse) => void): Promise<void>;
   counts(): { legacy: number; modern: number };
   close(): Promise<void>;
 }
@@ -131,7 +132,7 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
     await transport.handleRequest(req, res, body);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, principal: Principal) {
+  async function handle(req: IncomingMessage, res: ServerResponse, principal: Principal, watchUpdates: (res: ServerResponse) => void = () => {}) {
     let body: unknown;
     if (req.method === 'POST') {
       if (!isJson(req)) return sendJson(res, 415, protocolError(null, -32600, 'Unsupported Media Type: the body must be application/json'));
@@ -156,6 +157,7 @@ export function mcpEndpoint(app: App, options: McpEndpointOptions): McpEndpoint 
       }
       body = inbound.deliver satisfies JSONRPCMessage;
     }
+    if (req.method === 'GET' || (body as { method?: unknown } | undefined)?.method === 'subscriptions/listen') watchUpdates(res);
     if (isLegacy(req, body)) {
       const sessionId = req.headers['mcp-session-id'];
       if (typeof sessionId === 'string') {

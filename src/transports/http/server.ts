@@ -69,11 +69,10 @@ export async function serveHttp(app: App, options: HttpOptions): Promise<HttpSer
     const auth = await authenticate(app, req, options.noAuth ?? false);
     if ('refused' in auth) return sendError(res, auth.refused, { 'www-authenticate': auth.challenge });
     const { principal } = auth;
-    // Every event stream made for a token is cut if the token is refused while it is open: MCP's update
-    // streams and the dashboard's alike, whichever route opens them.
-    watched.watch(res, async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false)));
-    if (url.pathname === '/mcp') return mcp.handle(req, res, principal);
-    if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal);
+    // An update stream opened with this token is cut once the token is refused (MCP's and the dashboard's).
+    const watchUpdates = (stream: ServerResponse) => watched.watch(stream, async () => 'principal' in (await authenticate(app, req, options.noAuth ?? false)));
+    if (url.pathname === '/mcp') return mcp.handle(req, res, principal, watchUpdates);
+    if (dashboard.serves(url.pathname)) return dashboard.handle(req, res, url, principal, watchUpdates);
     if (url.pathname === '/readyz') {
       const state = await readiness().catch((error: Error) => ({ ready: false, database: error.message }));
       return sendJson(res, state.ready ? 200 : 503, state);
