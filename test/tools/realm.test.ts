@@ -179,6 +179,12 @@ describe('realm export and import', () => {
     const refused = await s.fail('realm_import', { data: { ...doc, proposals: doc.proposals.map((p: object, i: number) => (i === at ? hire : p)) } });
     expect(refused).toMatchObject({ code: 'invalid_input', details: { field: `data.proposals[${at}].payload.agentId` } });
     expect((await s.call('realm_list')).count).toBe(1);
+    // A payload that passes is stored as council_submit would store it (trimmed): the hire makes agent-b.
+    const untrimmed = { ...doc.proposals[at], kind: 'hire_agent', payload: { agentId: ' agent-b ', title: '  Builder  ' } };
+    const { realm } = await s.call('realm_import', { data: { ...doc, proposals: doc.proposals.map((p: object, i: number) => (i === at ? untrimmed : p)) } });
+    const imported = (await s.call('council_proposals', { realmId: realm.id, status: 'pending' })).proposals.find((p: { kind: string }) => p.kind === 'hire_agent');
+    expect(imported.payload).toEqual({ agentId: 'agent-b', title: 'Builder' });
+    expect((await s.call('council_decide', { realmId: realm.id, id: imported.id, approved: true, decidedBy: 'human:boss' })).effect.node.agentId).toBe('agent-b');
     // A payload changed where it is stored: the approval's own check refuses the node.
     const p = await s.call('council_submit', { realmId: r.id, kind: 'hire_agent', title: 'hire', requestedBy: 'agent-cto', payload: { agentId: 'agent-new' } });
     await rawSql(s.app).run(`UPDATE proposals SET payload = ? WHERE id = ?`, JSON.stringify({ agentId: 'human:alice' }), p.id);

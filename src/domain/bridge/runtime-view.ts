@@ -40,9 +40,9 @@ function argForAdmin(arg: string, afterSecretOption: boolean): Masked<string> {
   return { value: text.text, count: text.count };
 }
 
-/** One argument as everyone else sees it: an option's name, never a value. */
+/** One argument as everyone else sees it: an option's name, never a value (nor a secret passed off as a name). */
 function argForOthers(arg: string): Masked<string> {
-  if (/^(?:--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z])$/.test(arg)) return { value: arg, count: 0 };
+  if (/^(?:--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z])$/.test(arg) && !looksSecret(arg)) return { value: arg, count: 0 };
   const flag = option.exec(arg);
   if (flag?.[2] !== undefined && arg.startsWith('--')) return { value: `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`, count: 1 };
   return { value: REDACTED, count: 1 };
@@ -67,18 +67,59 @@ function maskValues(values: Values, strict: boolean): Masked<Values> {
   return { value, count };
 }
 
-/** A URL, a command or a directory: secret-shaped parts hidden (a URL's password, a key in its query). */
+/** A command or a directory: secret-shaped parts hidden. */
 function maskText(text: string | null): Masked<string | null> {
   if (text === null) return { value: null, count: 0 };
   const masked = redactText(text);
   return { value: masked.text, count: masked.count };
 }
 
+/** A query parameter's name as written before encoding (a malformed escape is read as it stands). */
+function queryKey(key: string) {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
+
+// A URL's parts that may carry a secret: the user information, the query and the fragment.
+const urlParts = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/i;
+
+/**
+ * A URL: to an admin, the values of secret-named query parameters and secret shapes hidden; to everyone
+ * else, the user information, every query value and the fragment as well (a name does not always tell:
+ * X-Amz-Signature, client_secret).
+ */
+function maskUrl(url: string | null, strict: boolean): Masked<string | null> {
+  if (url === null) return { value: null, count: 0 };
+  const parts = urlParts.exec(url);
+  if (!parts) return strict ? { value: REDACTED, count: 1 } : maskText(url);
+  const [, scheme, user, rest, query, fragment] = parts;
+  let count = 0;
+  const hide = (shown: string) => (count++, shown);
+  const params = query?.split('&').map((pair) => {
+    const at = pair.indexOf('=');
+    if (at === -1) return pair;
+    const key = pair.slice(0, at);
+    return strict || isSecretKey(queryKey(key)) ? hide(`${key}=${REDACTED}`) : pair;
+  });
+  const masked = [
+    scheme,
+    user !== undefined ? (strict ? hide(`${REDACTED}@`) : `${user}@`) : '',
+    rest,
+    params !== undefined ? `?${params.join('&')}` : '',
+    fragment !== undefined ? (strict && fragment ? hide(`#${REDACTED}`) : `#${fragment}`) : '',
+  ].join('');
+  const text = maskText(masked);
+  return { value: text.value, count: count + text.count };
+}
+
 function view(r: Runtime, strict: boolean): Masked<Runtime> {
   const parts = {
     command: maskText(r.command),
     args: maskArgs(r.args, strict),
-    url: maskText(r.url),
+    url: maskUrl(r.url, strict),
     headers: maskValues(r.headers, strict),
     envVars: maskValues(r.envVars, strict),
     workDir: maskText(r.workDir),

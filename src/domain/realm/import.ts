@@ -107,12 +107,14 @@ function requireOwnRecords(doc: RealmExport) {
 
 /**
  * A pending proposal's payload is carried out as it stands when it is approved: it must be one council_submit
- * would take (its kind's schema; approval checks the rest again). Decided ones are history and stay as they were.
+ * would take (its kind's schema; approval checks the rest again), and is stored as council_submit stores it
+ * (trimmed, defaults filled). Decided ones are history and stay as they were.
  */
-function requireSubmittablePayloads(doc: RealmExport) {
-  doc.proposals.forEach((p, i) => {
-    if (p.status === 'pending') parseOrThrow(payloadSchemas[p.kind], p.payload ?? {}, ['data', 'proposals', i, 'payload']);
-  });
+function submittable(doc: RealmExport): RealmExport {
+  const proposals = doc.proposals.map((p, i) =>
+    p.status === 'pending' ? { ...p, payload: parseOrThrow(payloadSchemas[p.kind], p.payload ?? {}, ['data', 'proposals', i, 'payload']) } : p,
+  );
+  return { ...doc, proposals };
 }
 
 /** What the admin importing a document registers by it: each runtime runs its command or calls its URL from here. */
@@ -123,9 +125,8 @@ const runtimeWarnings = (doc: RealmExport) =>
   });
 
 function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
-  const doc = input.data;
-  requireOwnRecords(doc);
-  requireSubmittablePayloads(doc);
+  requireOwnRecords(input.data);
+  const doc = submittable(input.data);
   const ids = idMap(doc);
   const warnings: string[] = runtimeWarnings(doc);
   const now = isoNow(ctx.clock);
