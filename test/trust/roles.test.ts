@@ -161,7 +161,7 @@ describe('an operator', () => {
     const made = [
       await admin.call('bridge_register', { kind: 'process', name: 'global-secrets', command: '/bin/true', args, envVars: env }),
       await admin.call('bridge_register', { kind: 'process', name: 'realm-secrets', command: '/bin/true', args, envVars: env, realmId }),
-      await admin.call('bridge_register', { kind: 'http', name: 'url-secrets', url: 'https://bot:url-pw@api.example.com/run?apikey=url-key&client_secret=cs-value&auth_token=at-value&page=2#frag' }),
+      await admin.call('bridge_register', { kind: 'http', name: 'url-secrets', url: 'https://bot:url-pw@api.example.com/run?apikey=url-key&client_secret=cs-value&auth_token=at-value&page=2&bare-value#frag' }),
     ];
     const shownTo = async (s: Session) => (await s.call('bridge_list', { realmId })).runtimes.filter((r: { id: string }) => made.some((m) => m.id === r.id));
     const leaks = (value: unknown) => secrets.filter((secret) => JSON.stringify(value).includes(secret));
@@ -171,12 +171,12 @@ describe('an operator', () => {
     const global = seenByOperator.find((r: { name: string }) => r.name === 'global-secrets');
     expect(global.envVars).toEqual({ PGPASSWORD: '[REDACTED]', SMTP_PASS: '[REDACTED]', GITHUB_PAT: '[REDACTED]', CREDS: '[REDACTED]', LOG_LEVEL: '[REDACTED]', HOME_DIR: '${env:HOME}' });
     expect(global.args).toEqual(['--password', '[REDACTED]', '--db', '[REDACTED]', '--token=[REDACTED]', '--verbose', '[REDACTED]', '-e', '[REDACTED]', '[REDACTED]', '-H', '[REDACTED]', '[REDACTED]']);
-    expect(seenByOperator.find((r: { name: string }) => r.name === 'url-secrets').url).toBe('https://[REDACTED]@api.example.com/run?apikey=[REDACTED]&client_secret=[REDACTED]&auth_token=[REDACTED]&page=[REDACTED]#[REDACTED]');
+    expect(seenByOperator.find((r: { name: string }) => r.name === 'url-secrets').url).toBe('https://[REDACTED]@api.example.com/run?apikey=[REDACTED]&client_secret=[REDACTED]&auth_token=[REDACTED]&page=[REDACTED]&[REDACTED]#[REDACTED]');
     const seenByAdmin = [...made, ...(await shownTo(admin))];
     expect(leaks(seenByAdmin)).toEqual([]);
     expect(seenByAdmin[0].envVars).toMatchObject({ LOG_LEVEL: 'debug', HOME_DIR: '${env:HOME}' });
     expect(seenByAdmin[0].args).toEqual(['--password', '[REDACTED]', '--db', 'postgres://app:[REDACTED]@db/x', '--token=[REDACTED]', '--verbose', 'PGPASSWORD=[REDACTED]', '-e', 'API_KEY=[REDACTED]', '{"password":"[REDACTED]"}', '-H', 'X-Api-Key: [REDACTED]', '--[REDACTED]']);
-    expect(seenByAdmin[2].url).toBe('https://bot:[REDACTED]@api.example.com/run?apikey=[REDACTED]&client_secret=[REDACTED]&auth_token=[REDACTED]&page=2#frag');
+    expect(seenByAdmin[2].url).toBe('https://bot:[REDACTED]@api.example.com/run?apikey=[REDACTED]&client_secret=[REDACTED]&auth_token=[REDACTED]&page=2&bare-value#frag');
     const exported = await operator.call('realm_export', { id: realmId });
     expect(exported.runtimes.map((r: { name: string }) => r.name)).toContain('realm-secrets');
     expect(leaks(exported)).toEqual([]);

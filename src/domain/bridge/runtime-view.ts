@@ -100,7 +100,7 @@ function maskUrl(url: string | null, strict: boolean): Masked<string | null> {
   const hide = (shown: string) => (count++, shown);
   const params = query?.split('&').map((pair) => {
     const at = pair.indexOf('=');
-    if (at === -1) return pair;
+    if (at === -1) return strict && pair ? hide(REDACTED) : pair;
     const key = pair.slice(0, at);
     return strict || isSecretKey(queryKey(key)) ? hide(`${key}=${REDACTED}`) : pair;
   });
