@@ -54,7 +54,7 @@ describe('realms with runtimes, runs and pulses', () => {
     const result = await s.call('realm_import', { data: foreign, newName: 'copy' });
     const copyId = result.realm.id;
     expect(result.warnings).toEqual([
-      'runtime own (codex) is registered for the new realm: it runs codex on this server as its user when invoked',
+      'runtime own (codex) is registered for the new realm: it runs codex on this server as its user when invoked; envVars.OPENAI_API_KEY holds [REDACTED] (scrubbed from the export): register it again with the values, or with ${env:NAME} references',
       'agent agent-cto: runtime rt-00000000-0000-4000-8000-000000000000 does not exist here; runtimeId cleared',
     ]);
     expect(result.counts).toMatchObject({ runtimes: 1, pulses: 1 });

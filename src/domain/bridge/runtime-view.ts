@@ -1,7 +1,8 @@
 // How a runtime is shown. A runtime holds what it runs with: a command line, an environment, headers, a URL.
 // An admin, who registers runtimes, sees every value that does not look secret. Everyone else (a realm's
-// operators, who also list the global runtimes every realm shares) and scrubbed exports see names, option
-// names and references to the server's environment only: a guess by name misses PGPASSWORD or `-p x`.
+// operators, who also list the global runtimes every realm shares, and export their realm scrubbed) sees
+// names, option names and references to the server's environment only: a guess by name misses PGPASSWORD or
+// `-p x`.
 import type { Principal } from '../principal.js';
 import { isSecretKey, looksSecret, REDACTED, redactText, scrub } from '../secrets.js';
 import { isReferenceOnly } from './env-references.js';
@@ -128,8 +129,8 @@ function view(r: Runtime, strict: boolean): Masked<Runtime> {
   return { value: runtime, count: Object.values(parts).reduce((n, m) => n + m.count, 0) };
 }
 
-/** What realm principals and scrubbed exports see of a runtime, and how many values were hidden. */
-export const withoutSecrets = (r: Runtime) => view(r, true);
+/** A runtime as `principal` sees it (in lists, and in its scrubbed exports), and how many values were hidden. */
+export const maskedFor = (principal: Principal) => (r: Runtime) => view(r, principal.role !== 'admin');
 
 /** A runtime as `principal` sees it. */
-export const runtimeSeenBy = (principal: Principal) => (r: Runtime): Runtime => view(r, principal.role !== 'admin').value;
+export const runtimeSeenBy = (principal: Principal) => (r: Runtime): Runtime => maskedFor(principal)(r).value;

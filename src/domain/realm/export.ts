@@ -5,7 +5,7 @@ import type { Step, Tx } from '../store.js';
 import { requireRealm } from './guards.js';
 import { isReferenceOnly } from '../bridge/env-references.js';
 import type { Runtime } from '../bridge/model.js';
-import { withoutSecrets } from '../bridge/runtime-view.js';
+import { maskedFor } from '../bridge/runtime-view.js';
 import { scrub } from '../secrets.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, sections, type RealmExport } from './transfer-model.js';
 
@@ -40,12 +40,13 @@ export function exportRealm(ctx: DomainContext, input: ExportInput): Promise<Rea
     const stored = tx.realmData.sections();
     const data: Record<string, unknown> = { realm };
     for (const s of sections) data[s] = stored.includes(s) ? yield* tx.realmData.dump(realm.id, s) : [];
-    // A runtime's values are hidden whatever their names (withoutSecrets), then everything is scrubbed by the
-    // key and shape rules. References to the server's environment (`${env:NAME}`) hold no secret and survive.
+    // Runtimes as the exporter sees them (an operator: names and references only), then everything is scrubbed
+    // by the key and shape rules. References to the server's environment (`${env:NAME}`) hold no secret.
     let runtimeSecrets = 0;
     if (input.scrubSecrets) {
+      const masked = maskedFor(ctx.principal);
       data.runtimes = (data.runtimes as Runtime[]).map((r) => {
-        const { value, count } = withoutSecrets(r);
+        const { value, count } = masked(r);
         runtimeSecrets += count;
         return value;
       });

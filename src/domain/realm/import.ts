@@ -8,7 +8,7 @@ import { invalidInput } from '../errors.js';
 import { generatedIdPattern, newId, type IdPrefix } from '../ids.js';
 import { principalId, title } from '../params.js';
 import type { Step, Tx } from '../store.js';
-import { redactText } from '../secrets.js';
+import { REDACTED, redactText } from '../secrets.js';
 import { parseOrThrow } from '../validation.js';
 import type { Realm } from './model.js';
 import { RealmExport, sections, type Section } from './transfer-model.js';
@@ -121,8 +121,21 @@ function submittable(doc: RealmExport): RealmExport {
 const runtimeWarnings = (doc: RealmExport) =>
   doc.runtimes.map((r) => {
     const does = r.url !== null ? `it calls ${r.url}` : `it runs ${r.command ?? `the ${r.kind} CLI`} on this server as its user`;
-    return `runtime ${r.name} (${r.kind}) is registered for the new realm: ${redactText(does).text} when invoked`;
+    return `runtime ${r.name} (${r.kind}) is registered for the new realm: ${redactText(does).text} when invoked${scrubbedParts(r)}`;
   });
+
+/** Where a runtime from a scrubbed export holds REDACTED instead of its value (it would run with that text). */
+function scrubbedParts(r: RealmExport['runtimes'][number]) {
+  const hidden = (values: Record<string, string> | null) => Object.entries(values ?? {}).filter(([, v]) => v.includes(REDACTED)).map(([k]) => k);
+  const parts = [
+    ...hidden(r.envVars).map((k) => `envVars.${k}`),
+    ...hidden(r.headers).map((k) => `headers.${k}`),
+    ...(r.args.some((a) => a.includes(REDACTED)) ? ['args'] : []),
+    ...(r.url?.includes(REDACTED) ? ['url'] : []),
+  ];
+  if (!parts.length) return '';
+  return `; ${parts.join(', ')} ${parts.length === 1 ? 'holds' : 'hold'} ${REDACTED} (scrubbed from the export): register it again with the values, or with \${env:NAME} references`;
+}
 
 function* importInto(tx: Tx, ctx: DomainContext, input: ImportRealm): Step<ImportResult> {
   requireOwnRecords(input.data);
