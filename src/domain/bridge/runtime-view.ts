@@ -22,13 +22,17 @@ const option = /^--?([A-Za-z][A-Za-z0-9_.-]*)(=[\s\S]*)?$/;
 const setting = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
 const header = /^([A-Za-z0-9-]+):\s*([\s\S]+)$/;
 
-/** One argument as an admin sees it (`afterSecretOption`: it follows `--password` and the like). */
-function argForAdmin(arg: string, afterSecretOption: boolean): Masked<string> {
-  const flag = option.exec(arg);
+type Flag = RegExpExecArray | null;
+
+/** `arg` with its last `value.length` characters (a value after its name) shown as REDACTED. */
+const hideTail = (arg: string, value: string): Masked<string> => ({ value: `${arg.slice(0, arg.length - value.length)}${REDACTED}`, count: 1 });
+
+/** One argument as an admin sees it (`flag`: it as an option; `afterSecretOption`: it follows `--password`). */
+function argForAdmin(arg: string, flag: Flag, afterSecretOption: boolean): Masked<string> {
   if (afterSecretOption && !flag) return { value: REDACTED, count: 1 };
-  if (flag?.[2] !== undefined && isSecretKey(flag[1]!)) return { value: `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`, count: 1 };
+  if (flag?.[2] !== undefined && isSecretKey(flag[1]!)) return hideTail(arg, flag[2].slice(1));
   const named = setting.exec(arg) ?? header.exec(arg);
-  if (named && isSecretKey(named[1]!)) return { value: `${arg.slice(0, arg.length - named[2]!.length)}${REDACTED}`, count: 1 };
+  if (named && isSecretKey(named[1]!)) return hideTail(arg, named[2]!);
   if (/^[[{]/.test(arg)) {
     try {
       const scrubbed = scrub(JSON.parse(arg) as unknown);
@@ -41,19 +45,20 @@ function argForAdmin(arg: string, afterSecretOption: boolean): Masked<string> {
   return { value: text.text, count: text.count };
 }
 
-/** One argument as everyone else sees it: an option's name, never a value (nor a secret passed off as a name). */
-function argForOthers(arg: string): Masked<string> {
-  if (/^(?:--[A-Za-z][A-Za-z0-9_.-]*|-[A-Za-z])$/.test(arg) && !looksSecret(arg)) return { value: arg, count: 0 };
-  const flag = option.exec(arg);
-  if (flag?.[2] !== undefined && arg.startsWith('--')) return { value: `${arg.slice(0, arg.length - flag[2].length)}=${REDACTED}`, count: 1 };
+/** One argument as everyone else sees it: an option's name (`--name`, `-n`), never a value, nor a secret passed off as a name. */
+function argForOthers(arg: string, flag: Flag): Masked<string> {
+  const long = arg.startsWith('--');
+  if (flag && flag[2] === undefined && (long || flag[1]!.length === 1) && !looksSecret(arg)) return { value: arg, count: 0 };
+  if (flag?.[2] !== undefined && long) return hideTail(arg, flag[2].slice(1));
   return { value: REDACTED, count: 1 };
 }
 
 function maskArgs(args: readonly string[], strict: boolean): Masked<string[]> {
+  const flags = args.map((arg) => option.exec(arg));
   let count = 0;
   const value = args.map((arg, i) => {
-    const previous = i > 0 ? option.exec(args[i - 1]!) : null;
-    const shown = strict ? argForOthers(arg) : argForAdmin(arg, previous !== null && previous[2] === undefined && isSecretKey(previous[1]!));
+    const previous = flags[i - 1];
+    const shown = strict ? argForOthers(arg, flags[i]!) : argForAdmin(arg, flags[i]!, !!previous && previous[2] === undefined && isSecretKey(previous[1]!));
     count += shown.count;
     return shown.value;
   });

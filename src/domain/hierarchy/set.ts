@@ -32,7 +32,7 @@ export function* placeNode(tx: Tx, ctx: DomainContext, input: SetNode): Step<Nod
     }
   }
 
-  // Also here, not only in the input schemas: an approved proposal's payload reaches this from an import.
+  // Also here, not only in the input schemas: an approved proposal carries out the payload as it is stored.
   if (!existing && namesAPerson(input.agentId)) throw invalidInput('agentId', NOT_A_PERSON);
   if (input.reportsTo) yield* checkManager(tx, input.realmId, input.agentId, input.reportsTo);
   if (input.runtimeId) yield* requireRuntimeFor(tx, input.realmId, input.runtimeId);
